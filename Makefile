@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# Makefile: passt (with pasta as a link to it) and qrap; tests; install
+#
+#   make                     build passt, pasta, qrap
+#   make CC=clang            ... with clang
+#   make CC=musl-gcc         ... against musl
+#   make check               unit tests, sanitizer build of them, and the
+#                            integration tests on namespaces (needs root)
+#   make check SANITIZE=1    every test with ASan and UBSan binaries
+#   make install             to $(DESTDIR)$(PREFIX)
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || \
+		   echo unknown)
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/passt
+
+CC ?= cc
+SHELL := /bin/bash
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+B := build-san
+OPT_FLAGS := -O1 -g -fno-omit-frame-pointer \
+	     -fsanitize=address,undefined -fno-sanitize-recover=all
+HARDEN_CFLAGS := -fPIE
+else
+B := build
+OPT_FLAGS := -O2
+HARDEN_CFLAGS := -fstack-protector-strong -U_FORTIFY_SOURCE \
+		 -D_FORTIFY_SOURCE=2 -fPIE
+endif
+
+# Builds with other compilers live in their own directories
+ifneq ($(BUILD_DIR),)
+B := $(BUILD_DIR)
+endif
+
+# musl's compiler wrapper sees no kernel headers: point it at the system's
+KHDR := $(shell $(CC) -E -x c -include linux/types.h /dev/null \
+		>/dev/null 2>&1 || echo missing)
+ifeq ($(KHDR),missing)
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+KHDR_DIR := $(B)/kernel-headers
+KHDR_FLAGS := -isystem $(KHDR_DIR)
+KHDR_DEP := $(KHDR_DIR)/.done
+endif
+
+CFLAGS ?=
+LDFLAGS ?=
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pipe -D_GNU_SOURCE \
+	       -DVERSION=\"$(VERSION)\" $(OPT_FLAGS) $(HARDEN_CFLAGS) \
+	       $(KHDR_FLAGS) -MMD -MP
+BASE_LDFLAGS := $(OPT_FLAGS) -pie -Wl,-z,relro,-z,now
+
+# Every source but passt.c goes in a library the unit tests link against
+LIB_SRCS := checksum.c conf.c fwd.c inany.c isolation.c log.c netlink.c \
+	    packet.c pcap.c siphash.c util.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+PASST_OBJS := $(B)/passt.o $(LIB_OBJS)
+
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/unit/%)
+
+TOOL_SRCS := $(wildcard test/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:test/tools/%.c=$(B)/tools/%)
+
+# Top-level binaries come from the default build only
+ifeq ($(B),build)
+BIN := .
+else
+BIN := $(B)
+endif
+
+.PHONY: all clean install uninstall check check-unit check-unit-san \
+	unit tools
+
+all: $(BIN)/passt $(BIN)/pasta $(BIN)/qrap
+
+$(KHDR_DIR)/.done:
+	@mkdir -p $(KHDR_DIR)
+	ln -sfn /usr/include/linux $(KHDR_DIR)/linux
+	ln -sfn /usr/include/asm-generic $(KHDR_DIR)/asm-generic
+	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
+	@touch $@
+
+$(B)/%.o: %.c $(KHDR_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BIN)/passt: $(PASST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BIN)/pasta: $(BIN)/passt
+	ln -sf passt $@
+
+$(BIN)/qrap: $(B)/qrap.o
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/unit/%: test/unit/%.c $(LIB_OBJS) test/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -I. -o $@ $< $(LIB_OBJS) \
+		$(BASE_LDFLAGS)
+
+$(B)/tools/%: test/tools/%.c $(KHDR_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BASE_LDFLAGS)
+
+unit: $(UNIT_BINS)
+tools: $(TOOL_BINS)
+
+# Unit tests only, with this build's flags
+check-unit: unit
+	test/run.sh --unit-dir $(B)/unit
+
+# The whole suite: unit tests, the same under ASan and UBSan, integration
+check: all unit tools
+	$(MAKE) --no-print-directory SANITIZE=1 unit
+	PASST_BIN=$(abspath $(BIN))/passt QRAP_BIN=$(abspath $(BIN))/qrap \
+	TOOLS_DIR=$(abspath $(B))/tools \
+		test/run.sh --unit-dir $(B)/unit --unit-dir build-san/unit \
+			    --integration
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 passt qrap $(DESTDIR)$(BINDIR)
+	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
+	install -m 644 passt.1 qrap.1 $(DESTDIR)$(MANDIR)/man1
+	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta \
+	      $(DESTDIR)$(BINDIR)/qrap $(DESTDIR)$(MANDIR)/man1/passt.1 \
+	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
+
+clean:
+	rm -rf build build-san build-* passt pasta qrap
+
+-include $(wildcard $(B)/*.d $(B)/unit/*.d $(B)/tools/*.d)

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * fwd.c - Port forwarding specifications: parsing and the resulting tables
+ *
+ * One occurrence of -t, -u, -T or -U carries a specification:
+ *
+ *   none | all[,~RANGE...] | auto[,ITEM...] | ITEM[,ITEM...]
+ *
+ *   ITEM  := [ADDR[%IFNAME]/]RANGE[:RANGE] | [%IFNAME/]RANGE[:RANGE] | ~RANGE
+ *   RANGE := PORT | PORT-PORT
+ *
+ * "all" is for passt only, "auto" for pasta only. A mapped range must have
+ * the same size as its source. Exclusions (~) apply to every other item of
+ * the same protocol and direction; a specification made of exclusions only
+ * forwards every other port. Several occurrences add up, except that "none"
+ * stands alone.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwd.h"
+
+#define EPHEMERAL_FIRST_DEFAULT	32768
+#define EPHEMERAL_LAST_DEFAULT	60999
+
+/**
+ * fwd_err() - Format a parsing error
+ * @errbuf:	Destination
+ * @errlen:	Size of @errbuf
+ * @fmt:	printf() format
+ *
+ * Return: -1, to be returned by the caller
+ */
+__attribute__((format(printf, 3, 4)))
+static int fwd_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+
+	return -1;
+}
+
+/**
+ * parse_port() - Parse a port number, 1 to 65535
+ * @s:		Start of the number
+ * @end:	Set to the first character after the number
+ * @port:	Parsed port
+ *
+ * Return: 0 on success, -1 if there's no valid port at @s
+ */
+static int parse_port(const char *s, const char **end, uint16_t *port)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 65535)
+			return -1;
+	}
+
+	if (p == s || v == 0)
+		return -1;
+
+	*end = p;
+	*port = v;
+	return 0;
+}
+
+/**
+ * parse_range() - Parse PORT or PORT-PORT
+ * @s:		Start of the range
+ * @end:	Set to the first character after the range
+ * @first:	First port
+ * @last:	Last port
+ *
+ * Return: 0 on success, -1 on a malformed or inverted range
+ */
+static int parse_range(const char *s, const char **end, uint16_t *first,
+		       uint16_t *last)
+{
+	if (parse_port(s, &s, first))
+		return -1;
+
+	if (*s == '-') {
+		if (parse_port(s + 1, &s, last))
+			return -1;
+		if (*last < *first)
+			return -1;
+	} else {
+		*last = *first;
+	}
+
+	*end = s;
+	return 0;
+}
+
+/**
+ * rules_overlap() - Tell if two rules bind a common port on the same address
+ * @a:		First rule
+ * @b:		Second rule
+ *
+ * Return: true if they overlap
+ */
+static bool rules_overlap(const struct fwd_rule *a, const struct fwd_rule *b)
+{
+	if (a->last < b->first || b->last < a->first)
+		return false;
+	if (strcmp(a->ifname, b->ifname))
+		return false;
+	if (a->af != b->af)
+		return false;
+
+	return a->af == AF_UNSPEC || inany_equals(&a->addr, &b->addr);
+}
+
+/**
+ * parse_bind() - Parse the ADDR[%IFNAME] part of an item
+ * @s:		Text before the slash, terminated
+ * @r:		Rule to fill
+ * @errbuf:	Error message destination
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error
+ */
+static int parse_bind(char *s, struct fwd_rule *r, char *errbuf,
+		      size_t errlen)
+{
+	char *pct = strchr(s, '%');
+
+	if (pct) {
+		*pct = '\0';
+		if (!pct[1] || strlen(pct + 1) >= IFNAMSIZ)
+			return fwd_err(errbuf, errlen,
+				       "invalid interface name '%s'", pct + 1);
+		strcpy(r->ifname, pct + 1);
+	}
+
+	if (!*s) {
+		if (!pct)
+			return fwd_err(errbuf, errlen,
+				       "empty address before '/'");
+		return 0;
+	}
+
+	r->af = inany_pton(s, &r->addr);
+	if (!r->af)
+		return fwd_err(errbuf, errlen, "invalid address '%s'", s);
+
+	return 0;
+}
+
+/**
+ * parse_item() - Parse one comma-separated item of a specification
+ * @fwd:	Forwarding table to add to
+ * @item:	Item text, terminated, modified in place
+ * @errbuf:	Error message destination
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 1 if an exclusion was added, 0 for a rule, -1 on error
+ */
+static int parse_item(struct fwd_ports *fwd, char *item, char *errbuf,
+		      size_t errlen)
+{
+	struct fwd_rule r = { .af = AF_UNSPEC };
+	uint16_t to_first, to_last;
+	const char *p;
+	char *slash;
+	unsigned i;
+
+	if (*item == '~') {
+		uint16_t first, last;
+
+		if (parse_range(item + 1, &p, &first, &last) || *p)
+			return fwd_err(errbuf, errlen,
+				       "invalid excluded range '%s'", item);
+		for (i = first; i <= last; i++)
+			bitmap_set(fwd->excl, i);
+		return 1;
+	}
+
+	slash = strchr(item, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_bind(item, &r, errbuf, errlen))
+			return -1;
+		item = slash + 1;
+	}
+
+	if (parse_range(item, &p, &r.first, &r.last))
+		return fwd_err(errbuf, errlen, "invalid port range '%s'",
+			       item);
+
+	if (*p == ':') {
+		const char *q;
+
+		if (parse_range(p + 1, &q, &to_first, &to_last) || *q)
+			return fwd_err(errbuf, errlen,
+				       "invalid target range '%s'", p + 1);
+		if (to_last - to_first != r.last - r.first)
+			return fwd_err(errbuf, errlen,
+				       "ranges '%s' of different sizes", item);
+		r.to = to_first;
+	} else if (*p) {
+		return fwd_err(errbuf, errlen, "invalid port range '%s'",
+			       item);
+	} else {
+		r.to = r.first;
+	}
+
+	for (i = 0; i < fwd->nr_rules; i++) {
+		if (rules_overlap(&fwd->rules[i], &r))
+			return fwd_err(errbuf, errlen,
+				       "port %u given more than once",
+				       MAX(r.first, fwd->rules[i].first));
+	}
+
+	if (fwd->nr_rules >= FWD_RULES_MAX)
+		return fwd_err(errbuf, errlen, "too many port ranges");
+
+	fwd->rules[fwd->nr_rules++] = r;
+	return 0;
+}
+
+/**
+ * fwd_parse() - Parse one occurrence of a port forwarding option
+ * @fwd:	Forwarding table for that protocol and direction
+ * @spec:	Specification text
+ * @pasta:	true in pasta mode ("auto" allowed), false in passt ("all")
+ * @errbuf:	Error message destination, set on failure
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
+	      char *errbuf, size_t errlen)
+{
+	bool excl_only = true, keyword = false;
+	char buf[BUFSIZ], *item, *save;
+
+	if (!strcmp(spec, "none")) {
+		if (fwd->mode != FWD_UNSET && fwd->mode != FWD_NONE)
+			return fwd_err(errbuf, errlen,
+				       "'none' with other port specifications");
+		fwd->mode = FWD_NONE;
+		return 0;
+	}
+
+	if (fwd->mode == FWD_NONE)
+		return fwd_err(errbuf, errlen,
+			       "'%s' after 'none' for the same option", spec);
+
+	if (!*spec)
+		return fwd_err(errbuf, errlen, "empty port specification");
+	if (str_copy(buf, sizeof(buf), spec))
+		return fwd_err(errbuf, errlen, "port specification too long");
+
+	/* strtok_r() would skip empty items silently: refuse them */
+	if (strstr(spec, ",,") || spec[0] == ',' ||
+	    spec[strlen(spec) - 1] == ',')
+		return fwd_err(errbuf, errlen, "empty item in '%s'", spec);
+
+	for (item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		int ret;
+
+		if (item == buf && (!strcmp(item, "all") ||
+				    !strcmp(item, "auto"))) {
+			bool all = !strcmp(item, "all");
+
+			if (all == pasta)
+				return fwd_err(errbuf, errlen,
+					       "'%s' is not valid in %s mode",
+					       item, pasta ? "pasta" : "passt");
+			if (fwd->mode == FWD_ALL || fwd->mode == FWD_AUTO)
+				return fwd_err(errbuf, errlen,
+					       "'%s' given more than once",
+					       item);
+			fwd->mode = all ? FWD_ALL : FWD_AUTO;
+			keyword = true;
+			continue;
+		}
+
+		ret = parse_item(fwd, item, errbuf, errlen);
+		if (ret < 0)
+			return -1;
+		if (ret == 0) {
+			if (fwd->mode == FWD_ALL)
+				return fwd_err(errbuf, errlen,
+					       "'all' with explicit ports");
+			excl_only = false;
+		}
+	}
+
+	if (keyword)
+		return 0;
+
+	if (excl_only) {
+		if (fwd->mode == FWD_UNSET || fwd->mode == FWD_SPEC)
+			fwd->mode = fwd->nr_rules ? FWD_SPEC : FWD_ALL;
+	} else if (fwd->mode == FWD_UNSET) {
+		fwd->mode = FWD_SPEC;
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_finalise() - Apply the default mode if no option was given
+ * @fwd:	Forwarding table
+ * @pasta:	true in pasta mode: the default is "auto" there
+ */
+void fwd_finalise(struct fwd_ports *fwd, bool pasta)
+{
+	if (fwd->mode == FWD_UNSET)
+		fwd->mode = pasta ? FWD_AUTO : FWD_NONE;
+}
+
+/**
+ * fwd_rule_target() - Port that a given port of a rule maps to
+ * @r:		Rule
+ * @port:	Port within [@r->first, @r->last]
+ *
+ * Return: target port
+ */
+int fwd_rule_target(const struct fwd_rule *r, unsigned port)
+{
+	return r->to + (port - r->first);
+}
+
+/**
+ * fwd_mode_str() - Name of a forwarding mode, for messages
+ * @mode:	Mode
+ *
+ * Return: static string
+ */
+const char *fwd_mode_str(enum fwd_mode mode)
+{
+	switch (mode) {
+	case FWD_NONE:
+		return "none";
+	case FWD_SPEC:
+		return "ports";
+	case FWD_AUTO:
+		return "auto";
+	case FWD_ALL:
+		return "all";
+	default:
+		return "unset";
+	}
+}
+
+/**
+ * fwd_ephemeral_range() - Read the kernel's ephemeral port range
+ * @first:	First ephemeral port
+ * @last:	Last ephemeral port
+ *
+ * Return: 0 if read from procfs, -1 if the defaults were used
+ */
+int fwd_ephemeral_range(uint16_t *first, uint16_t *last)
+{
+	unsigned a, b;
+	char buf[64];
+
+	*first = EPHEMERAL_FIRST_DEFAULT;
+	*last = EPHEMERAL_LAST_DEFAULT;
+
+	if (read_file("/proc/sys/net/ipv4/ip_local_port_range",
+		      buf, sizeof(buf)) < 0)
+		return -1;
+	if (sscanf(buf, "%u %u", &a, &b) != 2 || !a || a > b || b > 65535)
+		return -1;
+
+	*first = a;
+	*last = b;
+	return 0;
+}

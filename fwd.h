@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * fwd.h - Port forwarding specifications: parsing and the resulting tables
+ */
+
+#ifndef FWD_H
+#define FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "inany.h"
+#include "util.h"
+
+#define NUM_PORTS		(1U << 16)
+#define FWD_RULES_MAX		256
+
+/**
+ * enum fwd_mode - How ports of one protocol and direction are forwarded
+ * @FWD_UNSET:	Not given on the command line (yet)
+ * @FWD_NONE:	Nothing is forwarded
+ * @FWD_SPEC:	Ports listed by rules
+ * @FWD_AUTO:	Ports bound on the other side, found by scanning (pasta)
+ * @FWD_ALL:	Every port not excluded, outside the ephemeral range (passt)
+ */
+enum fwd_mode {
+	FWD_UNSET = 0,
+	FWD_NONE,
+	FWD_SPEC,
+	FWD_AUTO,
+	FWD_ALL,
+};
+
+/**
+ * struct fwd_rule - A range of ports bound on one address, and its target
+ * @addr:	Address to bind, meaningful if @af is not AF_UNSPEC
+ * @af:		AF_INET, AF_INET6, or AF_UNSPEC for any address of any family
+ * @ifname:	Interface to bind to, empty for any
+ * @first:	First port of the range, host order
+ * @last:	Last port of the range, host order
+ * @to:		Port the first port maps to on the other side, host order
+ */
+struct fwd_rule {
+	union inany_addr addr;
+	int af;
+	char ifname[IFNAMSIZ];
+	uint16_t first;
+	uint16_t last;
+	uint16_t to;
+};
+
+/**
+ * struct fwd_ports - Forwarding for one protocol in one direction
+ * @mode:	Forwarding mode
+ * @nr_rules:	Number of rules in use
+ * @rules:	Explicit port ranges, in the order given
+ * @excl:	Bitmap of excluded ports
+ * @scan:	Bitmap of ports found bound on the other side (FWD_AUTO)
+ */
+struct fwd_ports {
+	enum fwd_mode mode;
+	unsigned nr_rules;
+	struct fwd_rule rules[FWD_RULES_MAX];
+	uint8_t excl[BITMAP_BYTES(NUM_PORTS)];
+	uint8_t scan[BITMAP_BYTES(NUM_PORTS)];
+};
+
+int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
+	      char *errbuf, size_t errlen);
+void fwd_finalise(struct fwd_ports *fwd, bool pasta);
+int fwd_rule_target(const struct fwd_rule *r, unsigned port);
+const char *fwd_mode_str(enum fwd_mode mode);
+int fwd_ephemeral_range(uint16_t *first, uint16_t *last);
+
+#endif /* FWD_H */

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * isolation.h - Privileges, namespaces and sandboxing of the process
+ */
+
+#ifndef ISOLATION_H
+#define ISOLATION_H
+
+struct ctx;
+
+void isolate_initial(int argc, char **argv);
+void isolate_prefork(struct ctx *c);
+void isolate_daemon(struct ctx *c);
+void isolate_postfork(struct ctx *c);
+
+#endif /* ISOLATION_H */

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * packet.c - Pools of packet descriptors over a buffer, bounds-checked access
+ *
+ * Frames from the guest are stored in a buffer and described by (start,
+ * length) pairs in a pool. Protocol handlers never dereference guest data
+ * through raw pointer arithmetic: they ask packet_get() for a span at an
+ * offset within a packet, and get NULL if that span isn't entirely inside
+ * both the packet and the pool's buffer. Offsets are compared with
+ * subtraction, so that no sum can wrap around.
+ */
+
+#include <stdint.h>
+
+#include "packet.h"
+#include "log.h"
+
+/**
+ * span_in_buf() - Check that a span lies within the buffer of a pool
+ * @p:		Pool
+ * @start:	Start of the span
+ * @len:	Length of the span
+ *
+ * Return: non-zero if [@start, @start + @len) is inside @p->buf
+ */
+static int span_in_buf(const struct pool *p, const void *start, size_t len)
+{
+	uintptr_t s = (uintptr_t)start, b = (uintptr_t)p->buf;
+
+	if (s < b)
+		return 0;
+	if (s - b > p->buf_size)
+		return 0;
+
+	return len <= p->buf_size - (s - b);
+}
+
+/**
+ * packet_add() - Append a packet descriptor to a pool
+ * @p:		Pool
+ * @start:	Start of the packet, within the pool's buffer
+ * @len:	Length of the packet
+ *
+ * Return: 0 on success, -1 if the pool is full or the packet is out of bounds
+ */
+int packet_add(struct pool *p, const void *start, size_t len)
+{
+	if (pool_full(p)) {
+		trace("packet pool full, dropping packet");
+		return -1;
+	}
+
+	if (!span_in_buf(p, start, len)) {
+		trace("packet out of pool buffer bounds, dropping it");
+		return -1;
+	}
+
+	p->pkt[p->count].iov_base = (void *)start;
+	p->pkt[p->count].iov_len = len;
+	p->count++;
+
+	return 0;
+}
+
+/**
+ * packet_get() - Get a bounds-checked pointer to bytes within a packet
+ * @p:		Pool
+ * @idx:	Index of the packet in the pool
+ * @offset:	Offset of the wanted span from the start of the packet
+ * @len:	Length of the wanted span
+ * @left:	Bytes of the packet after the span, set if not NULL
+ *
+ * Return: pointer to the span, or NULL if any part of it falls outside the
+ *	   packet or the pool's buffer
+ */
+void *packet_get(const struct pool *p, size_t idx, size_t offset, size_t len,
+		 size_t *left)
+{
+	const struct iovec *v;
+
+	if (idx >= p->count)
+		return NULL;
+
+	v = &p->pkt[idx];
+	if (len > v->iov_len || offset > v->iov_len - len)
+		return NULL;
+
+	if (!span_in_buf(p, v->iov_base, v->iov_len))
+		return NULL;
+
+	if (left)
+		*left = v->iov_len - offset - len;
+
+	return (char *)v->iov_base + offset;
+}
+
+/**
+ * packet_len() - Length of a packet in a pool
+ * @p:		Pool
+ * @idx:	Index of the packet
+ *
+ * Return: length, 0 if @idx is not a packet of the pool
+ */
+size_t packet_len(const struct pool *p, size_t idx)
+{
+	if (idx >= p->count)
+		return 0;
+
+	return p->pkt[idx].iov_len;
+}

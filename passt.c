@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * passt.c - Life of the process: configure, open, isolate, loop
+ *
+ * passt connects a qemu guest, over a UNIX domain socket, to the network of
+ * the host it runs on; pasta does the same for a network namespace, through
+ * a tap device. Neither has a TCP/IP stack of its own: frames from the guest
+ * become operations on ordinary host sockets, and data from those sockets
+ * becomes frames to the guest. The same binary is both, named by argv[0].
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+#include "passt.h"
+#include "conf.h"
+#include "isolation.h"
+#include "log.h"
+#include "pcap.h"
+#include "util.h"
+
+#define EPOLL_EVENTS		64
+
+/**
+ * struct periodic - A job the main loop runs at a fixed interval
+ * @fn:		Job
+ * @interval_ms: Interval
+ * @last:	When it last ran
+ */
+struct periodic {
+	void (*fn)(struct ctx *c, const struct timespec *now);
+	long long interval_ms;
+	struct timespec last;
+};
+
+static struct periodic periodic[] = {
+	{ NULL, 0, { 0, 0 } },
+};
+
+static struct ctx c;
+
+/**
+ * mode_from_name() - Tell passt from pasta by the name we were run as
+ * @argv0:	argv[0]
+ *
+ * Return: MODE_PASTA for "pasta" (and "pasta.*") or "passt4netns",
+ *	   MODE_PASST otherwise
+ */
+static enum passt_mode mode_from_name(const char *argv0)
+{
+	const char *name = strrchr(argv0, '/');
+
+	name = name ? name + 1 : argv0;
+
+	if (!strcmp(name, "pasta") || !strncmp(name, "pasta.", 6) ||
+	    !strcmp(name, "passt4netns"))
+		return MODE_PASTA;
+
+	return MODE_PASST;
+}
+
+/**
+ * periodic_run() - Run the periodic jobs that are due
+ * @c:		Execution context
+ * @now:	Current time
+ *
+ * Return: milliseconds until the next job is due, -1 if there's none
+ */
+static int periodic_run(struct ctx *c, const struct timespec *now)
+{
+	long long next = -1;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(periodic); i++) {
+		struct periodic *p = &periodic[i];
+		long long left;
+
+		if (!p->fn)
+			continue;
+
+		left = p->interval_ms - timespec_diff_ms(now, &p->last);
+		if (left <= 0) {
+			p->fn(c, now);
+			p->last = *now;
+			left = p->interval_ms;
+		}
+		if (next < 0 || left < next)
+			next = left;
+	}
+
+	return next;
+}
+
+/**
+ * signal_init() - Receive termination signals through a signalfd
+ * @c:		Execution context
+ */
+static void signal_init(const struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_SIGNAL };
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (c->mode == MODE_PASTA)
+		sigaddset(&mask, SIGCHLD);
+
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		die_perror("Can't block signals");
+
+	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		die_perror("Can't create signalfd");
+
+	if (epoll_add(c, fd, EPOLLIN, ref))
+		die_perror("Can't watch signalfd");
+}
+
+/**
+ * signal_handler() - Act on signals that arrived
+ * @c:		Execution context
+ * @fd:		signalfd
+ */
+static void signal_handler(struct ctx *c, int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			break;
+		default:
+			info("Exiting on signal %u", si.ssi_signo);
+			passt_exit(c, EXIT_SUCCESS);
+		}
+	}
+}
+
+/**
+ * passt_exit() - Clean up what outlives us, and exit
+ * @c:		Execution context
+ * @status:	Exit status
+ */
+void passt_exit(struct ctx *c, int status)
+{
+	(void)c;
+	exit(status);
+}
+
+/**
+ * dispatch() - Hand one epoll event to the handler for its descriptor type
+ * @c:		Execution context
+ * @ev:		Event
+ * @now:	Time of this wake-up
+ */
+static void dispatch(struct ctx *c, const struct epoll_event *ev,
+		     const struct timespec *now)
+{
+	union epoll_ref ref = { .u64 = ev->data.u64 };
+
+	(void)now;
+
+	switch (ref.type) {
+	case EPOLL_TYPE_SIGNAL:
+		signal_handler(c, ref.fd);
+		break;
+	default:
+		debug("Event for unexpected descriptor type %u", ref.type);
+		break;
+	}
+}
+
+/**
+ * main() - Entry point, and the life of the process, top to bottom
+ * @argc:	Argument count
+ * @argv:	Options, and for pasta a target or command
+ *
+ * Return: non-zero on failure; normally we exit from the loop
+ */
+int main(int argc, char **argv)
+{
+	struct epoll_event events[EPOLL_EVENTS];
+	int timeout_ms, n, i;
+
+	/* 1. Who are we: the name we were run as decides the mode */
+	c.mode = mode_from_name(argv[0]);
+	log_set_name(c.mode == MODE_PASTA ? "pasta" : "passt");
+	isolate_initial(argc, argv);
+
+	/* 2. Parse options, probe the host's interfaces and resolver */
+	conf(&c, argc, argv);
+
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c.epollfd < 0)
+		die_perror("Can't create epoll descriptor");
+
+	/* 3. Open everything we'll ever need: nothing is opened later */
+	if (*c.log_file)
+		log_open_file(c.log_file, c.log_size);
+	if (!c.foreground)
+		log_open_syslog();
+	pcap_init(&c);
+	c.pidfile_fd = pidfile_open(c.pid_file);
+	signal_init(&c);
+
+	/* 4. Detach, then lock down: from here on, no new files or sockets */
+	isolate_prefork(&c);
+	if (!c.foreground) {
+		isolate_daemon(&c);
+	} else {
+		pidfile_write(c.pidfile_fd, getpid());
+		c.pidfile_fd = -1;
+	}
+	isolate_postfork(&c);
+
+	/* 5. Serve */
+	clock_gettime(CLOCK_MONOTONIC, &c.now);
+	for (i = 0; i < (int)ARRAY_SIZE(periodic); i++)
+		periodic[i].last = c.now;
+
+	for (;;) {
+		timeout_ms = periodic_run(&c, &c.now);
+
+		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS, timeout_ms);
+		if (n < 0 && errno != EINTR)
+			die_perror("epoll_wait() failed");
+
+		clock_gettime(CLOCK_MONOTONIC, &c.now);
+
+		for (i = 0; i < n; i++)
+			dispatch(&c, &events[i], &c.now);
+	}
+}

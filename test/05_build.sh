@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/05_build.sh - Builds with clang and against musl, without warnings,
+# and documentation that covers every option
+
+. "$(dirname "$0")/lib.sh"
+
+cd "${TOP}" || exit 1
+
+# build_with() - Build in a directory of its own with another compiler
+# $1:	Name of the check
+# $2:	Compiler
+build_with() {
+	local name="$1" cc="$2" out
+
+	if ! command -v "${cc}" >/dev/null; then
+		skip "${name}" "${cc} not installed"
+		return
+	fi
+	out=$(make -s -j2 CC="${cc}" BUILD_DIR="build-${cc}" 2>&1)
+	if [ $? -ne 0 ] || [ -n "${out}" ]; then
+		fail "${name}" "$(tail -5 <<< "${out}")"
+	elif ! "build-${cc}/passt" --version >/dev/null; then
+		fail "${name}" "binary doesn't run"
+	else
+		pass "${name}"
+	fi
+}
+
+build_with build_clang_no_warnings clang
+build_with build_musl_no_warnings musl-gcc
+
+# Every long option of the option table is in the man page and in --help
+missing_man=
+missing_help=
+help="$("${PASST}" --help) $(ln -sf "${PASST}" "${TMP}/pasta" &&
+			     "${TMP}/pasta" --help)"
+for opt in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' conf.c); do
+	grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" passt.1 ||
+		missing_man="${missing_man} ${opt}"
+	grep -q -- "--${opt}" <<< "${help}" ||
+		missing_help="${missing_help} ${opt}"
+done
+expect_eq doc_man_page_covers_every_option "${missing_man}" ""
+expect_eq doc_help_covers_every_option "${missing_help}" ""

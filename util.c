@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * util.c - Small helpers shared by every part of the program
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include "util.h"
+#include "log.h"
+#include "passt.h"
+
+/**
+ * write_all() - Write a whole buffer to a file descriptor
+ * @fd:		File descriptor, blocking
+ * @buf:	Data
+ * @len:	Length of @buf
+ *
+ * Return: 0 on success, -1 on error with errno set
+ */
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+
+	return 0;
+}
+
+/**
+ * read_all() - Read until a buffer is full or the end of the file
+ * @fd:		File descriptor, blocking
+ * @buf:	Destination
+ * @len:	Size of @buf
+ *
+ * Return: bytes read, -1 on error with errno set
+ */
+ssize_t read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, p + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!n)
+			break;
+		done += n;
+	}
+
+	return done;
+}
+
+/**
+ * write_file() - Replace the contents of a (procfs) file with a string
+ * @path:	File path
+ * @text:	String to write, without terminator
+ *
+ * Return: 0 on success, -1 on error with errno set
+ */
+int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int ret, saved;
+
+	if (fd < 0)
+		return -1;
+
+	ret = write_all(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	errno = saved;
+
+	return ret;
+}
+
+/**
+ * read_file() - Read a small file into a buffer, terminating it
+ * @path:	File path
+ * @buf:	Destination
+ * @size:	Size of @buf, one byte is kept for the terminator
+ *
+ * Return: bytes read, -1 on error with errno set
+ */
+ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0 || !size)
+		return -1;
+
+	n = read_all(fd, buf, size - 1);
+	saved = errno;
+	close(fd);
+	errno = saved;
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+
+	return n;
+}
+
+/**
+ * fd_nonblock() - Set O_NONBLOCK on a file descriptor
+ * @fd:		File descriptor
+ *
+ * Return: 0 on success, -1 on error
+ */
+int fd_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/**
+ * close_open_files() - Close every descriptor from 3 up, except a range
+ * @keep_from:	First descriptor to keep, or -1
+ * @keep_to:	Last descriptor to keep
+ */
+void close_open_files(int keep_from, int keep_to)
+{
+	if (keep_from < 3) {
+		syscall(SYS_close_range, 3, ~0U, 0);
+		return;
+	}
+
+	if (keep_from > 3)
+		syscall(SYS_close_range, 3, keep_from - 1, 0);
+	syscall(SYS_close_range, keep_to + 1, ~0U, 0);
+}
+
+/**
+ * raw_random() - Fill a buffer with random bytes from the kernel
+ * @buf:	Destination
+ * @len:	Bytes wanted
+ *
+ * Return: 0 on success, -1 if no randomness could be had
+ */
+int raw_random(void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+
+	return 0;
+}
+
+/**
+ * parse_uint() - Parse a whole decimal string into an unsigned value
+ * @s:		String, digits only
+ * @max:	Largest value accepted
+ * @val:	Parsed value, set on success
+ *
+ * Return: 0 on success, -1 if @s is not a number in [0, @max]
+ */
+int parse_uint(const char *s, unsigned long max, unsigned long *val)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -1;
+
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = *s - '0';
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+
+	*val = v;
+	return 0;
+}
+
+/**
+ * ns_enter_fd() - Move the calling thread into the network namespace at @fd
+ * @fd:		Namespace file descriptor
+ *
+ * Return: 0 on success, -1 on error with errno set
+ */
+int ns_enter_fd(int fd)
+{
+	return setns(fd, CLONE_NEWNET);
+}
+
+/**
+ * pidfile_open() - Create (or truncate) a PID file, before any sandboxing
+ * @path:	Path of the PID file, or empty string for none
+ *
+ * Return: descriptor, or -1 if no PID file was asked for
+ */
+int pidfile_open(const char *path)
+{
+	int fd;
+
+	if (!*path)
+		return -1;
+
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_perror("Can't open PID file %s", path);
+
+	return fd;
+}
+
+/**
+ * pidfile_write() - Write a PID into an open PID file and close it
+ * @fd:		PID file descriptor, or -1 for none
+ * @pid:	PID to write
+ */
+void pidfile_write(int fd, pid_t pid)
+{
+	char buf[32];
+	int n;
+
+	if (fd < 0)
+		return;
+
+	n = snprintf(buf, sizeof(buf), "%i\n", pid);
+	if (write_all(fd, buf, n))
+		die_perror("Can't write PID file");
+	close(fd);
+}
+
+/**
+ * epoll_add() - Watch a descriptor in the main loop
+ * @c:		Execution context
+ * @fd:		Descriptor
+ * @events:	epoll events
+ * @ref:	Reference passed back with each event, its fd set here
+ *
+ * Return: 0 on success, -1 on error with errno set
+ */
+int epoll_add(const struct ctx *c, int fd, uint32_t events,
+	      union epoll_ref ref)
+{
+	struct epoll_event ev = { .events = events };
+
+	ref.fd = fd;
+	ev.data.u64 = ref.u64;
+
+	return epoll_ctl(c->epollfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/**
+ * epoll_del() - Stop watching a descriptor
+ * @c:		Execution context
+ * @fd:		Descriptor
+ */
+void epoll_del(const struct ctx *c, int fd)
+{
+	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fd, NULL);
+}
