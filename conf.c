@@ -1555,6 +1555,15 @@ static bool conf_ip4(struct ctx *c, const struct conf_seen *s)
 		ip4->guest_gw = ip4->host_gw;
 
 	ip4->our_tap_addr = ip4->guest_gw;
+	if (!ip4->our_tap_addr.s_addr) {
+		/* No gateway: take the first other address of the subnet */
+		uint32_t a = ntohl(ip4->addr.s_addr);
+		uint32_t net = a & (ip4->prefix_len ?
+				    ~0U << (32 - ip4->prefix_len) : 0);
+
+		ip4->our_tap_addr.s_addr = htonl(net + 1 == a ? net + 2 :
+						 net + 1);
+	}
 	if (c->no_map_gw)
 		ip4->map_host_loopback.s_addr = INADDR_ANY;
 	else if (!s->mhl4)

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "fwd.h"
+#include "passt.h"
 
 #define EPHEMERAL_FIRST_DEFAULT	32768
 #define EPHEMERAL_LAST_DEFAULT	60999
@@ -382,5 +383,103 @@ int fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 
 	*first = a;
 	*last = b;
+	return 0;
+}
+
+/**
+ * fwd_nat_from_tap() - Where traffic the guest sends to an address goes
+ * @c:		Execution context
+ * @proto:	IP protocol number
+ * @dst:	Destination address as the guest sent it
+ * @dport:	Destination port, host order (0 for ICMP)
+ * @tgt:	Address to use on the host side, set
+ *
+ * The DNS forwarding address goes to the host's resolver (port 53 only),
+ * the gateway (or --map-host-loopback address) to the host's loopback,
+ * the --map-guest-addr address to the host's own address.
+ */
+void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
+		      const union inany_addr *dst, in_port_t dport,
+		      union inany_addr *tgt)
+{
+	const struct in_addr *v4 = inany_v4(dst);
+	bool dns = dport == 53 && (proto == IPPROTO_TCP ||
+				   proto == IPPROTO_UDP);
+
+	*tgt = *dst;
+
+	if (v4) {
+		const struct ip4_ctx *ip4 = &c->ip4;
+
+		if (dns && ip4->dns_match.s_addr == v4->s_addr &&
+		    ip4->dns_host.s_addr)
+			inany_from_v4(tgt, ip4->dns_host);
+		else if (ip4->map_host_loopback.s_addr == v4->s_addr &&
+			 v4->s_addr)
+			inany_from_v4(tgt, (struct in_addr){
+				htonl(INADDR_LOOPBACK) });
+		else if (ip4->map_guest_addr.s_addr == v4->s_addr &&
+			 v4->s_addr)
+			inany_from_v4(tgt, ip4->host_addr);
+		return;
+	}
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&dst->a6))
+		return;
+	if (dns && IN6_ARE_ADDR_EQUAL(&c->ip6.dns_match, &dst->a6) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
+		tgt->a6 = c->ip6.dns_host;
+	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_host_loopback, &dst->a6))
+		tgt->a6 = in6addr_loopback;
+	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_guest_addr, &dst->a6))
+		tgt->a6 = c->ip6.host_addr;
+}
+
+/**
+ * fwd_nat_to_tap() - Source address the guest sees for a host-side peer
+ * @c:		Execution context
+ * @peer:	Address of the peer on the host side
+ * @src:	Address to use towards the guest, set
+ *
+ * Return: 0 on success, -1 if the peer can't be represented to the guest
+ */
+int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
+		   union inany_addr *src)
+{
+	const struct in_addr *v4 = inany_v4(peer);
+
+	*src = *peer;
+
+	if (v4) {
+		const struct ip4_ctx *ip4 = &c->ip4;
+
+		if (inany_is_loopback(peer) ||
+		    v4->s_addr == ip4->addr.s_addr ||
+		    v4->s_addr == ip4->host_addr.s_addr) {
+			struct in_addr m = ip4->map_host_loopback;
+
+			if (v4->s_addr != htonl(INADDR_LOOPBACK) &&
+			    ip4->map_guest_addr.s_addr)
+				m = ip4->map_guest_addr;
+			if (!m.s_addr)
+				return -1;
+			inany_from_v4(src, m);
+		}
+		return 0;
+	}
+
+	if (inany_is_loopback(peer) ||
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr) ||
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.host_addr)) {
+		struct in6_addr m = c->ip6.map_host_loopback;
+
+		if (!inany_is_loopback(peer) &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
+			m = c->ip6.map_guest_addr;
+		if (IN6_IS_ADDR_UNSPECIFIED(&m))
+			return -1;
+		src->a6 = m;
+	}
+
 	return 0;
 }

@@ -76,4 +76,11 @@ int fwd_rule_target(const struct fwd_rule *r, unsigned port);
 const char *fwd_mode_str(enum fwd_mode mode);
 int fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 
+struct ctx;
+void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
+		      const union inany_addr *dst, in_port_t dport,
+		      union inany_addr *tgt);
+int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
+		   union inany_addr *src);
+
 #endif /* FWD_H */

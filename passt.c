@@ -23,9 +23,13 @@
 
 #include "passt.h"
 #include "conf.h"
+#include "flow.h"
+#include "icmp.h"
 #include "isolation.h"
 #include "log.h"
+#include "ndp.h"
 #include "pcap.h"
+#include "tap.h"
 #include "util.h"
 
 #define EPOLL_EVENTS		64
@@ -43,7 +47,8 @@ struct periodic {
 };
 
 static struct periodic periodic[] = {
-	{ NULL, 0, { 0, 0 } },
+	{ flow_timer,	1000,	{ 0, 0 } },
+	{ ndp_timer,	1000,	{ 0, 0 } },
 };
 
 static struct ctx c;
@@ -150,17 +155,6 @@ static void signal_handler(struct ctx *c, int fd)
 }
 
 /**
- * passt_exit() - Clean up what outlives us, and exit
- * @c:		Execution context
- * @status:	Exit status
- */
-void passt_exit(struct ctx *c, int status)
-{
-	(void)c;
-	exit(status);
-}
-
-/**
  * dispatch() - Hand one epoll event to the handler for its descriptor type
  * @c:		Execution context
  * @ev:		Event
@@ -171,9 +165,19 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 {
 	union epoll_ref ref = { .u64 = ev->data.u64 };
 
-	(void)now;
-
 	switch (ref.type) {
+	case EPOLL_TYPE_TAP_LISTEN:
+		tap_listen_handler(c, ev->events);
+		break;
+	case EPOLL_TYPE_TAP_PASST:
+		tap_handler_passt(c, ev->events, now);
+		break;
+	case EPOLL_TYPE_TAP_PASTA:
+		tap_handler_pasta(c, ev->events, now);
+		break;
+	case EPOLL_TYPE_PING:
+		icmp_sock_handler(c, ref, now);
+		break;
 	case EPOLL_TYPE_SIGNAL:
 		signal_handler(c, ref.fd);
 		break;
@@ -208,6 +212,8 @@ int main(int argc, char **argv)
 		die_perror("Can't create epoll descriptor");
 
 	/* 3. Open everything we'll ever need: nothing is opened later */
+	flow_init(FLOW_MAX);
+	tap_sock_init(&c);
 	if (*c.log_file)
 		log_open_file(c.log_file, c.log_size);
 	if (!c.foreground)

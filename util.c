@@ -296,3 +296,16 @@ void epoll_del(const struct ctx *c, int fd)
 {
 	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fd, NULL);
 }
+
+/**
+ * passt_exit() - Clean up what outlives us, and exit
+ * @c:		Execution context
+ * @status:	Exit status
+ */
+void passt_exit(struct ctx *c, int status)
+{
+	if (c->fd_tap_listen >= 0 && *c->sock_path)
+		unlink(c->sock_path);
+
+	exit(status);
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * flow.c - The table of flows (connections, ping and UDP flows) and its index
+ *
+ * Every flow we translate has one entry in a fixed-size table. Entries are
+ * handed out from a free list, or past the highest entry used so far, so
+ * that the table's memory is only touched as far as it was ever filled.
+ * Descriptors registered with epoll carry the index of their flow: events
+ * need no lookup. Frames from the guest, and datagrams arriving on shared
+ * sockets, do: an open-addressing hash table, keyed with SipHash and a
+ * random secret, maps the addresses and ports of one side of a flow to the
+ * flow and that side.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "flow.h"
+#include "flow_table.h"
+#include "icmp.h"
+#include "log.h"
+#include "passt.h"
+#include "siphash.h"
+#include "tcp.h"
+#include "udp.h"
+#include "util.h"
+
+#define FLOW_HASH_SIZE		(FLOW_MAX * 2)	/* Power of two */
+
+static union flow flowtab[FLOW_MAX];
+
+/* Hash buckets hold flow index * 2 + side, plus one: zero is empty */
+static uint32_t flow_hashtab[FLOW_HASH_SIZE];
+
+static unsigned flow_hwm;		/* Entries ever used */
+static unsigned flow_free_head = FLOW_MAX;
+static unsigned flow_limit = FLOW_MAX;
+static unsigned flow_nr;
+static struct siphash_key flow_key;
+
+/**
+ * struct flow_hkey - What the index hashes: one side of a flow
+ * @eaddr:	Endpoint address
+ * @oaddr:	Our address
+ * @eport:	Endpoint port
+ * @oport:	Our port
+ * @proto:	IP protocol number
+ * @pif:	Interface
+ * @pad:	Zero
+ */
+struct flow_hkey {
+	union inany_addr eaddr;
+	union inany_addr oaddr;
+	in_port_t eport;
+	in_port_t oport;
+	uint8_t proto;
+	uint8_t pif;
+	uint8_t pad[2];
+};
+
+/**
+ * flow_init() - Set up the table
+ * @max:	Largest number of flows at once, at most FLOW_MAX
+ */
+void flow_init(unsigned max)
+{
+	flow_limit = MIN(max, (unsigned)FLOW_MAX);
+	if (raw_random(&flow_key, sizeof(flow_key)))
+		die("Can't get random bytes for the flow hash key");
+}
+
+/**
+ * flow_idx() - Index of a flow table entry
+ * @flow:	Entry
+ *
+ * Return: index
+ */
+unsigned flow_idx(const union flow *flow)
+{
+	return flow - flowtab;
+}
+
+/**
+ * flow_at() - Flow table entry at an index
+ * @idx:	Index, below FLOW_MAX
+ *
+ * Return: entry
+ */
+union flow *flow_at(unsigned idx)
+{
+	return &flowtab[idx];
+}
+
+/**
+ * flow_count() - Number of flows in use
+ *
+ * Return: count
+ */
+unsigned flow_count(void)
+{
+	return flow_nr;
+}
+
+/**
+ * flow_span() - Number of entries that were ever used, for iteration
+ *
+ * Return: one past the highest index ever handed out
+ */
+unsigned flow_span(void)
+{
+	return flow_hwm;
+}
+
+/**
+ * flow_alloc() - Take a free entry
+ *
+ * Return: zeroed entry, NULL if the table is at its limit
+ */
+union flow *flow_alloc(void)
+{
+	union flow *flow;
+
+	if (flow_nr >= flow_limit)
+		return NULL;
+
+	if (flow_free_head < FLOW_MAX) {
+		flow = &flowtab[flow_free_head];
+		flow_free_head = flow->free.next;
+	} else if (flow_hwm < FLOW_MAX) {
+		flow = &flowtab[flow_hwm++];
+	} else {
+		return NULL;
+	}
+
+	memset(flow, 0, sizeof(*flow));
+	flow_nr++;
+	return flow;
+}
+
+/**
+ * flow_free() - Return an entry to the free list, out of the index
+ * @flow:	Entry
+ */
+void flow_free(union flow *flow)
+{
+	if (flow->f.hashed[INISIDE])
+		flow_hash_remove(flow, INISIDE);
+	if (flow->f.hashed[TGTSIDE])
+		flow_hash_remove(flow, TGTSIDE);
+
+	memset(flow, 0, sizeof(flow->free));
+	flow->f.type = FLOW_TYPE_NONE;
+	flow->free.next = flow_free_head;
+	flow_free_head = flow_idx(flow);
+	flow_nr--;
+}
+
+/**
+ * flow_hash() - Hash of one side of a flow
+ * @proto:	IP protocol number
+ * @pif:	Interface
+ * @eaddr:	Endpoint address
+ * @eport:	Endpoint port
+ * @oaddr:	Our address
+ * @oport:	Our port
+ *
+ * Return: bucket index
+ */
+static unsigned flow_hash(uint8_t proto, uint8_t pif,
+			  const union inany_addr *eaddr, in_port_t eport,
+			  const union inany_addr *oaddr, in_port_t oport)
+{
+	struct flow_hkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.eaddr = *eaddr;
+	k.oaddr = *oaddr;
+	k.eport = eport;
+	k.oport = oport;
+	k.proto = proto;
+	k.pif = pif;
+
+	return siphash(&flow_key, &k, sizeof(k)) & (FLOW_HASH_SIZE - 1);
+}
+
+/**
+ * flow_side_hash() - Hash of a side of a flow table entry
+ * @flow:	Entry
+ * @side:	INISIDE or TGTSIDE
+ *
+ * Return: bucket index
+ */
+static unsigned flow_side_hash(const union flow *flow, int side)
+{
+	const struct flowside *s = &flow->f.side[side];
+
+	return flow_hash(flow->f.proto, flow->f.pif[side], &s->eaddr,
+			 s->eport, &s->oaddr, s->oport);
+}
+
+/**
+ * flow_hash_insert() - Add one side of a flow to the index
+ * @flow:	Entry, with proto, pif and side filled
+ * @side:	INISIDE or TGTSIDE
+ */
+void flow_hash_insert(union flow *flow, int side)
+{
+	unsigned b = flow_side_hash(flow, side);
+
+	while (flow_hashtab[b])
+		b = (b + 1) & (FLOW_HASH_SIZE - 1);
+
+	flow_hashtab[b] = flow_idx(flow) * 2 + side + 1;
+	flow->f.hashed[side] = true;
+}
+
+/**
+ * flow_hash_remove() - Take one side of a flow out of the index
+ * @flow:	Entry
+ * @side:	INISIDE or TGTSIDE
+ *
+ * Linear probing: entries after the removed one that would now be cut off
+ * from their home bucket move back into the hole.
+ */
+void flow_hash_remove(union flow *flow, int side)
+{
+	uint32_t v = flow_idx(flow) * 2 + side + 1;
+	unsigned b = flow_side_hash(flow, side), hole, i;
+
+	while (flow_hashtab[b] && flow_hashtab[b] != v)
+		b = (b + 1) & (FLOW_HASH_SIZE - 1);
+	if (!flow_hashtab[b])
+		return;
+
+	flow->f.hashed[side] = false;
+	flow_hashtab[b] = 0;
+	hole = b;
+
+	for (i = (b + 1) & (FLOW_HASH_SIZE - 1); flow_hashtab[i];
+	     i = (i + 1) & (FLOW_HASH_SIZE - 1)) {
+		uint32_t e = flow_hashtab[i] - 1;
+		unsigned home = flow_side_hash(&flowtab[e / 2], e % 2);
+
+		/* Can the entry at i stay, given the hole? Only if its home
+		 * is cyclically in (hole, i] */
+		if (((i - home) & (FLOW_HASH_SIZE - 1)) <
+		    ((i - hole) & (FLOW_HASH_SIZE - 1)))
+			continue;
+
+		flow_hashtab[hole] = flow_hashtab[i];
+		flow_hashtab[i] = 0;
+		hole = i;
+	}
+}
+
+/**
+ * flow_lookup() - Find a flow by the addresses and ports of one side
+ * @proto:	IP protocol number
+ * @pif:	Interface
+ * @eaddr:	Endpoint address
+ * @eport:	Endpoint port
+ * @oaddr:	Our address
+ * @oport:	Our port
+ * @side:	Side found, set if not NULL
+ *
+ * Return: entry, NULL if no flow matches
+ */
+union flow *flow_lookup(uint8_t proto, uint8_t pif,
+			const union inany_addr *eaddr, in_port_t eport,
+			const union inany_addr *oaddr, in_port_t oport,
+			int *side)
+{
+	unsigned b = flow_hash(proto, pif, eaddr, eport, oaddr, oport);
+
+	for (; flow_hashtab[b]; b = (b + 1) & (FLOW_HASH_SIZE - 1)) {
+		uint32_t e = flow_hashtab[b] - 1;
+		union flow *flow = &flowtab[e / 2];
+		const struct flowside *s = &flow->f.side[e % 2];
+
+		if (flow->f.proto != proto || flow->f.pif[e % 2] != pif ||
+		    s->eport != eport || s->oport != oport ||
+		    !inany_equals(&s->eaddr, eaddr) ||
+		    !inany_equals(&s->oaddr, oaddr))
+			continue;
+
+		if (side)
+			*side = e % 2;
+		return flow;
+	}
+
+	return NULL;
+}
+
+/**
+ * flow_timer() - Run the timer of every flow, by type
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void flow_timer(struct ctx *c, const struct timespec *now)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_hwm; i++) {
+		union flow *flow = &flowtab[i];
+
+		switch (flow->f.type) {
+		case FLOW_PING4:
+		case FLOW_PING6:
+			icmp_flow_timer(c, &flow->ping, now);
+			break;
+		case FLOW_TCP:
+			tcp_flow_timer(c, &flow->tcp, now);
+			break;
+		case FLOW_TCP_SPLICE:
+			tcp_splice_flow_timer(c, &flow->tcp_splice, now);
+			break;
+		case FLOW_UDP:
+			udp_flow_timer(c, &flow->udp, now);
+			break;
+		default:
+			break;
+		}
+	}
+}

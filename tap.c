@@ -1,0 +1,1182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * tap.c - The guest's side: UNIX domain socket (passt) or tap device (pasta)
+ *
+ * Frames from the guest are read in large batches into one buffer, checked,
+ * and described in a packet pool. Link and network layer services (ARP,
+ * NDP, DHCP, DHCPv6) are answered right away; transport segments are sorted
+ * into sequences of the same flow, each handed to its protocol handler in
+ * one call, so that the handler can move a whole batch of data with one
+ * system call.
+ *
+ * Frames to the guest are written in batches too: the passt stream takes
+ * many frames per sendmsg(), each preceded by its length; pasta's tap device
+ * takes one frame per write. If the stream socket only takes part of a
+ * frame, the rest is kept and sent first when the socket is writable again,
+ * so that the stream never loses its framing.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <linux/ipv6.h>
+
+#include "arp.h"
+#include "checksum.h"
+#include "dhcp.h"
+#include "dhcpv6.h"
+#include "icmp.h"
+#include "ip.h"
+#include "log.h"
+#include "ndp.h"
+#include "packet.h"
+#include "passt.h"
+#include "pcap.h"
+#include "tap.h"
+#include "tcp.h"
+#include "udp.h"
+#include "util.h"
+
+#define TAP_BUF_BYTES		(8 * 1024 * 1024)
+#define TAP_MSGS		4096	/* Frames handled in one batch */
+#define TAP_SEQS		128	/* Flows in one batch */
+#define TAP_SEQ_PKTS		256	/* Segments of one flow in a batch */
+#define TAP_SNDBUF		(16 * 1024 * 1024)
+#define TAP_IOV_MAX		1024
+
+/* Input buffer: frames back to back (pasta), or the stream (passt) */
+static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
+
+PACKET_POOL(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
+
+/* Bytes of an incomplete frame (with its length) at the start of tap_buf */
+static size_t tap_partial;
+
+/**
+ * struct tap_seq - Transport segments of one flow within a batch
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @saddr:	Source address (the guest's)
+ * @daddr:	Destination address
+ * @sport:	Source port, network order
+ * @dport:	Destination port, network order
+ * @p:		Pool of segments: transport header and payload each
+ */
+struct tap_seq {
+	uint8_t proto;
+	union inany_addr saddr;
+	union inany_addr daddr;
+	in_port_t sport;
+	in_port_t dport;
+	struct pool p;
+};
+
+static struct tap_seq seqs[TAP_SEQS];
+static struct iovec seq_pkt[TAP_SEQS][TAP_SEQ_PKTS];
+static unsigned nseqs;
+
+/* Rest of a frame the stream socket only took part of */
+static char tap_pending[TAP_LEN_BYTES + TAP_FRAME_MAX];
+static size_t tap_pending_len, tap_pending_off;
+
+/* One frame built for tap_send_single() and friends */
+static char tap_single[sizeof(struct tap_hdr) + 65535]
+	__attribute__((aligned(8)));
+
+/**
+ * tap_hdr_offset() - Where a frame starts in a buffer with a tap_hdr
+ * @c:		Execution context
+ *
+ * Return: 0 in passt mode (the length goes out too), TAP_LEN_BYTES in pasta
+ */
+size_t tap_hdr_offset(const struct ctx *c)
+{
+	return c->mode == MODE_PASST ? 0 : TAP_LEN_BYTES;
+}
+
+/**
+ * tap_hdr_set_len() - Set the stream length field for a frame
+ * @th:		Header in front of the frame
+ * @l2len:	Length of the frame from the Ethernet header on
+ */
+void tap_hdr_set_len(struct tap_hdr *th, size_t l2len)
+{
+	th->vnet_len = htonl(l2len);
+}
+
+/**
+ * tap_push_l2h() - Write an Ethernet header towards the guest
+ * @c:		Execution context
+ * @buf:	Where the header goes
+ * @proto:	Ethertype, host order
+ *
+ * Return: pointer after the header
+ */
+void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto)
+{
+	struct ethhdr *eh = buf;
+
+	memcpy(eh->h_dest, c->guest_mac, ETH_ALEN);
+	memcpy(eh->h_source, c->our_tap_mac, ETH_ALEN);
+	eh->h_proto = htons(proto);
+
+	return eh + 1;
+}
+
+/**
+ * tap_push_ip4h() - Write an IPv4 header, with its checksum
+ * @ip4h:	Where the header goes
+ * @src:	Source address
+ * @dst:	Destination address
+ * @l4len:	Length of what follows the header
+ * @proto:	Protocol number
+ *
+ * Return: pointer after the header
+ */
+void *tap_push_ip4h(struct iphdr *ip4h, struct in_addr src,
+		    struct in_addr dst, size_t l4len, uint8_t proto)
+{
+	ip4h->version = 4;
+	ip4h->ihl = sizeof(*ip4h) / 4;
+	ip4h->tos = 0;
+	ip4h->tot_len = htons(l4len + sizeof(*ip4h));
+	ip4h->id = 0;
+	ip4h->frag_off = htons(IP4_DF);
+	ip4h->ttl = 255;
+	ip4h->protocol = proto;
+	ip4h->saddr = src.s_addr;
+	ip4h->daddr = dst.s_addr;
+	ip4h->check = 0;
+	ip4h->check = csum_ip4_header(ip4h);
+
+	return ip4h + 1;
+}
+
+/**
+ * tap_push_ip6h() - Write an IPv6 header
+ * @ip6h:	Where the header goes
+ * @src:	Source address
+ * @dst:	Destination address
+ * @l4len:	Payload length
+ * @proto:	Next header
+ * @flow:	Flow label
+ *
+ * Return: pointer after the header
+ */
+void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
+		    const struct in6_addr *dst, size_t l4len, uint8_t proto,
+		    uint32_t flow)
+{
+	ip6_set_flow_lbl(ip6h, flow);
+	ip6h->payload_len = htons(l4len);
+	ip6h->nexthdr = proto;
+	ip6h->hop_limit = 255;
+	ip6h->saddr = *src;
+	ip6h->daddr = *dst;
+
+	return ip6h + 1;
+}
+
+/**
+ * tap_ip6_daddr() - Guest address to answer a message from
+ * @c:		Execution context
+ * @src:	Source address of the message (ours)
+ *
+ * Return: the guest's link-local address for link-local sources, if known,
+ *	   its global address otherwise
+ */
+const struct in6_addr *tap_ip6_daddr(const struct ctx *c,
+				     const struct in6_addr *src)
+{
+	if (IN6_IS_ADDR_LINKLOCAL(src) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_ll_seen))
+		return &c->ip6.addr_ll_seen;
+
+	return &c->ip6.addr_seen;
+}
+
+/**
+ * tap_pending_flush() - Send the rest of a partially written frame
+ * @c:		Execution context
+ *
+ * Return: 0 if nothing is pending any longer, -1 otherwise
+ */
+static int tap_pending_flush(struct ctx *c)
+{
+	while (tap_pending_off < tap_pending_len) {
+		ssize_t n = send(c->fd_tap, tap_pending + tap_pending_off,
+				 tap_pending_len - tap_pending_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		tap_pending_off += n;
+	}
+
+	tap_pending_len = tap_pending_off = 0;
+	return 0;
+}
+
+/**
+ * tap_pending_keep() - Keep the unsent rest of a frame, watch for EPOLLOUT
+ * @c:		Execution context
+ * @iov:	Buffers of the frame
+ * @n:		Number of buffers
+ * @sent:	Bytes of the frame that were sent
+ */
+static void tap_pending_keep(struct ctx *c, const struct iovec *iov, size_t n,
+			     size_t sent)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t l = iov[i].iov_len;
+		const char *b = iov[i].iov_base;
+
+		if (sent >= l) {
+			sent -= l;
+			continue;
+		}
+		memcpy(tap_pending + len, b + sent, l - sent);
+		len += l - sent;
+		sent = 0;
+	}
+
+	tap_pending_len = len;
+	tap_pending_off = 0;
+
+	ev.data.u64 = ref.u64;
+	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+}
+
+/**
+ * tap_send_passt() - Write frames to the stream socket, in as few calls as
+ *		      possible
+ * @c:		Execution context
+ * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
+ *		starting with the 4-byte length
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames
+ *
+ * Return: number of frames sent, a partially sent one included
+ */
+static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
+			     size_t bufs_per_frame, size_t nframes)
+{
+	size_t per_call = TAP_IOV_MAX / bufs_per_frame, done = 0;
+
+	if (tap_pending_len && tap_pending_flush(c))
+		return 0;
+
+	while (done < nframes) {
+		size_t n = MIN(per_call, nframes - done), i, total = 0;
+		const struct iovec *v = iov + done * bufs_per_frame;
+		struct msghdr mh = {
+			.msg_iov = (struct iovec *)v,
+			.msg_iovlen = n * bufs_per_frame,
+		};
+		ssize_t sent;
+
+		for (i = 0; i < n * bufs_per_frame; i++)
+			total += v[i].iov_len;
+
+		sent = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				debug_perror("Write to guest failed");
+			return done;
+		}
+
+		if ((size_t)sent == total) {
+			done += n;
+			continue;
+		}
+
+		/* Find the frame the write stopped in */
+		for (i = 0; i < n; i++) {
+			size_t flen = 0, k;
+
+			for (k = 0; k < bufs_per_frame; k++)
+				flen += v[i * bufs_per_frame + k].iov_len;
+			if ((size_t)sent < flen) {
+				if (sent)
+					tap_pending_keep(c,
+							 v + i * bufs_per_frame,
+							 bufs_per_frame, sent);
+				return done + i + !!sent;
+			}
+			sent -= flen;
+		}
+		return done + n;
+	}
+
+	return done;
+}
+
+/**
+ * tap_send_pasta() - Write frames to the tap device, one call each
+ * @c:		Execution context
+ * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
+ *		starting at the Ethernet header
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames
+ *
+ * Return: number of frames sent
+ */
+static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
+			     size_t bufs_per_frame, size_t nframes)
+{
+	size_t i;
+
+	for (i = 0; i < nframes; i++) {
+		if (writev(c->fd_tap, iov + i * bufs_per_frame,
+			   bufs_per_frame) < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				debug_perror("Write to tap device failed");
+			break;
+		}
+	}
+
+	return i;
+}
+
+/**
+ * tap_send_frames() - Send a batch of frames to the guest
+ * @c:		Execution context
+ * @iov:	Buffers, @bufs_per_frame per frame; the first buffer of each
+ *		frame starts with a struct tap_hdr at tap_hdr_offset()
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames
+ *
+ * Return: number of frames sent; the caller may resend the rest later
+ */
+size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
+		       size_t bufs_per_frame, size_t nframes)
+{
+	size_t sent, i;
+
+	if (c->fd_tap < 0 || !nframes)
+		return 0;
+
+	if (c->mode == MODE_PASST)
+		sent = tap_send_passt(c, iov, bufs_per_frame, nframes);
+	else
+		sent = tap_send_pasta(c, iov, bufs_per_frame, nframes);
+
+	if (pcap_fd() >= 0) {
+		for (i = 0; i < sent; i++)
+			pcap_iov(iov + i * bufs_per_frame, bufs_per_frame,
+				 c->mode == MODE_PASST ? TAP_LEN_BYTES : 0);
+	}
+
+	return sent;
+}
+
+/**
+ * tap_send_single() - Send one frame, built in a single buffer
+ * @c:		Execution context
+ * @frame:	Frame, from the Ethernet header on
+ * @len:	Frame length
+ */
+void tap_send_single(const struct ctx *c, const void *frame, size_t len)
+{
+	uint32_t vnet_len = htonl(len);
+	struct iovec iov[2];
+	size_t n = 0;
+
+	if (c->mode == MODE_PASST) {
+		iov[n].iov_base = &vnet_len;
+		iov[n++].iov_len = sizeof(vnet_len);
+	}
+	iov[n].iov_base = (void *)frame;
+	iov[n++].iov_len = len;
+
+	/* Not the data path: a const-correct wrapper isn't worth it here */
+	tap_send_frames((struct ctx *)c, iov, n, 1);
+}
+
+/**
+ * tap_udp4_send() - Send a UDP datagram over IPv4 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @in:		Payload
+ * @len:	Payload length
+ */
+void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
+		   struct in_addr dst, in_port_t dport, const void *in,
+		   size_t len)
+{
+	size_t l4len = len + sizeof(struct udphdr);
+	char *frame = tap_single + TAP_LEN_BYTES;
+	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
+	struct udphdr *uh = tap_push_ip4h(ip4h, src, dst, l4len, IPPROTO_UDP);
+	char *data = (char *)(uh + 1);
+
+	if (len > IP4_MAX_PAYLOAD - sizeof(*uh))
+		return;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons(l4len);
+	memmove(data, in, len);
+	csum_udp4(uh, src, dst, data, len);
+
+	tap_send_single(c, frame, data + len - frame);
+}
+
+/**
+ * tap_udp6_send() - Send a UDP datagram over IPv6 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @flow:	Flow label
+ * @in:		Payload
+ * @len:	Payload length
+ */
+void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
+		   in_port_t sport, const struct in6_addr *dst,
+		   in_port_t dport, uint32_t flow, const void *in, size_t len)
+{
+	size_t l4len = len + sizeof(struct udphdr);
+	char *frame = tap_single + TAP_LEN_BYTES;
+	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
+	struct udphdr *uh = tap_push_ip6h(ip6h, src, dst, l4len, IPPROTO_UDP,
+					  flow);
+	char *data = (char *)(uh + 1);
+
+	if (len > IP6_MAX_PAYLOAD - sizeof(*uh))
+		return;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons(l4len);
+	memmove(data, in, len);
+	csum_udp6(uh, src, dst, data, len);
+
+	tap_send_single(c, frame, data + len - frame);
+}
+
+/**
+ * tap_icmp4_send() - Send an ICMP message over IPv4 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @in:		ICMP header and data, the checksum is set here
+ * @len:	Length of @in, at least the 8-byte header
+ */
+void tap_icmp4_send(const struct ctx *c, struct in_addr src,
+		    struct in_addr dst, const void *in, size_t len)
+{
+	char *frame = tap_single + TAP_LEN_BYTES;
+	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
+	struct icmphdr *ih = tap_push_ip4h(ip4h, src, dst, len, IPPROTO_ICMP);
+
+	if (len < sizeof(*ih) || len > IP4_MAX_PAYLOAD)
+		return;
+
+	memmove(ih, in, len);
+	csum_icmp4(ih, ih + 1, len - sizeof(*ih));
+
+	tap_send_single(c, frame, (char *)ih + len - frame);
+}
+
+/**
+ * tap_icmp6_send() - Send an ICMPv6 message to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @in:		ICMPv6 header and data, the checksum is set here
+ * @len:	Length of @in, at least the 8-byte header
+ */
+void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
+		    const struct in6_addr *dst, const void *in, size_t len)
+{
+	char *frame = tap_single + TAP_LEN_BYTES;
+	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
+	struct icmp6_hdr *ih = tap_push_ip6h(ip6h, src, dst, len,
+					     IPPROTO_ICMPV6, 0);
+
+	if (len < sizeof(*ih) || len > IP6_MAX_PAYLOAD)
+		return;
+
+	memmove(ih, in, len);
+	csum_icmp6(ih, src, dst, ih + 1, len - sizeof(*ih));
+
+	tap_send_single(c, frame, (char *)ih + len - frame);
+}
+
+/**
+ * tap_seq_add() - Add a transport segment to the sequence of its flow
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @l4:		Transport header and payload, within tap_buf
+ * @l4len:	Length of @l4, at least the size of the ports
+ *
+ * Return: 0 on success, -1 if the batch has no room for it
+ */
+static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
+		       const union inany_addr *daddr, const void *l4,
+		       size_t l4len)
+{
+	const in_port_t *ports = l4;
+	struct tap_seq *s;
+	unsigned i;
+
+	/* Most batches are one flow: look at the latest sequences first */
+	for (i = nseqs; i-- > 0; ) {
+		s = &seqs[i];
+		if (s->proto == proto && s->sport == ports[0] &&
+		    s->dport == ports[1] && inany_equals(&s->saddr, saddr) &&
+		    inany_equals(&s->daddr, daddr))
+			return packet_add(&s->p, l4, l4len);
+	}
+
+	if (nseqs >= TAP_SEQS)
+		return -1;
+
+	s = &seqs[nseqs++];
+	s->proto = proto;
+	s->saddr = *saddr;
+	s->daddr = *daddr;
+	s->sport = ports[0];
+	s->dport = ports[1];
+	s->p.buf = tap_buf;
+	s->p.buf_size = sizeof(tap_buf);
+	s->p.size = TAP_SEQ_PKTS;
+	s->p.count = 0;
+	s->p.pkt = seq_pkt[s - seqs];
+
+	return packet_add(&s->p, l4, l4len);
+}
+
+/**
+ * tap_seqs_flush() - Hand every sequence of the batch to its handler
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void tap_seqs_flush(struct ctx *c, const struct timespec *now)
+{
+	unsigned i;
+
+	for (i = 0; i < nseqs; i++) {
+		struct tap_seq *s = &seqs[i];
+
+		if (s->proto == IPPROTO_TCP)
+			tcp_tap_handler(c, &s->saddr, &s->daddr, &s->p, now);
+		else
+			udp_tap_handler(c, &s->saddr, &s->daddr, &s->p, now);
+	}
+
+	nseqs = 0;
+}
+
+/**
+ * tap_l4() - Sort out one transport segment from the guest
+ * @c:		Execution context
+ * @proto:	Transport protocol
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @l4:		Transport header and payload
+ * @l4len:	Length of @l4
+ * @now:	Current time
+ */
+static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
+		   const union inany_addr *daddr, const void *l4, size_t l4len,
+		   const struct timespec *now)
+{
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		if ((proto == IPPROTO_TCP && c->no_tcp) ||
+		    (proto == IPPROTO_UDP && c->no_udp))
+			return;
+		if (l4len < 2 * sizeof(in_port_t))
+			return;
+		if (tap_seq_add(proto, saddr, daddr, l4, l4len)) {
+			tap_seqs_flush(c, now);
+			tap_seq_add(proto, saddr, daddr, l4, l4len);
+		}
+		return;
+	}
+
+	trace("Dropping frame with unhandled protocol %u", proto);
+}
+
+/**
+ * tap_ip4() - Check an IPv4 packet from the guest and pass it on
+ * @c:		Execution context
+ * @p:		Pool with the frame
+ * @idx:	Index of the frame
+ * @now:	Current time
+ */
+static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
+		    const struct timespec *now)
+{
+	union inany_addr saddr, daddr;
+	const struct iphdr *iph;
+	size_t hlen, tot, left;
+	struct in_addr s, d;
+	const char *l4;
+
+	iph = packet_get(p, idx, ETH_HLEN, sizeof(*iph), &left);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		goto drop;
+	hlen = iph->ihl * 4;
+	tot = ntohs(iph->tot_len);
+	left += sizeof(*iph);
+	if (tot < hlen || tot > left || !packet_get(p, idx, ETH_HLEN, hlen,
+						    NULL))
+		goto drop;
+	if (csum(iph, hlen, 0))
+		goto drop;
+	if (ntohs(iph->frag_off) & (IP4_MF | IP4_OFFMASK)) {
+		trace("Dropping IPv4 fragment");
+		return;
+	}
+
+	/* Ethernet padding, if any, stays out of the segment */
+	l4 = packet_get(p, idx, ETH_HLEN + hlen, tot - hlen, NULL);
+	if (!l4)
+		goto drop;
+
+	s.s_addr = iph->saddr;
+	d.s_addr = iph->daddr;
+	if (s.s_addr != INADDR_ANY && !ip4_is_broadcast_or_multicast(s))
+		c->ip4.addr_seen = s;
+
+	if (iph->protocol == IPPROTO_UDP && dhcp(c, l4, tot - hlen))
+		return;
+
+	if (ip4_is_broadcast_or_multicast(d) || s.s_addr == INADDR_ANY) {
+		trace("Dropping IPv4 broadcast or multicast packet");
+		return;
+	}
+
+	if (iph->protocol == IPPROTO_ICMP) {
+		icmp_tap_handler4(c, s, d, l4, tot - hlen, now);
+		return;
+	}
+
+	inany_from_v4(&saddr, s);
+	inany_from_v4(&daddr, d);
+	tap_l4(c, iph->protocol, &saddr, &daddr, l4, tot - hlen, now);
+	return;
+
+drop:
+	trace("Dropping malformed IPv4 packet");
+}
+
+/**
+ * ip6_skip_ext() - Walk IPv6 extension headers to the upper layer
+ * @p:		Pool with the frame
+ * @idx:	Index of the frame
+ * @off:	Offset of the first header after the IPv6 header, updated
+ * @end:	Offset of the end of the IPv6 payload
+ * @proto:	Next header value, updated to the upper layer protocol
+ *
+ * Return: 0 on success, -1 on a malformed chain, a fragment, or ESP
+ */
+static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
+			size_t end, uint8_t *proto)
+{
+	for (;;) {
+		const uint8_t *ext;
+		size_t len;
+
+		switch (*proto) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			ext = packet_get(p, idx, *off, 2, NULL);
+			if (!ext)
+				return -1;
+			len = (ext[1] + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			ext = packet_get(p, idx, *off, 2, NULL);
+			if (!ext)
+				return -1;
+			len = (ext[1] + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			trace("Dropping IPv6 fragment");
+			return -1;
+		default:
+			return 0;
+		}
+
+		if (len > end - *off)
+			return -1;
+		*proto = ext[0];
+		*off += len;
+	}
+}
+
+/**
+ * tap_ip6() - Check an IPv6 packet from the guest and pass it on
+ * @c:		Execution context
+ * @p:		Pool with the frame
+ * @idx:	Index of the frame
+ * @now:	Current time
+ */
+static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
+		    const struct timespec *now)
+{
+	const struct ipv6hdr *ip6h;
+	union inany_addr saddr, daddr;
+	size_t left, off, end;
+	uint8_t proto;
+	const char *l4;
+
+	ip6h = packet_get(p, idx, ETH_HLEN, sizeof(*ip6h), &left);
+	if (!ip6h || ip6h->version != 6)
+		goto drop;
+	if (ntohs(ip6h->payload_len) > left)
+		goto drop;
+
+	off = ETH_HLEN + sizeof(*ip6h);
+	end = off + ntohs(ip6h->payload_len);
+	proto = ip6h->nexthdr;
+	if (ip6_skip_ext(p, idx, &off, end, &proto))
+		goto drop;
+
+	l4 = packet_get(p, idx, off, end - off, NULL);
+	if (!l4)
+		goto drop;
+
+	if (IN6_IS_ADDR_LINKLOCAL(&ip6h->saddr))
+		c->ip6.addr_ll_seen = ip6h->saddr;
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&ip6h->saddr) &&
+		 !IN6_IS_ADDR_MULTICAST(&ip6h->saddr))
+		c->ip6.addr_seen = ip6h->saddr;
+
+	if (proto == IPPROTO_ICMPV6) {
+		if (end - off < sizeof(struct icmp6_hdr))
+			goto drop;
+		if (ndp(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
+			return;
+	}
+
+	if (proto == IPPROTO_UDP &&
+	    dhcpv6(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
+		return;
+
+	if (IN6_IS_ADDR_MULTICAST(&ip6h->daddr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&ip6h->saddr)) {
+		trace("Dropping IPv6 multicast packet");
+		return;
+	}
+
+	if (proto == IPPROTO_ICMPV6) {
+		icmp_tap_handler6(c, &ip6h->saddr, &ip6h->daddr, l4,
+				  end - off, now);
+		return;
+	}
+
+	saddr.a6 = ip6h->saddr;
+	daddr.a6 = ip6h->daddr;
+	tap_l4(c, proto, &saddr, &daddr, l4, end - off, now);
+	return;
+
+drop:
+	trace("Dropping malformed IPv6 packet");
+}
+
+/**
+ * tap_handle_batch() - Act on every frame of the pool, then flush sequences
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void tap_handle_batch(struct ctx *c, const struct timespec *now)
+{
+	size_t i;
+
+	for (i = 0; i < pool_tap.count; i++) {
+		const struct ethhdr *eh = packet_get(&pool_tap, i, 0, ETH_HLEN,
+						     NULL);
+
+		if (!eh)
+			continue;
+
+		pcap_frame(eh, packet_len(&pool_tap, i));
+
+		if (!(eh->h_source[0] & 1))
+			memcpy(c->guest_mac, eh->h_source, ETH_ALEN);
+
+		switch (ntohs(eh->h_proto)) {
+		case ETH_P_ARP:
+			if (ipv4_enabled(c))
+				arp(c, &pool_tap, i);
+			break;
+		case ETH_P_IP:
+			if (ipv4_enabled(c))
+				tap_ip4(c, &pool_tap, i, now);
+			break;
+		case ETH_P_IPV6:
+			if (ipv6_enabled(c))
+				tap_ip6(c, &pool_tap, i, now);
+			break;
+		default:
+			trace("Dropping frame with ethertype 0x%04x",
+			      ntohs(eh->h_proto));
+			break;
+		}
+	}
+
+	tap_seqs_flush(c, now);
+	pool_flush(&pool_tap);
+}
+
+/**
+ * tap_reset() - Forget the guest: close the connection, maybe wait for another
+ * @c:		Execution context
+ */
+static void tap_reset(struct ctx *c)
+{
+	if (c->one_off) {
+		info("Guest disconnected, exiting (--one-off)");
+		passt_exit(c, EXIT_SUCCESS);
+	}
+
+	info("Guest disconnected, waiting for a new one");
+
+	epoll_del(c, c->fd_tap);
+	close(c->fd_tap);
+	c->fd_tap = -1;
+	tap_partial = 0;
+	tap_pending_len = tap_pending_off = 0;
+	pool_flush(&pool_tap);
+	nseqs = 0;
+	memset(c->guest_mac, 0xff, ETH_ALEN);
+	memset(&c->ip6.addr_ll_seen, 0, sizeof(c->ip6.addr_ll_seen));
+
+	tcp_tap_reset(c);
+	udp_tap_reset(c);
+	icmp_tap_reset(c);
+}
+
+/**
+ * tap_frame_len_ok() - Check the length of a frame from the stream
+ * @len:	Length field
+ *
+ * Return: true if it's a plausible Ethernet frame length
+ */
+static bool tap_frame_len_ok(uint32_t len)
+{
+	return len >= ETH_HLEN && len <= TAP_FRAME_MAX;
+}
+
+/**
+ * tap_handler_passt() - Read frames from the stream socket of the guest
+ * @c:		Execution context
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tap_handler_passt(struct ctx *c, uint32_t events,
+		       const struct timespec *now)
+{
+	if (events & EPOLLOUT) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST,
+					.fd = c->fd_tap };
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+
+		if (!tap_pending_flush(c)) {
+			ev.data.u64 = ref.u64;
+			epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+			tcp_tap_writable(c, now);
+		}
+	}
+
+	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;
+
+	for (;;) {
+		size_t room = sizeof(tap_buf) - tap_partial, off = 0, have;
+		ssize_t n;
+
+		n = recv(c->fd_tap, tap_buf + tap_partial, room, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			if (n < 0)
+				debug_perror("Read from guest failed");
+			tap_reset(c);
+			return;
+		}
+
+		have = tap_partial + n;
+		while (have - off >= TAP_LEN_BYTES) {
+			uint32_t len;
+
+			memcpy(&len, tap_buf + off, sizeof(len));
+			len = ntohl(len);
+			if (!tap_frame_len_ok(len)) {
+				err("Framing error from guest: frame length "
+				    "%u, closing connection", len);
+				tap_handle_batch(c, now);
+				tap_reset(c);
+				return;
+			}
+			if (have - off - TAP_LEN_BYTES < len)
+				break;
+
+			if (pool_full(&pool_tap))
+				tap_handle_batch(c, now);
+			packet_add(&pool_tap, tap_buf + off + TAP_LEN_BYTES,
+				   len);
+			off += TAP_LEN_BYTES + len;
+		}
+
+		tap_handle_batch(c, now);
+
+		tap_partial = have - off;
+		if (tap_partial && off)
+			memmove(tap_buf, tap_buf + off, tap_partial);
+
+		if ((size_t)n < room)
+			break;
+	}
+
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		tap_reset(c);
+}
+
+/**
+ * tap_handler_pasta() - Read frames from the tap device
+ * @c:		Execution context
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tap_handler_pasta(struct ctx *c, uint32_t events,
+		       const struct timespec *now)
+{
+	size_t off = 0;
+
+	if (events & (EPOLLHUP | EPOLLERR))
+		die("Tap device went away");
+
+	if (!(events & EPOLLIN))
+		return;
+
+	for (;;) {
+		ssize_t n;
+
+		if (sizeof(tap_buf) - off < TAP_FRAME_MAX ||
+		    pool_full(&pool_tap)) {
+			tap_handle_batch(c, now);
+			off = 0;
+		}
+
+		n = read(c->fd_tap, tap_buf + off, TAP_FRAME_MAX);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				debug_perror("Read from tap device failed");
+			break;
+		}
+		if ((size_t)n < ETH_HLEN)
+			continue;
+
+		packet_add(&pool_tap, tap_buf + off, n);
+		off += ROUND_UP((size_t)n, 64);
+	}
+
+	tap_handle_batch(c, now);
+}
+
+/**
+ * tap_sock_connect_probe() - Tell if a UNIX socket path has a live listener
+ * @path:	Path
+ *
+ * Return: true if something accepts connections there
+ */
+static bool tap_sock_connect_probe(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s, ret;
+
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+
+	str_copy(a.sun_path, sizeof(a.sun_path), path);
+	ret = connect(s, (struct sockaddr *)&a, sizeof(a));
+	close(s);
+
+	return !ret;
+}
+
+/**
+ * tap_sock_bind() - Bind and listen on a UNIX domain socket path
+ * @path:	Path; a stale socket file there is replaced
+ *
+ * Return: socket, -1 if the path is in use or can't be bound
+ */
+static int tap_sock_bind(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int s;
+
+	if (tap_sock_connect_probe(path))
+		return -1;
+
+	/* Nobody listens there: a leftover of a previous run */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		die_perror("Can't create UNIX domain socket");
+
+	str_copy(a.sun_path, sizeof(a.sun_path), path);
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 16)) {
+		close(s);
+		return -1;
+	}
+
+	return s;
+}
+
+/**
+ * tap_sock_setup() - Settings for a connected stream socket to the guest
+ * @c:		Execution context
+ * @fd:		Socket
+ */
+static void tap_sock_setup(struct ctx *c, int fd)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
+	int v = TAP_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	v = TAP_SNDBUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+
+	fd_nonblock(fd);
+	c->fd_tap = fd;
+	if (epoll_add(c, fd, EPOLLIN | EPOLLRDHUP, ref))
+		die_perror("Can't watch guest connection");
+}
+
+/**
+ * tap_sock_init() - Open the UNIX domain socket for the guest (passt)
+ * @c:		Execution context
+ */
+void tap_sock_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_LISTEN };
+	int s = -1, i;
+
+	if (c->mode != MODE_PASST)
+		return;
+
+	if (c->fd_given) {
+		tap_sock_setup(c, c->fd_tap);
+		return;
+	}
+
+	if (*c->sock_path) {
+		s = tap_sock_bind(c->sock_path);
+		if (s < 0)
+			die("Can't listen on %s: in use, or no permission",
+			    c->sock_path);
+	} else {
+		for (i = 1; i <= SOCK_PATH_MAX_TRIES && s < 0; i++) {
+			snprintf(c->sock_path, sizeof(c->sock_path),
+				 SOCK_PATH_DEFAULT_FMT, i);
+			s = tap_sock_bind(c->sock_path);
+		}
+		if (s < 0)
+			die("No free socket path of the form "
+			    SOCK_PATH_DEFAULT_FMT, 1);
+	}
+
+	c->fd_tap_listen = s;
+	if (epoll_add(c, s, EPOLLIN, ref))
+		die_perror("Can't watch listening socket");
+
+	info("UNIX domain socket bound at %s", c->sock_path);
+	info("You can now start qemu (>= 7.2) with:");
+	info("    qemu-system-ARCH ... -device virtio-net-pci,netdev=s0 "
+	     "-netdev stream,id=s0,server=off,addr.type=unix,addr.path=%s",
+	     c->sock_path);
+	info("or, with any qemu version: qrap 5 qemu-system-ARCH ...");
+}
+
+/**
+ * tap_listen_handler() - Accept a guest connection, refuse any further one
+ * @c:		Execution context
+ * @events:	epoll events
+ */
+void tap_listen_handler(struct ctx *c, uint32_t events)
+{
+	int fd;
+
+	if (!(events & EPOLLIN))
+		return;
+
+	fd = accept4(c->fd_tap_listen, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+
+	if (c->fd_tap >= 0) {
+		info("Refusing a second guest connection");
+		close(fd);
+		return;
+	}
+
+	info("Guest connected");
+	tap_sock_setup(c, fd);
+	tap_start(c);
+}
+
+/**
+ * tap_start() - The guest is there: make ourselves known to it
+ * @c:		Execution context
+ *
+ * An ARP request and a neighbour solicitation for the guest's own addresses
+ * make it answer, and we learn its MAC address without waiting for it to
+ * talk first. A router advertisement saves it a solicitation.
+ */
+void tap_start(struct ctx *c)
+{
+	if (ipv4_enabled(c))
+		arp_announce(c);
+	if (ipv6_enabled(c))
+		ndp_start(c);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * tap.h - The guest's side: UNIX domain socket (passt) or tap device (pasta)
+ */
+
+#ifndef TAP_H
+#define TAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/uio.h>
+#include <linux/if_ether.h>
+
+#include "inany.h"
+
+struct ctx;
+struct iphdr;
+struct ipv6hdr;
+
+/* Largest frame on the link: an IP packet of 64 KiB and its Ethernet header */
+#define TAP_FRAME_MAX		(ETH_HLEN + 65535)
+
+/* passt: each frame on the UNIX domain socket is preceded by its length */
+#define TAP_LEN_BYTES		sizeof(uint32_t)
+
+/**
+ * struct tap_hdr - Room for the stream length, then the Ethernet header
+ * @vnet_len:	Frame length, big endian (passt mode only)
+ * @eh:		Ethernet header
+ */
+struct tap_hdr {
+	uint32_t vnet_len;
+	struct ethhdr eh;
+} __attribute__((packed));
+
+/**
+ * tap_hdr_iov_offset() - Where a frame starts in a buffer with a tap_hdr
+ * @c:		Execution context
+ *
+ * Return: 0 in passt mode (the length goes out too), TAP_LEN_BYTES in pasta
+ */
+size_t tap_hdr_offset(const struct ctx *c);
+void tap_hdr_set_len(struct tap_hdr *th, size_t l2len);
+
+void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto);
+void *tap_push_ip4h(struct iphdr *ip4h, struct in_addr src,
+		    struct in_addr dst, size_t l4len, uint8_t proto);
+void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
+		    const struct in6_addr *dst, size_t l4len, uint8_t proto,
+		    uint32_t flow);
+void tap_send_single(const struct ctx *c, const void *frame, size_t len);
+size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
+		       size_t bufs_per_frame, size_t nframes);
+void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
+		   struct in_addr dst, in_port_t dport, const void *in,
+		   size_t len);
+void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
+		   in_port_t sport, const struct in6_addr *dst,
+		   in_port_t dport, uint32_t flow, const void *in, size_t len);
+void tap_icmp4_send(const struct ctx *c, struct in_addr src,
+		    struct in_addr dst, const void *in, size_t len);
+void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
+		    const struct in6_addr *dst, const void *in, size_t len);
+const struct in6_addr *tap_ip6_daddr(const struct ctx *c,
+				     const struct in6_addr *src);
+
+void tap_sock_init(struct ctx *c);
+void tap_listen_handler(struct ctx *c, uint32_t events);
+void tap_handler_passt(struct ctx *c, uint32_t events,
+		       const struct timespec *now);
+void tap_handler_pasta(struct ctx *c, uint32_t events,
+		       const struct timespec *now);
+void tap_backlog_flush(struct ctx *c);
+void tap_start(struct ctx *c);
+
+#endif /* TAP_H */
