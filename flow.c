@@ -24,6 +24,7 @@
 #include "passt.h"
 #include "siphash.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 #include "udp.h"
 #include "util.h"
 

@@ -30,6 +30,8 @@
 #include "ndp.h"
 #include "pcap.h"
 #include "tap.h"
+#include "tcp.h"
+#include "tcp_splice.h"
 #include "util.h"
 
 #define EPOLL_EVENTS		64
@@ -47,7 +49,7 @@ struct periodic {
 };
 
 static struct periodic periodic[] = {
-	{ flow_timer,	1000,	{ 0, 0 } },
+	{ flow_timer,	100,	{ 0, 0 } },
 	{ ndp_timer,	1000,	{ 0, 0 } },
 };
 
@@ -175,6 +177,15 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_TAP_PASTA:
 		tap_handler_pasta(c, ev->events, now);
 		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, ev->events, now);
+		break;
+	case EPOLL_TYPE_TCP_SPLICE:
+		tcp_splice_sock_handler(c, ref, ev->events, now);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+		tcp_listen_handler(c, ref, now);
+		break;
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, now);
 		break;
@@ -214,6 +225,7 @@ int main(int argc, char **argv)
 	/* 3. Open everything we'll ever need: nothing is opened later */
 	flow_init(FLOW_MAX);
 	tap_sock_init(&c);
+	tcp_init(&c);
 	if (*c.log_file)
 		log_open_file(c.log_file, c.log_size);
 	if (!c.foreground)
@@ -248,5 +260,7 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++)
 			dispatch(&c, &events[i], &c.now);
+
+		tcp_defer_flush(&c);
 	}
 }

@@ -236,6 +236,19 @@ static int tap_pending_flush(struct ctx *c)
 }
 
 /**
+ * tap_wait_writable() - Ask for EPOLLOUT on the stream socket to the guest
+ * @c:		Execution context
+ */
+static void tap_wait_writable(const struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
+
+	ev.data.u64 = ref.u64;
+	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+}
+
+/**
  * tap_pending_keep() - Keep the unsent rest of a frame, watch for EPOLLOUT
  * @c:		Execution context
  * @iov:	Buffers of the frame
@@ -245,8 +258,6 @@ static int tap_pending_flush(struct ctx *c)
 static void tap_pending_keep(struct ctx *c, const struct iovec *iov, size_t n,
 			     size_t sent)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
 	size_t i, len = 0;
 
 	for (i = 0; i < n; i++) {
@@ -264,9 +275,7 @@ static void tap_pending_keep(struct ctx *c, const struct iovec *iov, size_t n,
 
 	tap_pending_len = len;
 	tap_pending_off = 0;
-
-	ev.data.u64 = ref.u64;
-	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+	tap_wait_writable(c);
 }
 
 /**
@@ -285,8 +294,10 @@ static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
 {
 	size_t per_call = TAP_IOV_MAX / bufs_per_frame, done = 0;
 
-	if (tap_pending_len && tap_pending_flush(c))
+	if (tap_pending_len && tap_pending_flush(c)) {
+		tap_wait_writable(c);
 		return 0;
+	}
 
 	while (done < nframes) {
 		size_t n = MIN(per_call, nframes - done), i, total = 0;
@@ -306,6 +317,8 @@ static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				debug_perror("Write to guest failed");
+			else
+				tap_wait_writable(c);
 			return done;
 		}
 
@@ -855,6 +868,7 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 
 	tap_seqs_flush(c, now);
 	pool_flush(&pool_tap);
+	tcp_defer_flush(c);
 }
 
 /**

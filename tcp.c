@@ -3,32 +3,1596 @@
  * passt - user-mode networking for virtual machines and namespaces
  *
  * tcp.c - TCP translation between the guest and host sockets
+ *
+ * There is no TCP stack here: each connection of the guest is a stream
+ * socket of the host, and the host kernel does congestion control,
+ * retransmission to the far end and buffering. What we keep per connection
+ * is what it takes to look like a coherent TCP peer to the guest: sequence
+ * numbers both ways, windows, and a few state bits.
+ *
+ * Guest to host: in-order payload of a batch of segments is written to the
+ * socket with one sendmsg(); we acknowledge what the socket took. The window
+ * we advertise is the room left in the socket's send buffer: the guest never
+ * sends more than the socket takes, and when the room is short the socket
+ * wakes us (EPOLLOUT) once it's back, and we send a window update. Should a
+ * write still come up short, the rest is dropped and, once the socket has
+ * room, duplicate ACKs make the guest retransmit it at once.
+ *
+ * Host to guest: data is read with MSG_PEEK into the payload of prepared
+ * frames, as much as the guest's window allows, and stays in the socket
+ * until the guest acknowledges it; then it's discarded with MSG_TRUNC. The
+ * peek offset (SO_PEEK_OFF) skips data already sent; on kernels without it,
+ * that data is read into a scratch buffer again. A retransmission is a
+ * rewind of our sequence number and of the peek offset.
+ *
+ * Connections are found by the flow index for frames from the guest, and by
+ * the epoll reference for socket events.
  */
 
-#include "tcp.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ipv6.h>
+#include <linux/sockios.h>
+#include <linux/sock_diag.h>
+
+#include "checksum.h"
+#include "flow.h"
+#include "flow_table.h"
+#include "fwd.h"
+#include "ip.h"
 #include "log.h"
+#include "packet.h"
+#include "passt.h"
+#include "siphash.h"
+#include "tap.h"
+#include "tcp.h"
+#include "tcp_splice.h"
+#include "util.h"
+
+#define TCP_FRAMES		128	/* Data frames per batch to the guest */
+#define TCP_CTL_FRAMES		256	/* Control frames per batch */
+#define TCP_PAYLOAD_MAX		65536
+#define TCP_OPT_MAX		20	/* MSS, window scale, timestamps */
+#define TCP_OPT_TS_LEN		12	/* Timestamps, with two NOPs */
+#define TCP_WS_TO_TAP		8	/* Window scale we announce */
+#define TCP_WND_MAX		(65535U << TCP_WS_TO_TAP)
+#define TCP_MSS_FALLBACK		536	/* RFC 9293, 3.7.1 */
+#define TCP_SYN_TIMEOUT_MS	(10 * MS_PER_SEC)
+#define TCP_RTO_MIN_MS		200
+#define TCP_RTO_MAX_MS		(8 * MS_PER_SEC)
+#define TCP_MAX_RETRIES		8
+#define TCP_DUP_ACKS		3	/* Fast retransmit, RFC 5681 */
+#define TCP_WND_MARGIN_DIV	16	/* Data takes more memory than bytes */
+#define TCP_SEGS_MAX		256	/* Segments of a flow in one batch */
+#define TCP_LISTEN_BACKLOG	128
+#define TCP_READS_PER_EVENT	4	/* Fairness between connections */
+
+/* Sequence number comparisons, modulo 2^32 (RFC 9293, 3.4) */
+#define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
+#define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)		((int32_t)((a) - (b)) > 0)
+#define SEQ_GE(a, b)		((int32_t)((a) - (b)) >= 0)
+
+#define FLAG_FIN		0x01
+#define FLAG_SYN		0x02
+#define FLAG_RST		0x04
+#define FLAG_PSH		0x08
+#define FLAG_ACK		0x10
+
+/**
+ * struct tcp_frame_hdrs - Headers of one frame to the guest
+ * @pad:	Aligns the IP header to four bytes
+ * @taph:	Stream length and Ethernet header
+ * @v4:		IPv4 and TCP headers, options
+ * @v4.iph:	IPv4 header
+ * @v4.th:	TCP header
+ * @v4.opts:	TCP options
+ * @v6:		IPv6 and TCP headers, options
+ * @v6.ip6h:	IPv6 header
+ * @v6.th:	TCP header
+ * @v6.opts:	TCP options
+ */
+struct tcp_frame_hdrs {
+	uint8_t pad[2];
+	struct tap_hdr taph;
+	union {
+		struct {
+			struct iphdr iph;
+			struct tcphdr th;
+			uint8_t opts[TCP_OPT_MAX];
+		} v4;
+		struct {
+			struct ipv6hdr ip6h;
+			struct tcphdr th;
+			uint8_t opts[TCP_OPT_MAX];
+		} v6;
+	};
+} __attribute__((aligned(4)));
+
+static struct tcp_frame_hdrs tcp_hdrs[TCP_FRAMES];
+static char tcp_payload[TCP_FRAMES][TCP_PAYLOAD_MAX] __attribute__((aligned(64)));
+static struct iovec tcp_iov[TCP_FRAMES * 2];
+
+static struct tcp_frame_hdrs tcp_ctl_hdrs[TCP_CTL_FRAMES];
+static struct iovec tcp_ctl_iov[TCP_CTL_FRAMES * 2];
+static unsigned tcp_ctl_n;
+
+/* Connections with an ACK to send at the next flush */
+static unsigned tcp_ack_list[TCP_CTL_FRAMES];
+static unsigned tcp_ack_n;
+
+/* Scratch for data already sent, without SO_PEEK_OFF, and for discards */
+static char tcp_discard[TCP_PAYLOAD_MAX * 16];
+static bool tcp_peek_off_ok;
+
+static struct siphash_key tcp_isn_key;
+
+/**
+ * conn_at() - Connection at a flow index
+ * @idx:	Flow index
+ *
+ * Return: the connection
+ */
+static inline struct tcp_tap_conn *conn_at(unsigned idx)
+{
+	return &flow_at(idx)->tcp;
+}
+
+/**
+ * conn_idx() - Flow index of a connection
+ * @conn:	Connection
+ *
+ * Return: index
+ */
+static inline unsigned conn_idx(const struct tcp_tap_conn *conn)
+{
+	return flow_idx((const union flow *)conn);
+}
+
+/**
+ * conn_tap() - The guest's side of a connection
+ * @conn:	Connection
+ *
+ * Return: flowside with the guest as endpoint
+ */
+static inline const struct flowside *conn_tap(const struct tcp_tap_conn *conn)
+{
+	return &conn->f.side[conn->tapside];
+}
+
+/**
+ * conn_v4() - Tell if a connection is over IPv4
+ * @conn:	Connection
+ *
+ * Return: true for IPv4
+ */
+static inline bool conn_v4(const struct tcp_tap_conn *conn)
+{
+	return inany_v4(&conn_tap(conn)->eaddr) != NULL;
+}
+
+/**
+ * tcp_isn() - Initial sequence number for a connection (RFC 6528)
+ * @conn:	Connection, with addresses and ports set
+ * @now:	Current time
+ *
+ * Return: keyed hash of the tuple plus a clock ticking every 4 us
+ */
+static uint32_t tcp_isn(const struct tcp_tap_conn *conn,
+			const struct timespec *now)
+{
+	const struct flowside *tap = conn_tap(conn);
+	struct {
+		union inany_addr a, b;
+		in_port_t pa, pb;
+	} t = { tap->eaddr, tap->oaddr, tap->eport, tap->oport };
+	uint64_t us4 = (now->tv_sec * 1000000ULL + now->tv_nsec / 1000) / 4;
+
+	return (uint32_t)siphash(&tcp_isn_key, &t, sizeof(t)) + (uint32_t)us4;
+}
+
+/**
+ * tcp_conn_epoll() - Set the events we wait for on a connection's socket
+ * @c:		Execution context
+ * @conn:	Connection
+ * @op:		EPOLL_CTL_ADD or EPOLL_CTL_MOD
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_conn_epoll(const struct ctx *c, struct tcp_tap_conn *conn,
+			  int op)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
+				.flow = conn_idx(conn) };
+	struct epoll_event ev = { .data.u64 = ref.u64 };
+
+	if (conn->events & CONN_TAP_SYN_RCVD)
+		ev.events = EPOLLOUT | EPOLLRDHUP;	/* connect() pending */
+	else
+		ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+	return epoll_ctl(c->epollfd, op, conn->sock, &ev);
+}
+
+/**
+ * tcp_wnd_room() - Room in the socket's send buffer
+ * @conn:	Connection
+ * @queued:	Memory already taken by queued data, set
+ *
+ * The kernel takes more data while the memory of queued data is below the
+ * send buffer size; data takes a little more memory than its length, so
+ * the difference is a safe estimate of the bytes the socket takes now.
+ *
+ * Return: bytes the guest may send us now
+ */
+static uint32_t tcp_wnd_room(const struct tcp_tap_conn *conn,
+			     uint32_t *queued)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t sl = sizeof(mem);
+
+	*queued = 0;
+	if (!(conn->events & CONN_ESTABLISHED) ||
+	    (conn->events & CONN_TAP_FIN_RCVD))
+		return TCP_WND_MAX;
+
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl))
+		return 0;
+
+	*queued = mem[SK_MEMINFO_WMEM_QUEUED];
+	if (*queued >= mem[SK_MEMINFO_SNDBUF])
+		return 0;
+
+	return mem[SK_MEMINFO_SNDBUF] - *queued;
+}
+
+/**
+ * tcp_wnd_update() - Compute the window to advertise, watch for room
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * A sixteenth of the room is kept back: queued data takes a little more
+ * memory than its length. The socket is writable for the kernel, and wakes
+ * up waiters, once the
+ * free space is at least half the memory queued. If it's below that now,
+ * re-arming the events makes the kernel note that we wait: an EPOLLOUT
+ * will come when room is back, and we'll send a window update then.
+ */
+static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn)
+{
+	uint32_t queued, room;
+
+	/* Duplicate ACKs only count with the same window (RFC 5681, 2) */
+	if (conn->flags & TCP_RECOVERY)
+		return;
+
+	room = tcp_wnd_room(conn, &queued);
+	conn->wnd_to_tap = MIN(room - room / TCP_WND_MARGIN_DIV, TCP_WND_MAX);
+
+	if (room < queued / 2 && !(conn->flags & TCP_WND_LOW) &&
+	    (conn->events & CONN_ESTABLISHED)) {
+		conn->flags |= TCP_WND_LOW;
+		tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
+	}
+}
+
+/**
+ * tcp_opts_fill() - Build the TCP options of a segment to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @flags:	TCP flags of the segment
+ * @o:		Options buffer, TCP_OPT_MAX bytes
+ *
+ * SYN segments carry our MSS, window scale and timestamps if the guest
+ * offered them; every other segment carries timestamps if in use, with our
+ * clock in milliseconds and the guest's latest value echoed (RFC 7323).
+ *
+ * Return: length of the options, a multiple of 4
+ */
+static size_t tcp_opts_fill(const struct ctx *c,
+			    const struct tcp_tap_conn *conn, uint8_t flags,
+			    uint8_t *o)
+{
+	size_t len = 0;
+
+	if (flags & FLAG_SYN) {
+		size_t hdrs = sizeof(struct tcphdr) +
+			      (conn_v4(conn) ? sizeof(struct iphdr) :
+					       sizeof(struct ipv6hdr));
+		uint16_t mss = MIN(c->mtu - (int)hdrs, 65535 - (int)hdrs);
+
+		o[len++] = TCPOPT_MAXSEG;
+		o[len++] = TCPOLEN_MAXSEG;
+		o[len++] = mss >> 8;
+		o[len++] = mss & 0xff;
+		if (conn->ws_to_tap) {
+			o[len++] = TCPOPT_NOP;
+			o[len++] = TCPOPT_WINDOW;
+			o[len++] = TCPOLEN_WINDOW;
+			o[len++] = conn->ws_to_tap;
+		}
+	}
+
+	if (conn->ts_ok) {
+		uint32_t tsval = htonl((uint32_t)timespec_ms(&c->now));
+		uint32_t tsecr = htonl(conn->ts_recent);
+
+		o[len++] = TCPOPT_NOP;
+		o[len++] = TCPOPT_NOP;
+		o[len++] = TCPOPT_TIMESTAMP;
+		o[len++] = TCPOLEN_TIMESTAMP;
+		memcpy(o + len, &tsval, 4);
+		memcpy(o + len + 4, &tsecr, 4);
+		len += 8;
+	}
+
+	return len;
+}
+
+/**
+ * tcp_frame_fill() - Build the headers of a frame to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @h:		Header buffer
+ * @iov:	Two entries: headers and payload, set
+ * @flags:	TCP flags
+ * @seq:	Sequence number
+ * @payload:	Payload, or NULL
+ * @plen:	Payload length
+ */
+static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
+			   struct tcp_frame_hdrs *h, struct iovec *iov,
+			   uint8_t flags, uint32_t seq, const void *payload,
+			   size_t plen)
+{
+	const struct flowside *tap = conn_tap(conn);
+	size_t l4len, l3len, optlen;
+	struct tcphdr *th;
+	uint32_t wnd, sum;
+	uint8_t *o;
+
+	o = conn_v4(conn) ? h->v4.opts : h->v6.opts;
+	optlen = tcp_opts_fill(c, conn, flags, o);
+	l4len = sizeof(struct tcphdr) + optlen + plen;
+
+	if (conn_v4(conn)) {
+		struct in_addr src = *inany_v4(&tap->oaddr);
+		struct in_addr dst = *inany_v4(&tap->eaddr);
+
+		tap_push_l2h(c, &h->taph.eh, ETH_P_IP);
+		th = tap_push_ip4h(&h->v4.iph, src, dst, l4len, IPPROTO_TCP);
+		sum = psum_ip4(l4len, IPPROTO_TCP, src, dst);
+		l3len = sizeof(struct iphdr) + l4len;
+	} else {
+		tap_push_l2h(c, &h->taph.eh, ETH_P_IPV6);
+		th = tap_push_ip6h(&h->v6.ip6h, &tap->oaddr.a6, &tap->eaddr.a6,
+				   l4len, IPPROTO_TCP, 0);
+		sum = psum_ip6(l4len, IPPROTO_TCP, &tap->oaddr.a6,
+			       &tap->eaddr.a6);
+		l3len = sizeof(struct ipv6hdr) + l4len;
+	}
+
+	/* Windows in SYN segments are never scaled (RFC 7323, 2.2) */
+	wnd = conn->wnd_to_tap >> ((flags & FLAG_SYN) ? 0 : conn->ws_to_tap);
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(tap->oport);
+	th->dest = htons(tap->eport);
+	th->seq = htonl(seq);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	th->fin = !!(flags & FLAG_FIN);
+	th->syn = !!(flags & FLAG_SYN);
+	th->rst = !!(flags & FLAG_RST);
+	th->psh = !!(flags & FLAG_PSH);
+	th->ack = !!(flags & FLAG_ACK);
+	if (flags & FLAG_ACK) {
+		th->ack_seq = htonl(conn->seq_from_tap);
+		conn->seq_ack_to_tap = conn->seq_from_tap;
+	}
+	th->window = htons(MIN(wnd, 65535U));
+
+	sum = csum_unfolded(th, sizeof(*th) + optlen, sum);
+	th->check = csum(payload, plen, sum);
+
+	tap_hdr_set_len(&h->taph, ETH_HLEN + l3len);
+	iov[0].iov_base = (char *)&h->taph + tap_hdr_offset(c);
+	iov[0].iov_len = sizeof(h->taph) - tap_hdr_offset(c) +
+			 (l3len - l4len) + sizeof(*th) + optlen;
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = plen;
+}
+
+/**
+ * tcp_defer_flush() - Send queued control frames, and pending ACKs
+ * @c:		Execution context
+ *
+ * ACKs the guest's socket couldn't take stay pending, to be sent once it's
+ * writable again: a lost ACK could stall the guest until it retransmits.
+ */
+void tcp_defer_flush(struct ctx *c)
+{
+	unsigned i, first_ack, n_ack = 0, sent;
+
+	if (tcp_ctl_n + tcp_ack_n > TCP_CTL_FRAMES) {
+		tap_send_frames(c, tcp_ctl_iov, 2, tcp_ctl_n);
+		tcp_ctl_n = 0;
+	}
+
+	first_ack = tcp_ctl_n;
+	for (i = 0; i < tcp_ack_n; i++) {
+		struct tcp_tap_conn *conn = conn_at(tcp_ack_list[i]);
+
+		if (conn->f.type != FLOW_TCP || !(conn->flags & TCP_ACK_PENDING))
+			continue;
+
+		tcp_frame_fill(c, conn, &tcp_ctl_hdrs[tcp_ctl_n],
+			       &tcp_ctl_iov[tcp_ctl_n * 2], FLAG_ACK,
+			       conn->seq_to_tap, NULL, 0);
+		tcp_ack_list[n_ack++] = tcp_ack_list[i];
+		tcp_ctl_n++;
+	}
+
+	sent = tcp_ctl_n ? tap_send_frames(c, tcp_ctl_iov, 2, tcp_ctl_n) : 0;
+	tcp_ctl_n = 0;
+
+	/* Keep the ACKs that didn't go out in the list, still pending */
+	tcp_ack_n = 0;
+	for (i = 0; i < n_ack; i++) {
+		struct tcp_tap_conn *conn = conn_at(tcp_ack_list[i]);
+
+		if (first_ack + i < sent)
+			conn->flags &= ~TCP_ACK_PENDING;
+		else
+			tcp_ack_list[tcp_ack_n++] = tcp_ack_list[i];
+	}
+}
+
+/**
+ * tcp_ack_defer() - Send an ACK to the guest at the next flush
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+static void tcp_ack_defer(struct ctx *c, struct tcp_tap_conn *conn)
+{
+	if (conn->flags & TCP_ACK_PENDING)
+		return;
+
+	if (tcp_ack_n >= TCP_CTL_FRAMES / 2)
+		tcp_defer_flush(c);
+	if (tcp_ack_n >= TCP_CTL_FRAMES / 2)
+		return;		/* The guest can't take more now anyway */
+
+	conn->flags |= TCP_ACK_PENDING;
+	tcp_ack_list[tcp_ack_n++] = conn_idx(conn);
+}
+
+/**
+ * tcp_send_ctl() - Queue a control segment for the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @flags:	TCP flags
+ *
+ * SYN segments carry our MSS and window scale; FIN and SYN take a sequence
+ * number.
+ */
+static void tcp_send_ctl(struct ctx *c, struct tcp_tap_conn *conn,
+			 uint8_t flags)
+{
+	if (tcp_ctl_n + tcp_ack_n >= TCP_CTL_FRAMES)
+		tcp_defer_flush(c);
+
+	tcp_frame_fill(c, conn, &tcp_ctl_hdrs[tcp_ctl_n],
+		       &tcp_ctl_iov[tcp_ctl_n * 2], flags, conn->seq_to_tap,
+		       NULL, 0);
+	tcp_ctl_n++;
+
+	if (flags & (FLAG_SYN | FLAG_FIN))
+		conn->seq_to_tap++;
+	if (flags & FLAG_ACK)
+		conn->flags &= ~TCP_ACK_PENDING;
+}
+
+/**
+ * tcp_timer_set() - Arm the retransmission (or connection) timer
+ * @conn:	Connection
+ * @now:	Current time
+ * @ms:		Timeout
+ */
+static void tcp_timer_set(struct tcp_tap_conn *conn,
+			  const struct timespec *now, long long ms)
+{
+	conn->timer_ms = timespec_ms(now) + ms;
+}
+
+/**
+ * tcp_conn_close() - Close a connection's socket and free its entry
+ * @c:		Execution context
+ * @conn:	Connection
+ * @reset:	Reset the host side instead of a clean close
+ */
+static void tcp_conn_close(struct ctx *c, struct tcp_tap_conn *conn,
+			   bool reset)
+{
+	if (conn->sock >= 0) {
+		if (reset) {
+			struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
+				   sizeof(l));
+		}
+		epoll_del(c, conn->sock);
+		close(conn->sock);
+	}
+
+	debug("TCP flow %u: closed%s", conn_idx(conn), reset ? " (reset)" : "");
+
+	conn->flags &= ~TCP_ACK_PENDING;
+	flow_free((union flow *)conn);
+}
+
+/**
+ * tcp_rst() - Reset a connection on both sides
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+static void tcp_rst(struct ctx *c, struct tcp_tap_conn *conn)
+{
+	tcp_send_ctl(c, conn, FLAG_RST | FLAG_ACK);
+	tcp_defer_flush(c);
+	tcp_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_rst_unknown() - Reset a segment of no known connection (RFC 9293 3.10.7.1)
+ * @c:		Execution context
+ * @saddr:	Source of the segment (the guest)
+ * @daddr:	Destination of the segment
+ * @th:		TCP header of the segment
+ * @dlen:	Payload length
+ */
+static void tcp_rst_unknown(struct ctx *c, const union inany_addr *saddr,
+			    const union inany_addr *daddr,
+			    const struct tcphdr *th, size_t dlen)
+{
+	struct tcp_tap_conn tmp = { .sock = -1 };
+	uint8_t flags = FLAG_RST;
+
+	tmp.f.side[0].eaddr = *saddr;
+	tmp.f.side[0].eport = ntohs(th->source);
+	tmp.f.side[0].oaddr = *daddr;
+	tmp.f.side[0].oport = ntohs(th->dest);
+
+	if (th->ack) {
+		tmp.seq_to_tap = ntohl(th->ack_seq);
+	} else {
+		tmp.seq_from_tap = ntohl(th->seq) + dlen + th->syn + th->fin;
+		flags |= FLAG_ACK;
+	}
+
+	if (tcp_ctl_n + tcp_ack_n >= TCP_CTL_FRAMES)
+		tcp_defer_flush(c);
+	tcp_frame_fill(c, &tmp, &tcp_ctl_hdrs[tcp_ctl_n],
+		       &tcp_ctl_iov[tcp_ctl_n * 2], flags, tmp.seq_to_tap,
+		       NULL, 0);
+	tcp_ctl_n++;
+}
+
+/**
+ * tcp_opt_get() - Find a TCP option in a header
+ * @th:		TCP header, options included (doff checked by the caller)
+ * @kind:	Option kind
+ * @len:	Expected option length
+ *
+ * Return: pointer to the option's data, NULL if absent or malformed
+ */
+static const uint8_t *tcp_opt_get(const struct tcphdr *th, uint8_t kind,
+				  uint8_t len)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	size_t left = th->doff * 4 - sizeof(*th);
+
+	while (left) {
+		if (*o == TCPOPT_EOL)
+			return NULL;
+		if (*o == TCPOPT_NOP) {
+			o++;
+			left--;
+			continue;
+		}
+		if (left < 2 || o[1] < 2 || o[1] > left)
+			return NULL;
+		if (*o == kind)
+			return o[1] == len ? o + 2 : NULL;
+		left -= o[1];
+		o += o[1];
+	}
+
+	return NULL;
+}
+
+/**
+ * tcp_syn_opts() - Take MSS and window scale from the guest's SYN
+ * @c:		Execution context
+ * @conn:	Connection
+ * @th:		SYN or SYN-ACK from the guest
+ */
+static void tcp_syn_opts(const struct ctx *c, struct tcp_tap_conn *conn,
+			 const struct tcphdr *th)
+{
+	size_t hdrs = sizeof(struct tcphdr) + (conn_v4(conn) ?
+		sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+	const uint8_t *mss = tcp_opt_get(th, TCPOPT_MAXSEG, TCPOLEN_MAXSEG);
+	const uint8_t *ws = tcp_opt_get(th, TCPOPT_WINDOW, TCPOLEN_WINDOW);
+	const uint8_t *ts = tcp_opt_get(th, TCPOPT_TIMESTAMP,
+					TCPOLEN_TIMESTAMP);
+	unsigned m = mss ? (mss[0] << 8 | mss[1]) : TCP_MSS_FALLBACK;
+
+	conn->ts_ok = !!ts;
+	if (ts) {
+		uint32_t v;
+
+		memcpy(&v, ts, sizeof(v));
+		conn->ts_recent = ntohl(v);
+	}
+
+	/* The MSS doesn't count options (RFC 6691) */
+	m = MIN(m, (unsigned)c->mtu - hdrs);
+	if (ts)
+		m -= TCP_OPT_TS_LEN;
+	m = MIN(m, (unsigned)TCP_PAYLOAD_MAX);
+	conn->mss_to_tap = MAX(m, 64U);
+
+	if (ws) {
+		conn->ws_from_tap = MIN(*ws, 14);
+		conn->ws_to_tap = TCP_WS_TO_TAP;
+	} else {
+		conn->ws_from_tap = conn->ws_to_tap = 0;
+	}
+
+	conn->wnd_from_tap = ntohs(th->window);
+}
+
+/**
+ * tcp_sock_new() - Open a non-blocking stream socket for a connection
+ * @c:		Execution context
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: socket, -1 on failure
+ */
+static int tcp_sock_new(const struct ctx *c, int af)
+{
+	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
+					     c->ip6.ifname_out;
+	int s, one = 1;
+
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (s < 0)
+		return -1;
+
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (*ifname)
+		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+			   strlen(ifname));
+
+	if (af == AF_INET && c->ip4.addr_out.s_addr) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr = c->ip4.addr_out };
+
+		bind(s, (struct sockaddr *)&a, sizeof(a));
+	} else if (af == AF_INET6 &&
+		   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+					  .sin6_addr = c->ip6.addr_out };
+
+		bind(s, (struct sockaddr *)&a, sizeof(a));
+	}
+
+	return s;
+}
+
+/**
+ * tcp_sock_setup() - Options for the socket of an established connection
+ * @conn:	Connection
+ */
+static void tcp_sock_setup(struct tcp_tap_conn *conn)
+{
+	int zero = 0;
+
+	if (tcp_peek_off_ok)
+		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
+			   sizeof(zero));
+}
+
+/**
+ * sockaddr_from_inany() - Socket address for an address and port
+ * @sa:		Destination, big enough for struct sockaddr_in6
+ * @a:		Address
+ * @port:	Port, host order
+ * @scope:	Scope for IPv6 link-local addresses
+ *
+ * Return: length of the socket address
+ */
+static socklen_t sockaddr_from_inany(struct sockaddr_storage *sa,
+				     const union inany_addr *a, in_port_t port,
+				     unsigned scope)
+{
+	const struct in_addr *v4 = inany_v4(a);
+
+	memset(sa, 0, sizeof(*sa));
+	if (v4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *v4;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->a6;
+		sin6->sin6_port = htons(port);
+		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
+			sin6->sin6_scope_id = scope;
+		return sizeof(*sin6);
+	}
+}
+
+/**
+ * tcp_conn_from_tap() - A SYN from the guest: open and connect a socket
+ * @c:		Execution context
+ * @saddr:	Guest address
+ * @daddr:	Destination, as the guest sees it
+ * @th:		SYN segment
+ * @now:	Current time
+ */
+static void tcp_conn_from_tap(struct ctx *c, const union inany_addr *saddr,
+			      const union inany_addr *daddr,
+			      const struct tcphdr *th,
+			      const struct timespec *now)
+{
+	struct sockaddr_storage sa;
+	struct tcp_tap_conn *conn;
+	union inany_addr tgt;
+	union flow *flow;
+	socklen_t sl;
+	int s;
+
+	if (inany_is_unspecified(daddr) || inany_is_loopback(daddr))
+		goto rst;
+
+	fwd_nat_from_tap(c, IPPROTO_TCP, daddr, ntohs(th->dest), &tgt);
+
+	flow = flow_alloc();
+	if (!flow) {
+		debug("TCP: flow table full, refusing connection");
+		goto rst;
+	}
+
+	s = tcp_sock_new(c, inany_v4(&tgt) ? AF_INET : AF_INET6);
+	if (s < 0) {
+		debug_perror("TCP: can't open socket, refusing connection");
+		flow_free(flow);
+		goto rst;
+	}
+
+	conn = &flow->tcp;
+	conn->f.type = FLOW_TCP;
+	conn->f.proto = IPPROTO_TCP;
+	conn->f.pif[INISIDE] = PIF_TAP;
+	conn->f.pif[TGTSIDE] = PIF_HOST;
+	conn->f.side[INISIDE].eaddr = *saddr;
+	conn->f.side[INISIDE].eport = ntohs(th->source);
+	conn->f.side[INISIDE].oaddr = *daddr;
+	conn->f.side[INISIDE].oport = ntohs(th->dest);
+	conn->f.side[TGTSIDE].eaddr = tgt;
+	conn->f.side[TGTSIDE].eport = ntohs(th->dest);
+	conn->tapside = INISIDE;
+	conn->sock = s;
+	conn->events = CONN_TAP_SYN_RCVD;
+	conn->seq_init_from_tap = ntohl(th->seq);
+	conn->seq_from_tap = conn->seq_init_from_tap + 1;
+	conn->seq_to_tap = tcp_isn(conn, now);
+	conn->seq_ack_from_tap = conn->seq_to_tap;
+	conn->rto_ms = TCP_RTO_MIN_MS;
+	tcp_syn_opts(c, conn, th);
+	flow_hash_insert(flow, INISIDE);
+
+	sl = sockaddr_from_inany(&sa, &tgt, ntohs(th->dest), c->ifi6);
+	if (connect(s, (struct sockaddr *)&sa, sl) && errno != EINPROGRESS) {
+		debug_perror("TCP flow %u: connect failed", conn_idx(conn));
+		tcp_rst(c, conn);
+		return;
+	}
+
+	if (tcp_conn_epoll(c, conn, EPOLL_CTL_ADD)) {
+		tcp_rst(c, conn);
+		return;
+	}
+
+	tcp_timer_set(conn, now, TCP_SYN_TIMEOUT_MS);
+	debug("TCP flow %u: connecting to port %u", conn_idx(conn),
+	      ntohs(th->dest));
+	return;
+
+rst:
+	tcp_rst_unknown(c, saddr, daddr, th, 0);
+}
+
+/**
+ * tcp_connect_finish() - The socket of an outbound connection is connected,
+ *			  or failed to
+ * @c:		Execution context
+ * @conn:	Connection
+ * @now:	Current time
+ */
+static void tcp_connect_finish(struct ctx *c, struct tcp_tap_conn *conn,
+			       const struct timespec *now)
+{
+	int err = 0;
+	socklen_t sl = sizeof(err);
+
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err) {
+		debug("TCP flow %u: connect failed: %s", conn_idx(conn),
+		      strerror(err));
+		tcp_rst(c, conn);
+		return;
+	}
+
+	conn->events = CONN_TAP_SYN_ACK_SENT;
+	tcp_sock_setup(conn);
+	conn->wnd_to_tap = TCP_WND_MAX;
+	tcp_send_ctl(c, conn, FLAG_SYN | FLAG_ACK);
+	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
+	conn->rto_ms = TCP_RTO_MIN_MS;
+	tcp_timer_set(conn, now, conn->rto_ms);
+}
+
+/**
+ * tcp_sock_peek() - Read new data from the socket into frames, send them
+ * @c:		Execution context
+ * @conn:	Connection
+ * @now:	Current time
+ *
+ * Return: bytes sent to the guest, -1 if the connection was closed
+ */
+static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
+			     const struct timespec *now)
+{
+	uint32_t sent = conn->seq_to_tap - conn->seq_ack_from_tap;
+	uint32_t wnd = conn->wnd_from_tap, avail, last;
+	struct iovec iov[TCP_FRAMES + 1];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t nframes, i, k = 0, done;
+	ssize_t n;
+
+	if (conn->events & (CONN_SOCK_FIN_RCVD | CONN_TAP_FIN_SENT))
+		return 0;
+	if (wnd <= sent)
+		return 0;
+	avail = wnd - sent;
+
+	if (!tcp_peek_off_ok) {
+		if (sent > sizeof(tcp_discard))
+			return 0;
+		iov[k].iov_base = tcp_discard;
+		iov[k++].iov_len = sent;
+	}
+
+	nframes = MIN((size_t)TCP_FRAMES, DIV_ROUND_UP(avail,
+						       conn->mss_to_tap));
+	for (i = 0; i < nframes; i++) {
+		iov[k].iov_base = tcp_payload[i];
+		iov[k++].iov_len = MIN((uint32_t)conn->mss_to_tap,
+				       avail - i * conn->mss_to_tap);
+	}
+	mh.msg_iovlen = k;
+
+	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		debug_perror("TCP flow %u: read failed", conn_idx(conn));
+		tcp_rst(c, conn);
+		return -1;
+	}
+
+	if (!tcp_peek_off_ok) {
+		if ((size_t)n < sent)
+			n = 0;
+		else
+			n -= sent;
+	}
+
+	if (!n) {
+		/* End of data: FIN, once the guest has the rest */
+		conn->events |= CONN_SOCK_FIN_RCVD;
+		conn->events |= CONN_TAP_FIN_SENT;
+		tcp_send_ctl(c, conn, FLAG_FIN | FLAG_ACK);
+		tcp_timer_set(conn, now, conn->rto_ms);
+		return 0;
+	}
+
+	nframes = DIV_ROUND_UP((size_t)n, conn->mss_to_tap);
+	last = n - (nframes - 1) * conn->mss_to_tap;
+	for (i = 0; i < nframes; i++) {
+		size_t plen = i == nframes - 1 ? last : conn->mss_to_tap;
+
+		tcp_frame_fill(c, conn, &tcp_hdrs[i], &tcp_iov[i * 2],
+			       FLAG_ACK | (i == nframes - 1 ? FLAG_PSH : 0),
+			       conn->seq_to_tap + i * conn->mss_to_tap,
+			       tcp_payload[i], plen);
+	}
+
+	/* Pending control frames (the SYN-ACK, say) go first */
+	tcp_defer_flush(c);
+	done = tap_send_frames(c, tcp_iov, 2, nframes);
+	conn->flags &= ~TCP_ACK_PENDING;
+
+	if (done < nframes) {
+		size_t ok = done ? MIN((size_t)n, done * conn->mss_to_tap) : 0;
+		int off = sent + ok;
+
+		conn->flags |= TCP_TAP_BLOCKED;
+		if (tcp_peek_off_ok)
+			setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
+				   sizeof(off));
+		n = ok;
+	}
+
+	if (!sent && n)
+		tcp_timer_set(conn, now, conn->rto_ms);
+	conn->seq_to_tap += n;
+
+	return n;
+}
+
+/**
+ * tcp_data_from_sock() - Send what the socket has, as the window allows
+ * @c:		Execution context
+ * @conn:	Connection
+ * @now:	Current time
+ */
+static void tcp_data_from_sock(struct ctx *c, struct tcp_tap_conn *conn,
+			       const struct timespec *now)
+{
+	int i;
+
+	if (!(conn->events & CONN_ESTABLISHED))
+		return;
+
+	for (i = 0; i < TCP_READS_PER_EVENT; i++) {
+		ssize_t n = tcp_sock_peek(c, conn, now);
+
+		if (n < (ssize_t)(TCP_FRAMES * conn->mss_to_tap))
+			break;
+	}
+}
+
+/**
+ * tcp_rewind() - Go back to the last acknowledged byte, to resend from there
+ * @conn:	Connection
+ */
+static void tcp_rewind(struct tcp_tap_conn *conn)
+{
+	int zero = 0;
+
+	conn->seq_to_tap = conn->seq_ack_from_tap;
+	conn->events &= ~(CONN_TAP_FIN_SENT | CONN_SOCK_FIN_RCVD);
+	if (tcp_peek_off_ok)
+		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
+			   sizeof(zero));
+}
+
+/**
+ * tcp_check_close() - Close a connection that's finished in both directions
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: true if it was closed
+ */
+static bool tcp_check_close(struct ctx *c, struct tcp_tap_conn *conn)
+{
+	if ((conn->events & CONN_TAP_FIN_ACKED) &&
+	    (conn->events & CONN_TAP_FIN_RCVD)) {
+		tcp_defer_flush(c);
+		tcp_conn_close(c, conn, false);
+		return true;
+	}
+
+	return false;
+}
+
+/**
+ * tcp_ack_from_tap() - Process the acknowledgement and window from the guest
+ * @conn:	Connection
+ * @ack:	Highest acknowledgement number of the batch
+ * @wnd:	Window of the last segment, scaled
+ * @dup:	Number of duplicate ACKs in the batch
+ * @now:	Current time
+ */
+static void tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
+			     uint32_t wnd, unsigned dup,
+			     const struct timespec *now)
+{
+	uint32_t acked = ack - conn->seq_ack_from_tap;
+	uint32_t end = conn->seq_to_tap;
+
+	conn->wnd_from_tap = wnd;
+
+	if (SEQ_GT(ack, conn->seq_ack_from_tap) && SEQ_LE(ack, end)) {
+		uint32_t data = acked;
+
+		/* A FIN takes a sequence number, not a byte of data */
+		if ((conn->events & CONN_TAP_FIN_SENT) && ack == end) {
+			data--;
+			conn->events |= CONN_TAP_FIN_ACKED;
+		}
+		while (data) {
+			ssize_t n = recv(conn->sock, NULL, data,
+					 MSG_TRUNC | MSG_DONTWAIT);
+
+			if (n <= 0)
+				break;
+			data -= n;
+		}
+		conn->seq_ack_from_tap = ack;
+		conn->retries = 0;
+		conn->dup_acks = 0;
+		conn->rto_ms = TCP_RTO_MIN_MS;
+		conn->flags &= ~TCP_TAP_BLOCKED;
+		if (ack == end)
+			conn->timer_ms = 0;
+		else
+			tcp_timer_set(conn, now, conn->rto_ms);
+		return;
+	}
+
+	if (!dup || conn->seq_ack_from_tap == end)
+		return;
+
+	conn->dup_acks += dup;
+	if (conn->dup_acks >= TCP_DUP_ACKS) {
+		debug("TCP flow %u: fast retransmit", conn_idx(conn));
+		conn->dup_acks = 0;
+		tcp_rewind(conn);
+	}
+}
+
+/**
+ * struct tcp_seg - A segment of a batch, parsed
+ * @th:		TCP header
+ * @data:	Payload
+ * @len:	Payload length
+ * @seq:	Sequence number, host order
+ */
+struct tcp_seg {
+	const struct tcphdr *th;
+	const char *data;
+	size_t len;
+	uint32_t seq;
+};
+
+/**
+ * tcp_segs_parse() - Check and parse the segments of a batch
+ * @p:		Pool of segments
+ * @segs:	Parsed segments, filled
+ *
+ * Return: number of well-formed segments
+ */
+static size_t tcp_segs_parse(const struct pool *p, struct tcp_seg *segs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->count && n < TCP_SEGS_MAX; i++) {
+		const struct tcphdr *th;
+		size_t len = packet_len(p, i), hlen;
+
+		th = packet_get(p, i, 0, sizeof(*th), NULL);
+		if (!th)
+			continue;
+		hlen = th->doff * 4;
+		if (hlen < sizeof(*th) || hlen > len ||
+		    !packet_get(p, i, 0, hlen, NULL)) {
+			trace("TCP: dropping segment with bad data offset");
+			continue;
+		}
+
+		segs[n].th = th;
+		segs[n].data = packet_get(p, i, hlen, len - hlen, NULL);
+		segs[n].len = len - hlen;
+		segs[n].seq = ntohl(th->seq);
+		n++;
+	}
+
+	return n;
+}
+
+/**
+ * tcp_segs_sort() - Sort segments by sequence number, keeping ties in order
+ * @segs:	Segments
+ * @n:		Number of segments
+ */
+static void tcp_segs_sort(struct tcp_seg *segs, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct tcp_seg s = segs[i];
+
+		for (j = i; j > 0 && SEQ_GT(segs[j - 1].seq, s.seq); j--)
+			segs[j] = segs[j - 1];
+		segs[j] = s;
+	}
+}
+
+/**
+ * tcp_ts_update() - Take the timestamp of an in-order segment, to echo it
+ * @conn:	Connection, with timestamps in use
+ * @th:		TCP header of the segment
+ */
+static void tcp_ts_update(struct tcp_tap_conn *conn, const struct tcphdr *th)
+{
+	const uint8_t *ts = tcp_opt_get(th, TCPOPT_TIMESTAMP,
+					TCPOLEN_TIMESTAMP);
+	uint32_t v;
+
+	if (!ts)
+		return;
+
+	memcpy(&v, ts, sizeof(v));
+	if (SEQ_GE(ntohl(v), conn->ts_recent))
+		conn->ts_recent = ntohl(v);
+}
+
+/**
+ * tcp_dup_acks() - Send duplicate ACKs, so that the guest resends lost data
+ * @c:		Execution context
+ * @conn:	Connection, in recovery: the window stays the same
+ * @n:		How many
+ */
+static void tcp_dup_acks(struct ctx *c, struct tcp_tap_conn *conn, unsigned n)
+{
+	while (n--)
+		tcp_send_ctl(c, conn, FLAG_ACK);
+}
+
+/**
+ * tcp_data_from_tap() - Write the guest's in-order data, take its ACKs
+ * @c:		Execution context
+ * @conn:	Established connection
+ * @segs:	Segments of the batch
+ * @n:		Number of segments
+ * @now:	Current time
+ *
+ * Data the socket doesn't take, or that comes after a hole, is dropped and
+ * the window frozen: each segment past the hole is answered by a duplicate
+ * ACK, at once, or once the socket has room again if it was full, and the
+ * guest retransmits from the hole (RFC 5681, 3.2).
+ */
+static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
+			      struct tcp_seg *segs, size_t n,
+			      const struct timespec *now)
+{
+	uint32_t next = conn->seq_from_tap, ack = conn->seq_ack_from_tap;
+	uint32_t wnd = conn->wnd_from_tap, start = conn->seq_from_tap;
+	bool fin = false, data = false;
+	struct iovec iov[TCP_SEGS_MAX];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t i, k = 0, total = 0;
+	unsigned dup = 0, past_hole = 0;
+	ssize_t written = 0;
+
+	tcp_segs_sort(segs, n);
+
+	for (i = 0; i < n; i++) {
+		const struct tcphdr *th = segs[i].th;
+		uint32_t seq = segs[i].seq, len = segs[i].len;
+
+		if (th->ack) {
+			uint32_t a = ntohl(th->ack_seq);
+
+			if (SEQ_GE(a, ack))
+				wnd = (uint32_t)ntohs(th->window) <<
+				      conn->ws_from_tap;
+			if (SEQ_GT(a, ack))
+				ack = a;
+			else if (!len && !th->fin && !th->syn &&
+				 a == conn->seq_ack_from_tap)
+				dup++;
+		}
+
+		if (!len && !th->fin)
+			continue;
+		data = true;
+
+		if (SEQ_LT(seq, next)) {
+			uint32_t skip = next - seq;
+
+			if (skip >= len && !(th->fin && skip == len))
+				continue;	/* Old data */
+			if (skip > len)
+				continue;	/* The FIN again */
+			seq += skip;
+			len -= skip;
+			iov[k].iov_base = (char *)segs[i].data + skip;
+		} else if (SEQ_GT(seq, next)) {
+			past_hole++;
+			continue;
+		} else {
+			iov[k].iov_base = (char *)segs[i].data;
+		}
+
+		if (len) {
+			iov[k++].iov_len = len;
+			total += len;
+			next += len;
+		}
+		if (th->fin && !(conn->events & CONN_TAP_FIN_RCVD))
+			fin = true;
+		if (conn->ts_ok)
+			tcp_ts_update(conn, th);
+	}
+
+	if (conn->events & CONN_TAP_FIN_RCVD) {
+		/* Nothing more can be written: acknowledge, don't write */
+		k = 0;
+		total = 0;
+	}
+
+	if (k) {
+		mh.msg_iovlen = k;
+		written = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (written < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				debug_perror("TCP flow %u: write failed",
+					     conn_idx(conn));
+				tcp_rst(c, conn);
+				return;
+			}
+			written = 0;
+		}
+		conn->seq_from_tap += written;
+		if ((size_t)written < total) {
+			debug("TCP flow %u: socket took %zi of %zu bytes",
+			      conn_idx(conn), written, total);
+			fin = false;
+			conn->flags |= TCP_RECOVERY | TCP_WRITE_SHORT;
+			if (!(conn->flags & TCP_WND_LOW)) {
+				conn->flags |= TCP_WND_LOW;
+				tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
+			}
+		}
+	}
+
+	if (fin) {
+		shutdown(conn->sock, SHUT_WR);
+		conn->seq_from_tap++;
+		conn->events |= CONN_TAP_FIN_RCVD;
+		debug("TCP flow %u: FIN from guest", conn_idx(conn));
+	}
+
+	tcp_ack_from_tap(conn, ack, wnd, dup, now);
+
+	/* Past the hole and written in full: recovery is over */
+	if (conn->seq_from_tap != start && !past_hole &&
+	    !(conn->flags & TCP_WRITE_SHORT))
+		conn->flags &= ~TCP_RECOVERY;
+
+	if (past_hole) {
+		trace("TCP flow %u: %u segments past a hole", conn_idx(conn),
+		      past_hole);
+		/* Small windows leave few segments past a hole: make each
+		 * batch past it count as enough for a fast retransmit */
+		conn->flags |= TCP_RECOVERY;
+		if (!(conn->flags & TCP_WRITE_SHORT))
+			tcp_dup_acks(c, conn, TCP_DUP_ACKS);
+	} else if (data) {
+		tcp_wnd_update(c, conn);
+		tcp_ack_defer(c, conn);
+	}
+
+	if (tcp_check_close(c, conn))
+		return;
+
+	tcp_data_from_sock(c, conn, now);
+}
+
+/**
+ * tcp_tap_syn_ack() - The guest answers our SYN (inbound connection)
+ * @c:		Execution context
+ * @conn:	Connection
+ * @th:		Segment from the guest
+ * @now:	Current time
+ */
+static void tcp_tap_syn_ack(struct ctx *c, struct tcp_tap_conn *conn,
+			    const struct tcphdr *th, const struct timespec *now)
+{
+	if (!th->syn || !th->ack || ntohl(th->ack_seq) != conn->seq_to_tap) {
+		if (!th->rst)
+			tcp_rst(c, conn);
+		else
+			tcp_conn_close(c, conn, true);
+		return;
+	}
+
+	tcp_syn_opts(c, conn, th);
+	conn->seq_init_from_tap = ntohl(th->seq);
+	conn->seq_from_tap = conn->seq_init_from_tap + 1;
+	conn->seq_ack_from_tap = conn->seq_to_tap;
+	conn->events = CONN_ESTABLISHED;
+	conn->timer_ms = 0;
+	conn->retries = 0;
+	tcp_sock_setup(conn);
+	tcp_wnd_update(c, conn);
+	tcp_send_ctl(c, conn, FLAG_ACK);
+	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
+
+	debug("TCP flow %u: established (inbound)", conn_idx(conn));
+	tcp_data_from_sock(c, conn, now);
+}
 
 /**
  * tcp_tap_handler() - Segments of one flow from the guest
  * @c:		Execution context
  * @saddr:	Source address
  * @daddr:	Destination address
- * @p:		Pool of segments
+ * @p:		Pool of segments, TCP header and payload each
  * @now:	Current time
  */
 void tcp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const union inany_addr *daddr, const struct pool *p,
 		     const struct timespec *now)
 {
-	(void)c;
-	(void)saddr;
-	(void)daddr;
-	(void)p;
-	(void)now;
+	static struct tcp_seg segs[TCP_SEGS_MAX];
+	struct tcp_tap_conn *conn;
+	const struct tcphdr *th;
+	union flow *flow;
+	size_t n, i;
+
+	n = tcp_segs_parse(p, segs);
+	if (!n)
+		return;
+	th = segs[0].th;
+
+	flow = flow_lookup(IPPROTO_TCP, PIF_TAP, saddr, ntohs(th->source),
+			   daddr, ntohs(th->dest), NULL);
+	if (!flow) {
+		if (th->syn && !th->ack && !th->rst && !th->fin)
+			tcp_conn_from_tap(c, saddr, daddr, th, now);
+		else if (!th->rst)
+			tcp_rst_unknown(c, saddr, daddr, th, segs[0].len);
+		return;
+	}
+	conn = &flow->tcp;
+
+	for (i = 0; i < n; i++) {
+		if (segs[i].th->rst) {
+			debug("TCP flow %u: reset by guest", conn_idx(conn));
+			tcp_conn_close(c, conn, true);
+			return;
+		}
+	}
+
+	if (conn->events & CONN_TAP_SYN_RCVD)
+		return;		/* Still connecting: the SYN again */
+
+	if (conn->events & CONN_SOCK_ACCEPTED) {
+		tcp_tap_syn_ack(c, conn, th, now);
+		return;
+	}
+
+	if (conn->events & CONN_TAP_SYN_ACK_SENT) {
+		if (th->syn && !th->ack) {
+			/* Our SYN-ACK got lost: send it again */
+			conn->seq_to_tap--;
+			tcp_send_ctl(c, conn, FLAG_SYN | FLAG_ACK);
+			return;
+		}
+		if (!th->ack || ntohl(th->ack_seq) != conn->seq_to_tap) {
+			tcp_rst(c, conn);
+			return;
+		}
+		conn->events = CONN_ESTABLISHED;
+		conn->seq_ack_from_tap = conn->seq_to_tap;
+		conn->timer_ms = 0;
+		conn->retries = 0;
+		debug("TCP flow %u: established", conn_idx(conn));
+	}
+
+	tcp_data_from_tap(c, conn, segs, n, now);
 }
 
 /**
- * tcp_flow_timer() - Timer for one connection
+ * tcp_conn_from_sock() - An accepted connection: send a SYN to the guest
+ * @c:		Execution context
+ * @ref:	epoll reference of the listening socket
+ * @s:		Accepted socket
+ * @sa:		Peer address
+ * @now:	Current time
+ */
+static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
+			       const struct sockaddr_storage *sa,
+			       const struct timespec *now)
+{
+	const struct fwd_ports *fwd = &c->tcp_fwd_in;
+	union inany_addr peer, src;
+	struct tcp_tap_conn *conn;
+	in_port_t pport, dport;
+	union flow *flow;
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inany_from_v4(&peer, sin->sin_addr);
+		pport = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 =
+			(const struct sockaddr_in6 *)sa;
+
+		peer.a6 = sin6->sin6_addr;
+		pport = ntohs(sin6->sin6_port);
+	}
+
+	dport = ref.listen.rule < fwd->nr_rules ?
+		fwd_rule_target(&fwd->rules[ref.listen.rule],
+				ref.listen.port) : ref.listen.port;
+
+	if (fwd_nat_to_tap(c, &peer, &src) ||
+	    (inany_v4(&src) ? !ipv4_enabled(c) : !ipv6_enabled(c))) {
+		debug("TCP: no way to show this peer to the guest, closing");
+		close(s);
+		return;
+	}
+
+	flow = flow_alloc();
+	if (!flow) {
+		close(s);
+		return;
+	}
+
+	conn = &flow->tcp;
+	conn->f.type = FLOW_TCP;
+	conn->f.proto = IPPROTO_TCP;
+	conn->f.pif[INISIDE] = PIF_HOST;
+	conn->f.pif[TGTSIDE] = PIF_TAP;
+	conn->f.side[INISIDE].eaddr = peer;
+	conn->f.side[INISIDE].eport = pport;
+	conn->f.side[INISIDE].oport = ref.listen.port;
+	conn->f.side[TGTSIDE].oaddr = src;
+	conn->f.side[TGTSIDE].oport = pport;
+	conn->f.side[TGTSIDE].eport = dport;
+	if (inany_v4(&src))
+		inany_from_v4(&conn->f.side[TGTSIDE].eaddr, c->ip4.addr_seen);
+	else
+		conn->f.side[TGTSIDE].eaddr.a6 = c->ip6.addr_seen;
+	conn->tapside = TGTSIDE;
+	conn->sock = s;
+	conn->events = CONN_SOCK_ACCEPTED;
+	conn->seq_to_tap = tcp_isn(conn, now);
+	conn->seq_ack_from_tap = conn->seq_to_tap;
+	conn->ws_to_tap = TCP_WS_TO_TAP;
+	conn->wnd_to_tap = TCP_WND_MAX;
+	conn->mss_to_tap = TCP_MSS_FALLBACK;
+	conn->ts_ok = true;	/* Offered in our SYN, kept if the guest agrees */
+	conn->rto_ms = TCP_RTO_MIN_MS;
+	flow_hash_insert(flow, TGTSIDE);
+
+	if (tcp_conn_epoll(c, conn, EPOLL_CTL_ADD)) {
+		tcp_conn_close(c, conn, true);
+		return;
+	}
+
+	tcp_send_ctl(c, conn, FLAG_SYN);
+	tcp_timer_set(conn, now, conn->rto_ms);
+	debug("TCP flow %u: inbound connection to guest port %u",
+	      conn_idx(conn), dport);
+}
+
+/**
+ * tcp_listen_handler() - Accept connections on a forwarded port
+ * @c:		Execution context
+ * @ref:	epoll reference of the listening socket
+ * @now:	Current time
+ */
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
+			const struct timespec *now)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int s;
+
+	for (;;) {
+		sl = sizeof(sa);
+		s = accept4(ref.fd, (struct sockaddr *)&sa, &sl,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s < 0)
+			break;
+
+		if (c->mode == MODE_PASTA &&
+		    tcp_splice_conn_from_sock(c, ref, s, &sa, now))
+			continue;
+
+		if (c->fd_tap < 0) {
+			close(s);	/* No guest to forward to */
+			continue;
+		}
+
+		tcp_conn_from_sock(c, ref, s, &sa, now);
+	}
+
+	tcp_defer_flush(c);
+}
+
+/**
+ * tcp_sock_handler() - Events on the socket of a connection
+ * @c:		Execution context
+ * @ref:	epoll reference
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		      const struct timespec *now)
+{
+	struct tcp_tap_conn *conn = conn_at(ref.flow);
+
+	if (conn->f.type != FLOW_TCP)
+		return;
+
+	if (conn->events & CONN_TAP_SYN_RCVD) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			tcp_connect_finish(c, conn, now);
+		goto out;
+	}
+
+	if (events & EPOLLERR) {
+		int err = 0;
+		socklen_t sl = sizeof(err);
+
+		getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
+		debug("TCP flow %u: socket error: %s", conn_idx(conn),
+		      strerror(err));
+		tcp_rst(c, conn);
+		goto out;
+	}
+
+	if (!(conn->events & CONN_ESTABLISHED))
+		goto out;
+
+	if (events & EPOLLOUT) {
+		if (conn->flags & TCP_WRITE_SHORT) {
+			/* A write came up short: have the guest resend */
+			conn->flags &= ~(TCP_WRITE_SHORT | TCP_WND_LOW);
+			tcp_dup_acks(c, conn, TCP_DUP_ACKS);
+		} else if (conn->flags & TCP_WND_LOW) {
+			conn->flags &= ~TCP_WND_LOW;
+			tcp_wnd_update(c, conn);
+			tcp_ack_defer(c, conn);
+		}
+	}
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		tcp_data_from_sock(c, conn, now);
+
+out:
+	tcp_defer_flush(c);
+}
+
+/**
+ * tcp_flow_timer() - Timer for one connection: retransmission, timeouts
  * @c:		Execution context
  * @conn:	Connection
  * @now:	Current time
@@ -36,32 +1600,43 @@ void tcp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 void tcp_flow_timer(struct ctx *c, struct tcp_tap_conn *conn,
 		    const struct timespec *now)
 {
-	(void)c;
-	(void)conn;
-	(void)now;
-}
+	if (!conn->timer_ms || timespec_ms(now) < conn->timer_ms)
+		return;
+	conn->timer_ms = 0;
 
-/**
- * tcp_splice_flow_timer() - Timer for one spliced connection
- * @c:		Execution context
- * @conn:	Connection
- * @now:	Current time
- */
-void tcp_splice_flow_timer(struct ctx *c, struct tcp_splice_conn *conn,
-			   const struct timespec *now)
-{
-	(void)c;
-	(void)conn;
-	(void)now;
-}
+	if (conn->events & CONN_TAP_SYN_RCVD) {
+		debug("TCP flow %u: connect timed out", conn_idx(conn));
+		tcp_rst(c, conn);
+		return;
+	}
 
-/**
- * tcp_tap_reset() - The guest went away: reset its connections
- * @c:		Execution context
- */
-void tcp_tap_reset(struct ctx *c)
-{
-	(void)c;
+	if (++conn->retries > TCP_MAX_RETRIES) {
+		debug("TCP flow %u: no progress, resetting", conn_idx(conn));
+		tcp_rst(c, conn);
+		return;
+	}
+	conn->rto_ms = MIN(conn->rto_ms * 2, (uint32_t)TCP_RTO_MAX_MS);
+
+	if (conn->events & (CONN_SOCK_ACCEPTED | CONN_TAP_SYN_ACK_SENT)) {
+		bool syn_ack = conn->events & CONN_TAP_SYN_ACK_SENT;
+
+		conn->seq_to_tap--;
+		tcp_send_ctl(c, conn, FLAG_SYN | (syn_ack ? FLAG_ACK : 0));
+		tcp_timer_set(conn, now, conn->rto_ms);
+		tcp_defer_flush(c);
+		return;
+	}
+
+	if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+	    !(conn->flags & TCP_TAP_BLOCKED))
+		return;
+
+	trace("TCP flow %u: retransmission timeout", conn_idx(conn));
+	conn->flags &= ~TCP_TAP_BLOCKED;
+	tcp_rewind(conn);
+	tcp_timer_set(conn, now, conn->rto_ms);
+	tcp_data_from_sock(c, conn, now);
+	tcp_defer_flush(c);
 }
 
 /**
@@ -71,6 +1646,205 @@ void tcp_tap_reset(struct ctx *c)
  */
 void tcp_tap_writable(struct ctx *c, const struct timespec *now)
 {
-	(void)c;
-	(void)now;
+	unsigned i;
+
+	for (i = 0; i < flow_span(); i++) {
+		struct tcp_tap_conn *conn = conn_at(i);
+
+		if (conn->f.type != FLOW_TCP ||
+		    !(conn->flags & TCP_TAP_BLOCKED))
+			continue;
+		conn->flags &= ~TCP_TAP_BLOCKED;
+		tcp_data_from_sock(c, conn, now);
+	}
+	tcp_defer_flush(c);
+}
+
+/**
+ * tcp_tap_reset() - The guest went away: reset its connections
+ * @c:		Execution context
+ */
+void tcp_tap_reset(struct ctx *c)
+{
+	unsigned i;
+
+	tcp_ctl_n = 0;
+	tcp_ack_n = 0;
+
+	for (i = 0; i < flow_span(); i++) {
+		struct tcp_tap_conn *conn = conn_at(i);
+
+		if (conn->f.type == FLOW_TCP)
+			tcp_conn_close(c, conn, true);
+	}
+}
+
+/**
+ * tcp_listen_sock() - Open a listening socket for a forwarded port
+ * @c:		Execution context
+ * @af:		AF_INET, AF_INET6, or AF_UNSPEC for dual stack
+ * @addr:	Address to bind, NULL for any
+ * @ifname:	Interface to bind to, or NULL
+ * @port:	Port, host order
+ * @ref:	epoll reference, type and data set
+ *
+ * Return: socket, -1 on failure
+ */
+int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
+		    const char *ifname, in_port_t port, union epoll_ref ref)
+{
+	struct sockaddr_storage sa;
+	int s, one = 1, zero = 0;
+	socklen_t sl;
+
+	s = socket(af == AF_INET ? AF_INET : AF_INET6,
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s < 0)
+		return -1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	else if (af == AF_UNSPEC)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (c->freebind) {
+		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	}
+	if (ifname && *ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       strlen(ifname))) {
+		close(s);
+		return -1;
+	}
+
+	if (addr) {
+		sl = sockaddr_from_inany(&sa, addr, port, 0);
+	} else if (af == AF_INET) {
+		sl = sockaddr_from_inany(&sa, &inany_any4, port, 0);
+	} else {
+		sl = sockaddr_from_inany(&sa, &inany_any6, port, 0);
+	}
+
+	if (bind(s, (struct sockaddr *)&sa, sl) ||
+	    listen(s, TCP_LISTEN_BACKLOG)) {
+		close(s);
+		return -1;
+	}
+
+	ref.listen.port = port;
+	if (epoll_add(c, s, EPOLLIN, ref)) {
+		close(s);
+		return -1;
+	}
+
+	return s;
+}
+
+/**
+ * tcp_listen_port() - Listen on one port of a rule, both families as needed
+ * @c:		Execution context
+ * @fwd:	Forwarding table
+ * @rule:	Rule index, or -1 for "all" and "auto"
+ * @port:	Port
+ * @pif:	Interface the sockets are for (PIF_HOST, or PIF_SPLICE)
+ *
+ * Return: number of sockets opened
+ */
+int tcp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
+		    int rule, in_port_t port, uint8_t pif)
+{
+	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
+	const char *ifname = r ? r->ifname : NULL;
+	int n = 0;
+
+	ref.listen.rule = rule >= 0 ? rule : 0xff;
+	ref.listen.pif = pif;
+
+	if (r && r->af != AF_UNSPEC) {
+		if ((r->af == AF_INET && !ipv4_enabled(c)) ||
+		    (r->af == AF_INET6 && !ipv6_enabled(c)))
+			return 0;
+		ref.listen.v6 = r->af == AF_INET6;
+		return tcp_listen_sock(c, r->af, &r->addr, ifname, port,
+				       ref) >= 0;
+	}
+
+	if (ipv4_enabled(c) && ipv6_enabled(c)) {
+		ref.listen.v6 = 1;
+		if (tcp_listen_sock(c, AF_UNSPEC, NULL, ifname, port, ref) >= 0)
+			return 1;
+	}
+	if (ipv4_enabled(c)) {
+		ref.listen.v6 = 0;
+		n += tcp_listen_sock(c, AF_INET, NULL, ifname, port, ref) >= 0;
+	}
+	if (ipv6_enabled(c)) {
+		ref.listen.v6 = 1;
+		n += tcp_listen_sock(c, AF_INET6, NULL, ifname, port, ref) >= 0;
+	}
+
+	return n;
+}
+
+/**
+ * tcp_fwd_init() - Listen on the ports forwarded to the guest (-t)
+ * @c:		Execution context
+ */
+static void tcp_fwd_init(struct ctx *c)
+{
+	const struct fwd_ports *fwd = &c->tcp_fwd_in;
+	uint16_t eph_first, eph_last;
+	unsigned i, port;
+
+	for (i = 0; i < fwd->nr_rules; i++) {
+		const struct fwd_rule *r = &fwd->rules[i];
+
+		for (port = r->first; port <= r->last; port++) {
+			if (bitmap_isset(fwd->excl, port))
+				continue;
+			if (!tcp_listen_port(c, fwd, i, port, PIF_HOST))
+				warn("Can't listen on TCP port %u", port);
+		}
+	}
+
+	if (fwd->mode != FWD_ALL)
+		return;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (bitmap_isset(fwd->excl, port) ||
+		    (port >= eph_first && port <= eph_last))
+			continue;
+		tcp_listen_port(c, fwd, -1, port, PIF_HOST);
+	}
+}
+
+/**
+ * tcp_init() - Check kernel features, open forwarded ports
+ * @c:		Execution context
+ *
+ * Return: 0
+ */
+int tcp_init(struct ctx *c)
+{
+	int s, zero = 0;
+
+	if (raw_random(&tcp_isn_key, sizeof(tcp_isn_key)))
+		die("Can't get random bytes for sequence numbers");
+
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s >= 0) {
+		tcp_peek_off_ok = !setsockopt(s, SOL_SOCKET, SO_PEEK_OFF,
+					      &zero, sizeof(zero));
+		close(s);
+	}
+	debug("TCP: SO_PEEK_OFF %ssupported", tcp_peek_off_ok ? "" : "not ");
+
+	if (c->no_tcp)
+		return 0;
+
+	tcp_fwd_init(c);
+	return 0;
 }

@@ -22,9 +22,17 @@ void tcp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const struct timespec *now);
 void tcp_flow_timer(struct ctx *c, struct tcp_tap_conn *conn,
 		    const struct timespec *now);
-void tcp_splice_flow_timer(struct ctx *c, struct tcp_splice_conn *conn,
-			   const struct timespec *now);
 void tcp_tap_reset(struct ctx *c);
 void tcp_tap_writable(struct ctx *c, const struct timespec *now);
+void tcp_defer_flush(struct ctx *c);
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
+			const struct timespec *now);
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		      const struct timespec *now);
+int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
+		    const char *ifname, in_port_t port, union epoll_ref ref);
+int tcp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
+		    int rule, in_port_t port, uint8_t pif);
+int tcp_init(struct ctx *c);
 
 #endif /* TCP_H */

@@ -144,7 +144,7 @@ fi
 # Output: in ${TMP}/conf.out
 conf_run() {
 	rm -f "${TMP}/conf.out" "${TMP}/c.sock"
-	in_hst "${PASST}" -f -d -s "${TMP}/c.sock" "$@" \
+	ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${TMP}/c.sock" "$@" \
 		> "${TMP}/conf.out" 2>&1 &
 	local pid=$!
 	wait_for 5 grep -q "UDP inbound" "${TMP}/conf.out"

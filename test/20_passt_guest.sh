@@ -54,7 +54,8 @@ EOF
 # 1. Defaults, as an unprivileged user, with a capture file
 mkdir "${TMP}/user" && chown "${TEST_USER}" "${TMP}/user"
 sock="${TMP}/user/passt.sock"
-in_hst runuser -u "${TEST_USER}" -- "${PASST}" -f -d -s "${sock}" \
+ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- \
+	"${PASST}" -f -d -s "${sock}" \
 	-p "${TMP}/user/cap.pcap" > "${TMP}/passt1.log" 2>&1 &
 pid=$!
 at_exit "kill ${pid}"
