@@ -7,7 +7,8 @@
  * The process goes through these steps, called from main():
  *
  * - isolate_initial(): before anything else, set up what must hold for the
- *   whole life of the process (no SIGPIPE, a sane umask)
+ *   whole life of the process (no SIGPIPE, a sane umask, the file limit
+ *   raised to the hard limit)
  * - isolate_prefork(): everything is open now; prepare to detach
  * - isolate_daemon(): detach from the terminal and the parent, unless we
  *   stay in the foreground; the PID file gets the PID seen from outside
@@ -19,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "isolation.h"
@@ -33,11 +35,19 @@
  */
 void isolate_initial(int argc, char **argv)
 {
+	struct rlimit lim;
+
 	(void)argc;
 	(void)argv;
 
 	signal(SIGPIPE, SIG_IGN);
 	umask(0077);
+
+	/* Every connection is a socket or more: take all the soft limit can */
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
 }
 
 /**

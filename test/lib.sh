@@ -172,3 +172,161 @@ in_out() {
 hst_mac() {
 	ip -n "${NS_HST}" -br link show eth0 | awk '{ print $3 }'
 }
+
+# tb_guest() - Start passt in the host namespace and a kernel-speed guest
+# namespace (NS_GST) on its socket, through the tap bridge
+# $@:	Extra options for passt
+# Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
+# BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1
+tb_guest() {
+	local sock="${TMP}/guest.sock"
+
+	NS_GST="pt-gst-${TB_ID}"
+	ip netns add "${NS_GST}" || return 1
+	at_exit "ip netns del ${NS_GST}"
+
+	rm -f "${sock}"
+	ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${sock}" "$@" \
+		> "${TMP}/passt.log" 2>&1 &
+	PASST_PID=$!
+	at_exit "kill ${PASST_PID}"
+	wait_for 5 test -S "${sock}" || return 1
+
+	# shellcheck disable=SC2086
+	ip netns exec "${NS_GST}" "${TOOLS}/tapbridge" -s "${sock}" -i eth0 \
+		--up -q -M 52:54:00:12:34:56 ${BRIDGE_OPTS:-} &
+	BRIDGE_PID=$!
+	at_exit "kill ${BRIDGE_PID}"
+	wait_for 5 ip -n "${NS_GST}" link show eth0 >/dev/null || return 1
+
+	ip -n "${NS_GST}" link set lo up
+	ip -n "${NS_GST}" addr add 192.0.2.2/24 dev eth0
+	ip -n "${NS_GST}" route add default via 192.0.2.1
+	ip -n "${NS_GST}" addr add 2001:db8::2/64 dev eth0 nodad
+	ip netns exec "${NS_GST}" sysctl -qw \
+		net.ipv4.ping_group_range="0 2147483647"
+	# Router advertisements give the IPv6 default route
+	wait_for 5 sh -c "ip -n ${NS_GST} -6 route show default | grep -q via"
+}
+
+# in_gst() - Run a command in the guest namespace
+# $@:	Command
+in_gst() {
+	ip netns exec "${NS_GST}" "$@"
+}
+
+# ns_of() - Namespace name for a role
+# $1:	out, hst or gst
+ns_of() {
+	case "$1" in
+	out)	echo "${NS_OUT}" ;;
+	hst)	echo "${NS_HST}" ;;
+	gst)	echo "${NS_GST}" ;;
+	esac
+}
+
+# tcp_xfer() - Send a file over TCP from one namespace to a listener in
+# another, compare what arrived
+# $1:	Name of the check
+# $2:	Receiving namespace role (out, hst, gst)
+# $3:	Listening address ("127.0.0.1", "::1", "0.0.0.0", "::")
+# $4:	Listening port
+# $5:	Sending namespace role
+# $6:	Address to connect to
+# $7:	Port to connect to
+# $8:	File to send
+tcp_xfer() {
+	local name="$1" rns rcv="${TMP}/rcv.$$" pid addr lsn
+	rns=$(ns_of "$2")
+
+	rm -f "${rcv}"
+	addr="$3" lsn=TCP4-LISTEN
+	[ "${addr#*:}" != "${addr}" ] && addr="[${addr}]" lsn=TCP6-LISTEN
+	ip netns exec "${rns}" socat -u \
+		"${lsn}:$4,bind=${addr},reuseaddr" \
+		"OPEN:${rcv},creat,trunc" 2>/dev/null &
+	pid=$!
+	wait_for 5 sh -c "ip netns exec ${rns} ss -Htln sport = :$4 | grep -q ."
+
+	addr="$6"
+	[ "${addr#*:}" != "${addr}" ] && addr="[${addr}]"
+	timeout 60 ip netns exec "$(ns_of "$5")" socat -u "OPEN:$8" \
+		"TCP:${addr}:$7" 2>"${TMP}/xfer.err"
+	wait_for 20 sh -c "! kill -0 ${pid} 2>/dev/null"
+	kill "${pid}" 2>/dev/null
+
+	if cmp -s "$8" "${rcv}"; then
+		pass "${name}"
+	else
+		fail "${name}" "received $(stat -c %s "${rcv}" 2>/dev/null)" \
+			       "of $(stat -c %s "$8") bytes;" \
+			       "$(head -c 200 "${TMP}/xfer.err")"
+	fi
+	rm -f "${rcv}"
+}
+
+# tcp_pull() - A listener sends a file, a client in another namespace
+# connects and receives it; compare
+# $1:	Name of the check
+# $2:	Sending (listening) namespace role
+# $3:	Listening address
+# $4:	Listening port
+# $5:	Receiving (connecting) namespace role
+# $6:	Address to connect to
+# $7:	Port to connect to
+# $8:	File to send
+tcp_pull() {
+	local name="$1" sns rcv="${TMP}/rcv.$$" pid addr lsn
+	sns=$(ns_of "$2")
+
+	rm -f "${rcv}"
+	addr="$3" lsn=TCP4-LISTEN
+	[ "${addr#*:}" != "${addr}" ] && addr="[${addr}]" lsn=TCP6-LISTEN
+	ip netns exec "${sns}" socat -u "OPEN:$8" \
+		"${lsn}:$4,bind=${addr},reuseaddr" 2>/dev/null &
+	pid=$!
+	wait_for 5 sh -c "ip netns exec ${sns} ss -Htln sport = :$4 | grep -q ."
+
+	addr="$6"
+	[ "${addr#*:}" != "${addr}" ] && addr="[${addr}]"
+	timeout 60 ip netns exec "$(ns_of "$5")" socat -u "TCP:${addr}:$7" \
+		"OPEN:${rcv},creat,trunc" 2>"${TMP}/xfer.err"
+	kill "${pid}" 2>/dev/null
+
+	if cmp -s "$8" "${rcv}"; then
+		pass "${name}"
+	else
+		fail "${name}" "received $(stat -c %s "${rcv}" 2>/dev/null)" \
+			       "of $(stat -c %s "$8") bytes;" \
+			       "$(head -c 200 "${TMP}/xfer.err")"
+	fi
+	rm -f "${rcv}"
+}
+
+# make_files() - Random files of 1 byte, 64 KiB and 64 MiB in ${TMP}
+make_files() {
+	head -c 1 /dev/urandom > "${TMP}/f1"
+	head -c 65536 /dev/urandom > "${TMP}/f64k"
+	head -c $((64 * 1024 * 1024)) /dev/urandom > "${TMP}/f64m"
+}
+
+# bg() - Start a command in a namespace in the background, killed on exit
+# $1:	Namespace role (out, hst, gst)
+# $@:	Command
+# Sets BG_PID
+bg() {
+	local ns
+	ns=$(ns_of "$1")
+	shift
+	ip netns exec "${ns}" "$@" &
+	BG_PID=$!
+	at_exit "kill ${BG_PID}"
+}
+
+# wait_listen() - Wait until a TCP port listens in a namespace
+# $1:	Namespace role
+# $2:	Port
+wait_listen() {
+	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Htln sport = :$2 | \
+			  grep -q ."
+}

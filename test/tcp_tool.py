@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/tcp_tool.py - Small TCP clients and servers for the integration tests
+#
+#   echoserver PORT                  echo every connection, many at once
+#   rstserver PORT                   accept, wait a bit, close with a reset
+#   halfclose HOST PORT SIZE         send SIZE bytes, shut down writing, print
+#                                    the reply
+#   reset HOST PORT                  connect, read: print RESET on a reset
+#   refused HOST PORT                connect: print REFUSED and milliseconds
+#   many HOST PORT N SIZE            N connections at once, SIZE bytes each
+#                                    way through an echo server, checked
+
+"""Small TCP tools for the passt integration tests."""
+
+import hashlib
+import os
+import resource
+import selectors
+import socket
+import struct
+import sys
+import time
+
+
+def family(host):
+    """Address family of a literal address."""
+    return socket.AF_INET6 if ':' in host else socket.AF_INET
+
+
+def listener(port):
+    """A dual-stack listening socket on every address."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(('::', port))
+    s.listen(4096)
+    return s
+
+
+def echoserver(port):
+    """Echo data back on every connection until the peer closes."""
+    srv = listener(port)
+    srv.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(srv, selectors.EVENT_READ, None)
+    while True:
+        for key, _ in sel.select():
+            if key.data is None:
+                try:
+                    conn, _ = srv.accept()
+                except BlockingIOError:
+                    continue
+                conn.setblocking(True)
+                sel.register(conn, selectors.EVENT_READ, 'c')
+                continue
+            conn = key.fileobj
+            try:
+                data = conn.recv(65536)
+            except ConnectionError:
+                data = b''
+            if not data:
+                sel.unregister(conn)
+                conn.close()
+                continue
+            conn.sendall(data)
+
+
+def rstserver(port):
+    """Accept connections and reset each one shortly after."""
+    srv = listener(port)
+    while True:
+        conn, _ = srv.accept()
+        time.sleep(0.2)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack('ii', 1, 0))
+        conn.close()
+
+
+def connect(host, port, timeout=10):
+    """A connected socket."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((host, port))
+    return s
+
+
+def halfclose(host, port, size):
+    """Send data, shut down writing, then read the reply to the end."""
+    data = os.urandom(size)
+    s = connect(host, port)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    reply = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+    print('SENT', hashlib.sha256(data).hexdigest())
+    print('REPLY', reply.decode().split()[0] if reply else '')
+
+
+def reset(host, port):
+    """Connect and wait for data: report a reset by the peer."""
+    s = connect(host, port)
+    try:
+        data = s.recv(1)
+        print('EOF' if not data else 'DATA')
+    except ConnectionResetError:
+        print('RESET')
+    except socket.timeout:
+        print('TIMEOUT')
+
+
+def refused(host, port):
+    """Connect to a closed port: report how long the refusal took."""
+    start = time.monotonic()
+    try:
+        connect(host, port, timeout=5)
+        print('CONNECTED')
+    except ConnectionRefusedError:
+        print('REFUSED %d' % ((time.monotonic() - start) * 1000))
+    except (socket.timeout, OSError) as e:
+        print('ERROR', e)
+
+
+def many(host, port, n, size):
+    """Many concurrent connections through an echo server, checked."""
+    sel = selectors.DefaultSelector()
+    state = {}
+    for i in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect((host, port))
+        except BlockingIOError:
+            pass
+        payload = os.urandom(size)
+        state[s] = {'out': payload, 'sent': 0, 'in': b'', 'want': payload}
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+
+    deadline = time.monotonic() + 60
+    done = ok = 0
+    while done < n and time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=1):
+            s = key.fileobj
+            st = state[s]
+            try:
+                if ev & selectors.EVENT_WRITE and st['sent'] < size:
+                    st['sent'] += s.send(st['out'][st['sent']:])
+                    if st['sent'] == size:
+                        sel.modify(s, selectors.EVENT_READ)
+                if ev & selectors.EVENT_READ:
+                    chunk = s.recv(65536)
+                    st['in'] += chunk
+                    if len(st['in']) >= size or not chunk:
+                        ok += st['in'] == st['want']
+                        done += 1
+                        sel.unregister(s)
+                        s.close()
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                done += 1
+                sel.unregister(s)
+                s.close()
+    print('MANY %d/%d' % (ok, n))
+
+
+def main():
+    """Dispatch on the first argument."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == 'echoserver':
+        echoserver(int(args[0]))
+    elif cmd == 'rstserver':
+        rstserver(int(args[0]))
+    elif cmd == 'halfclose':
+        halfclose(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'reset':
+        reset(args[0], int(args[1]))
+    elif cmd == 'refused':
+        refused(args[0], int(args[1]))
+    elif cmd == 'many':
+        many(args[0], int(args[1]), int(args[2]), int(args[3]))
+    else:
+        sys.exit('unknown command ' + cmd)
+
+
+if __name__ == '__main__':
+    main()
