@@ -152,3 +152,27 @@ if grep -q "Guest connected" "${TMP}/libvirt.log"; then
 else
 	fail libvirt_log_file_written "$(head -3 "${TMP}/libvirt.log")"
 fi
+
+# 3. The same guest through qrap: qemu gets the connected socket as a file
+# descriptor (-netdev socket,fd=N), its own network options replaced
+sock="${TMP}/qrap.sock"
+ip netns exec "${NS_HST}" "${PASST}" -f -1 -s "${sock}" \
+	> "${TMP}/passt3.log" 2>&1 &
+pid=$!
+at_exit "kill ${pid}"
+wait_for 5 test -S "${sock}"
+
+guest_qemu_cmd "${TMP}/guest2.sh" "${TMP}/qrap-initrd" >/dev/null
+timeout 90 "${QRAP}" -s "${sock}" 5 "${GUEST_QEMU[@]}" \
+	-netdev user,id=u0 -device virtio-net-pci,netdev=u0,mac=52:54:00:12:34:57 \
+	< /dev/null > "${TMP}/guest3.log" 2>&1
+sed -i 's/\r$//' "${TMP}/guest3.log"
+g="${TMP}/guest3.log"
+guest_has qrap_guest_dhcp		"$g" "DHCP bound ip=192.0.2.2"
+guest_has qrap_guest_ping		"$g" "PING4-OK"
+if grep -q "52:54:00:12:34:57" "${TMP}/passt3.log" ||
+   wait_for 5 sh -c "! kill -0 ${pid}"; then
+	pass qrap_one_off_passt_exits
+else
+	fail qrap_one_off_passt_exits "passt still running after the guest"
+fi

@@ -177,7 +177,8 @@ hst_mac() {
 # namespace (NS_GST) on its socket, through the tap bridge
 # $@:	Extra options for passt
 # Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
-# BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1
+# BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1;
+# TB_GUEST_NOCONF=1 leaves addresses and routes to the test
 tb_guest() {
 	local sock="${TMP}/guest.sock"
 
@@ -200,11 +201,13 @@ tb_guest() {
 	wait_for 5 ip -n "${NS_GST}" link show eth0 >/dev/null || return 1
 
 	ip -n "${NS_GST}" link set lo up
+	ip netns exec "${NS_GST}" sysctl -qw \
+		net.ipv4.ping_group_range="0 2147483647"
+	[ -n "${TB_GUEST_NOCONF:-}" ] && return 0
+
 	ip -n "${NS_GST}" addr add 192.0.2.2/24 dev eth0
 	ip -n "${NS_GST}" route add default via 192.0.2.1
 	ip -n "${NS_GST}" addr add 2001:db8::2/64 dev eth0 nodad
-	ip netns exec "${NS_GST}" sysctl -qw \
-		net.ipv4.ping_group_range="0 2147483647"
 	# Router advertisements give the IPv6 default route
 	wait_for 5 sh -c "ip -n ${NS_GST} -6 route show default | grep -q via"
 }
