@@ -134,6 +134,46 @@ if passt_start oneoff_ --one-off; then
 	fi
 fi
 
+# -F: an already connected socket, as a parent process would pass it
+out=$(ip netns exec "${NS_HST}" python3 - "${PASST}" <<'PYEOF'
+import socket, struct, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], '-f', '-F', str(b.fileno())],
+                     pass_fds=[b.fileno()], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+b.close()
+mac = bytes.fromhex('525400123456')
+arp = (b'\xff' * 6 + mac + b'\x08\x06' +
+       struct.pack('!HHBBH', 1, 0x0800, 6, 4, 1) + mac +
+       socket.inet_aton('192.0.2.2') + b'\0' * 6 +
+       socket.inet_aton('192.0.2.1'))
+a.sendall(struct.pack('!I', len(arp)) + arp)
+a.settimeout(5)
+got = False
+buf = b''
+try:
+    while not got:
+        buf += a.recv(65536)
+        while len(buf) >= 4:
+            n = struct.unpack('!I', buf[:4])[0]
+            if len(buf) < 4 + n:
+                break
+            f, buf = buf[4:4 + n], buf[4 + n:]
+            if f[12:14] == b'\x08\x06' and f[20:22] == b'\x00\x02':
+                got = True
+except socket.timeout:
+    pass
+a.close()
+try:
+    rc = p.wait(timeout=5)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = 'running'
+print('ARP-REPLY' if got else 'NO-REPLY', rc)
+PYEOF
+)
+expect_eq fd_option_serves_and_exits_with_guest "${out}" "ARP-REPLY 0"
+
 end=$(date +%s.%N)
 echo "# frames: $(awk -v s="${start}" -v e="${end}" \
 	'BEGIN { printf "%.1f", e - s }') s"
