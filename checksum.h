@@ -19,6 +19,7 @@ struct icmphdr;
 struct icmp6_hdr;
 
 uint32_t csum_unfolded(const void *buf, size_t len, uint32_t init);
+uint32_t csum_unfolded_generic(const void *buf, size_t len, uint32_t init);
 uint32_t csum_iov(const struct iovec *iov, size_t n, size_t offset,
 		  uint32_t init);
 

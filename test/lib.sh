@@ -201,6 +201,9 @@ tb_guest() {
 	wait_for 5 ip -n "${NS_GST}" link show eth0 >/dev/null || return 1
 
 	ip -n "${NS_GST}" link set lo up
+	# Like a virtio queue, don't drop what the guest sends: a tap device
+	# has no backpressure, its queue has to be long enough instead
+	ip -n "${NS_GST}" link set eth0 txqueuelen 10000
 	ip netns exec "${NS_GST}" sysctl -qw \
 		net.ipv4.ping_group_range="0 2147483647"
 	[ -n "${TB_GUEST_NOCONF:-}" ] && return 0
