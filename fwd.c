@@ -387,6 +387,44 @@ int fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 }
 
 /**
+ * fwd_is_dns4() - Tell if an address is an IPv4 name server we advertise
+ * @c:		Execution context
+ * @a:		Address
+ *
+ * Return: true if it is
+ */
+static bool fwd_is_dns4(const struct ctx *c, struct in_addr a)
+{
+	unsigned i;
+
+	for (i = 0; c->ip4.dns[i].s_addr; i++) {
+		if (c->ip4.dns[i].s_addr == a.s_addr)
+			return true;
+	}
+
+	return false;
+}
+
+/**
+ * fwd_is_dns6() - Tell if an address is an IPv6 name server we advertise
+ * @c:		Execution context
+ * @a:		Address
+ *
+ * Return: true if it is
+ */
+static bool fwd_is_dns6(const struct ctx *c, const struct in6_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[i]); i++) {
+		if (IN6_ARE_ADDR_EQUAL(&c->ip6.dns[i], a))
+			return true;
+	}
+
+	return false;
+}
+
+/**
  * fwd_nat_from_tap() - Where traffic the guest sends to an address goes
  * @c:		Execution context
  * @proto:	IP protocol number
@@ -395,7 +433,9 @@ int fwd_ephemeral_range(uint16_t *first, uint16_t *last)
  * @tgt:	Address to use on the host side, set
  *
  * The DNS forwarding address goes to the host's resolver (port 53 only),
- * the gateway (or --map-host-loopback address) to the host's loopback,
+ * name servers we advertise stay what they are for DNS even if they are
+ * the gateway too, the gateway (or --map-host-loopback address) goes to the
+ * host's loopback,
  * the --map-guest-addr address to the host's own address.
  */
 void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
@@ -414,6 +454,8 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 		if (dns && ip4->dns_match.s_addr == v4->s_addr &&
 		    ip4->dns_host.s_addr)
 			inany_from_v4(tgt, ip4->dns_host);
+		else if (dns && fwd_is_dns4(c, *v4))
+			return;
 		else if (ip4->map_host_loopback.s_addr == v4->s_addr &&
 			 v4->s_addr)
 			inany_from_v4(tgt, (struct in_addr){
@@ -429,6 +471,8 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 	if (dns && IN6_ARE_ADDR_EQUAL(&c->ip6.dns_match, &dst->a6) &&
 	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
 		tgt->a6 = c->ip6.dns_host;
+	else if (dns && fwd_is_dns6(c, &dst->a6))
+		return;
 	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_host_loopback, &dst->a6))
 		tgt->a6 = in6addr_loopback;
 	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_guest_addr, &dst->a6))

@@ -32,6 +32,7 @@
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
+#include "udp.h"
 #include "util.h"
 
 #define EPOLL_EVENTS		64
@@ -186,6 +187,12 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_TCP_LISTEN:
 		tcp_listen_handler(c, ref, now);
 		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, ev->events, now);
+		break;
+	case EPOLL_TYPE_UDP_REPLY:
+		udp_reply_handler(c, ref, ev->events, now);
+		break;
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, now);
 		break;
@@ -226,6 +233,7 @@ int main(int argc, char **argv)
 	flow_init(FLOW_MAX);
 	tap_sock_init(&c);
 	tcp_init(&c);
+	udp_init(&c);
 	if (*c.log_file)
 		log_open_file(c.log_file, c.log_size);
 	if (!c.foreground)

@@ -3,31 +3,715 @@
  * passt - user-mode networking for virtual machines and namespaces
  *
  * udp.c - UDP translation between the guest and host sockets
+ *
+ * A flow is the datagrams between one address and port of the guest and one
+ * address and port on the other side. Flows the guest starts get a socket of
+ * their own, bound to the guest's source port where that's free (so that
+ * the peer sees the same port) and connected to the peer: the kernel then
+ * only gives it replies from there. Datagrams to forwarded ports (-u) arrive
+ * on a shared bound socket; each sender becomes a flow, and the guest's
+ * replies leave from that bound socket, so that they come from the port the
+ * sender used. Flows close when idle.
+ *
+ * Both ways move in batches: recvmmsg() straight into the payload of
+ * prepared frames, one write of many frames to the guest; sendmmsg() of all
+ * the datagrams of a flow in a batch from the guest.
  */
 
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <linux/ipv6.h>
+
+#include "checksum.h"
+#include "flow.h"
+#include "flow_table.h"
+#include "fwd.h"
+#include "ip.h"
+#include "log.h"
+#include "packet.h"
+#include "passt.h"
+#include "tap.h"
 #include "udp.h"
+#include "util.h"
+
+#define UDP_BATCH		64	/* Datagrams per recvmmsg() */
+#define UDP_PAYLOAD_MAX		65536
+#define UDP_TIMEOUT_MS		(180 * MS_PER_SEC)
+#define UDP_DNS_TIMEOUT_MS	(10 * MS_PER_SEC)
+#define UDP_DNS_PORT		53
+#define UDP_TAP_BATCH		256	/* Datagrams of a flow from the guest */
+
+/**
+ * struct udp_frame_hdrs - Headers of one datagram's frame to the guest
+ * @pad:	Aligns the IP header to four bytes
+ * @taph:	Stream length and Ethernet header
+ * @v4:		IPv4 and UDP headers
+ * @v4.iph:	IPv4 header
+ * @v4.uh:	UDP header
+ * @v6:		IPv6 and UDP headers
+ * @v6.ip6h:	IPv6 header
+ * @v6.uh:	UDP header
+ */
+struct udp_frame_hdrs {
+	uint8_t pad[2];
+	struct tap_hdr taph;
+	union {
+		struct {
+			struct iphdr iph;
+			struct udphdr uh;
+		} v4;
+		struct {
+			struct ipv6hdr ip6h;
+			struct udphdr uh;
+		} v6;
+	};
+} __attribute__((aligned(4)));
+
+static struct udp_frame_hdrs udp_hdrs[UDP_BATCH];
+static char udp_payload[UDP_BATCH][UDP_PAYLOAD_MAX] __attribute__((aligned(64)));
+static struct iovec udp_frame_iov[UDP_BATCH * 2];
+static struct iovec udp_recv_iov[UDP_BATCH];
+static struct mmsghdr udp_mh[UDP_BATCH];
+static struct sockaddr_storage udp_names[UDP_BATCH];
+
+/* Datagrams of a flow from the guest, for sendmmsg() */
+static struct mmsghdr udp_tap_mh[UDP_TAP_BATCH];
+static struct iovec udp_tap_iov[UDP_TAP_BATCH];
+
+/**
+ * uflow_at() - UDP flow at a flow index
+ * @idx:	Index
+ *
+ * Return: the flow
+ */
+static inline struct udp_flow *uflow_at(unsigned idx)
+{
+	return &flow_at(idx)->udp;
+}
+
+/**
+ * uflow_idx() - Flow index of a UDP flow
+ * @uflow:	Flow
+ *
+ * Return: index
+ */
+static inline unsigned uflow_idx(const struct udp_flow *uflow)
+{
+	return flow_idx((const union flow *)uflow);
+}
+
+/**
+ * udp_sockaddr() - Socket address for an address and port
+ * @sa:		Destination
+ * @a:		Address
+ * @port:	Port, host order
+ * @scope:	Scope for IPv6 link-local addresses
+ *
+ * Return: length of the socket address
+ */
+static socklen_t udp_sockaddr(struct sockaddr_storage *sa,
+			      const union inany_addr *a, in_port_t port,
+			      unsigned scope)
+{
+	const struct in_addr *v4 = inany_v4(a);
+
+	memset(sa, 0, sizeof(*sa));
+	if (v4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *v4;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->a6;
+		sin6->sin6_port = htons(port);
+		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
+			sin6->sin6_scope_id = scope;
+		return sizeof(*sin6);
+	}
+}
+
+/**
+ * udp_sockaddr_parse() - Address and port from a socket address
+ * @sa:		Socket address
+ * @a:		Address, set
+ * @port:	Port, host order, set
+ */
+static void udp_sockaddr_parse(const struct sockaddr_storage *sa,
+			       union inany_addr *a, in_port_t *port)
+{
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inany_from_v4(a, sin->sin_addr);
+		*port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 =
+			(const struct sockaddr_in6 *)sa;
+
+		a->a6 = sin6->sin6_addr;
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+/**
+ * udp_frame_fill() - Build the headers of a datagram's frame to the guest
+ * @c:		Execution context
+ * @h:		Header buffer
+ * @iov:	Two entries: headers and payload, set
+ * @src:	Source address and port, as the guest sees them
+ * @sport:	Source port
+ * @dst:	Destination (the guest's) address
+ * @dport:	Destination port
+ * @payload:	Payload
+ * @len:	Payload length
+ */
+static void udp_frame_fill(const struct ctx *c, struct udp_frame_hdrs *h,
+			   struct iovec *iov, const union inany_addr *src,
+			   in_port_t sport, const union inany_addr *dst,
+			   in_port_t dport, const void *payload, size_t len)
+{
+	size_t l4len = len + sizeof(struct udphdr), l3len;
+	struct udphdr *uh;
+
+	if (inany_v4(src)) {
+		tap_push_l2h(c, &h->taph.eh, ETH_P_IP);
+		uh = tap_push_ip4h(&h->v4.iph, *inany_v4(src), *inany_v4(dst),
+				   l4len, IPPROTO_UDP);
+		uh->source = htons(sport);
+		uh->dest = htons(dport);
+		uh->len = htons(l4len);
+		csum_udp4(uh, *inany_v4(src), *inany_v4(dst), payload, len);
+		l3len = sizeof(struct iphdr) + l4len;
+	} else {
+		tap_push_l2h(c, &h->taph.eh, ETH_P_IPV6);
+		uh = tap_push_ip6h(&h->v6.ip6h, &src->a6, &dst->a6, l4len,
+				   IPPROTO_UDP, 0);
+		uh->source = htons(sport);
+		uh->dest = htons(dport);
+		uh->len = htons(l4len);
+		csum_udp6(uh, &src->a6, &dst->a6, payload, len);
+		l3len = sizeof(struct ipv6hdr) + l4len;
+	}
+
+	tap_hdr_set_len(&h->taph, ETH_HLEN + l3len);
+	iov[0].iov_base = (char *)&h->taph + tap_hdr_offset(c);
+	iov[0].iov_len = sizeof(h->taph) - tap_hdr_offset(c) +
+			 (l3len - l4len) + sizeof(*uh);
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+}
+
+/**
+ * udp_fits_tap() - Tell if a datagram fits the guest's MTU
+ * @c:		Execution context
+ * @v4:		IPv4 datagram
+ * @len:	Payload length
+ *
+ * Return: true if it fits
+ */
+static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
+{
+	size_t hdrs = sizeof(struct udphdr) +
+		      (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+
+	return len + hdrs <= (size_t)c->mtu;
+}
+
+/**
+ * udp_recv_batch() - Receive a batch of datagrams into the frame payloads
+ * @s:		Socket
+ * @names:	Ask for the senders' addresses
+ *
+ * Return: number of datagrams, -1 with errno set on error
+ */
+static int udp_recv_batch(int s, bool names)
+{
+	int i;
+
+	for (i = 0; i < UDP_BATCH; i++) {
+		udp_recv_iov[i].iov_base = udp_payload[i];
+		udp_recv_iov[i].iov_len = UDP_PAYLOAD_MAX;
+		udp_mh[i].msg_hdr.msg_iov = &udp_recv_iov[i];
+		udp_mh[i].msg_hdr.msg_iovlen = 1;
+		udp_mh[i].msg_hdr.msg_name = names ? &udp_names[i] : NULL;
+		udp_mh[i].msg_hdr.msg_namelen = names ? sizeof(udp_names[i]) :
+							0;
+		udp_mh[i].msg_hdr.msg_control = NULL;
+		udp_mh[i].msg_hdr.msg_controllen = 0;
+		udp_mh[i].msg_hdr.msg_flags = 0;
+	}
+
+	return recvmmsg(s, udp_mh, UDP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/**
+ * udp_icmp_unreach() - Tell the guest that the peer's port is closed
+ * @c:		Execution context
+ * @uflow:	Flow, started by the guest
+ *
+ * The ICMP error quotes the guest's last datagram of the flow: its IP
+ * header and the UDP header (RFC 792, RFC 4443).
+ */
+static void udp_icmp_unreach(const struct ctx *c,
+			     const struct udp_flow *uflow)
+{
+	const struct flowside *tap = &uflow->f.side[uflow->tapside];
+	size_t l4len = uflow->last_len + sizeof(struct udphdr);
+
+	if (inany_v4(&tap->eaddr)) {
+		struct {
+			struct icmphdr ih;
+			struct iphdr iph;
+			struct udphdr uh;
+		} m;
+
+		memset(&m, 0, sizeof(m));
+		m.ih.type = ICMP_DEST_UNREACH;
+		m.ih.code = ICMP_PORT_UNREACH;
+		tap_push_ip4h(&m.iph, *inany_v4(&tap->eaddr),
+			      *inany_v4(&tap->oaddr), l4len, IPPROTO_UDP);
+		m.uh.source = htons(tap->eport);
+		m.uh.dest = htons(tap->oport);
+		m.uh.len = htons(l4len);
+		tap_icmp4_send(c, *inany_v4(&tap->oaddr),
+			       *inany_v4(&tap->eaddr), &m, sizeof(m));
+	} else {
+		struct {
+			struct icmp6_hdr ih;
+			struct ipv6hdr ip6h;
+			struct udphdr uh;
+		} m;
+
+		memset(&m, 0, sizeof(m));
+		m.ih.icmp6_type = ICMP6_DST_UNREACH;
+		m.ih.icmp6_code = ICMP6_DST_UNREACH_NOPORT;
+		tap_push_ip6h(&m.ip6h, &tap->eaddr.a6, &tap->oaddr.a6, l4len,
+			      IPPROTO_UDP, 0);
+		m.uh.source = htons(tap->eport);
+		m.uh.dest = htons(tap->oport);
+		m.uh.len = htons(l4len);
+		tap_icmp6_send(c, &tap->oaddr.a6, &tap->eaddr.a6, &m,
+			       sizeof(m));
+	}
+}
+
+/**
+ * udp_flow_close() - Close a flow, and its socket if it has one
+ * @c:		Execution context
+ * @uflow:	Flow
+ */
+static void udp_flow_close(struct ctx *c, struct udp_flow *uflow)
+{
+	debug("UDP flow %u: closed", uflow_idx(uflow));
+
+	if (uflow->sock >= 0) {
+		epoll_del(c, uflow->sock);
+		close(uflow->sock);
+	}
+	flow_free((union flow *)uflow);
+}
+
+/**
+ * udp_reply_handler() - Replies on the socket of a flow the guest started
+ * @c:		Execution context
+ * @ref:	epoll reference, with the flow index
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		       const struct timespec *now)
+{
+	struct udp_flow *uflow = uflow_at(ref.flow);
+	const struct flowside *tap;
+	int n, i, k;
+
+	if (uflow->f.type != FLOW_UDP)
+		return;
+	tap = &uflow->f.side[uflow->tapside];
+	(void)events;
+
+	for (;;) {
+		n = udp_recv_batch(uflow->sock, false);
+		if (n < 0) {
+			if (errno == ECONNREFUSED) {
+				trace("UDP flow %u: port unreachable",
+				      ref.flow);
+				udp_icmp_unreach(c, uflow);
+				continue;
+			}
+			break;
+		}
+		if (!n)
+			break;
+
+		uflow->last_ms = timespec_ms(now);
+		for (i = k = 0; i < n; i++) {
+			size_t len = udp_mh[i].msg_len;
+
+			if (!udp_fits_tap(c, inany_v4(&tap->eaddr), len))
+				continue;
+			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
+				       &tap->oaddr, tap->oport, &tap->eaddr,
+				       tap->eport, udp_payload[i], len);
+			k++;
+		}
+		tap_send_frames(c, udp_frame_iov, 2, k);
+
+		if (n < UDP_BATCH)
+			break;
+	}
+}
+
+/**
+ * udp_flow_from_sock() - A datagram on a forwarded port from a new sender
+ * @c:		Execution context
+ * @ref:	epoll reference of the bound socket
+ * @peer:	Sender's address
+ * @pport:	Sender's port
+ * @now:	Current time
+ *
+ * Return: new flow, NULL if it can't be made
+ */
+static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
+					   const union inany_addr *peer,
+					   in_port_t pport,
+					   const struct timespec *now)
+{
+	const struct fwd_ports *fwd = &c->udp_fwd_in;
+	struct udp_flow *uflow;
+	union inany_addr src;
+	union flow *flow;
+	in_port_t dport;
+
+	if (fwd_nat_to_tap(c, peer, &src) ||
+	    (inany_v4(&src) ? !ipv4_enabled(c) : !ipv6_enabled(c)))
+		return NULL;
+
+	dport = ref.listen.rule < fwd->nr_rules ?
+		fwd_rule_target(&fwd->rules[ref.listen.rule],
+				ref.listen.port) : ref.listen.port;
+
+	flow = flow_alloc();
+	if (!flow)
+		return NULL;
+
+	uflow = &flow->udp;
+	uflow->f.type = FLOW_UDP;
+	uflow->f.proto = IPPROTO_UDP;
+	uflow->f.pif[INISIDE] = PIF_HOST;
+	uflow->f.pif[TGTSIDE] = PIF_TAP;
+	uflow->f.side[INISIDE].eaddr = *peer;
+	uflow->f.side[INISIDE].eport = pport;
+	uflow->f.side[INISIDE].oaddr = inany_v4(peer) ? inany_any4 :
+							inany_any6;
+	uflow->f.side[INISIDE].oport = ref.listen.port;
+	uflow->f.side[TGTSIDE].oaddr = src;
+	uflow->f.side[TGTSIDE].oport = pport;
+	uflow->f.side[TGTSIDE].eport = dport;
+	if (inany_v4(&src))
+		inany_from_v4(&uflow->f.side[TGTSIDE].eaddr, c->ip4.addr_seen);
+	else
+		uflow->f.side[TGTSIDE].eaddr.a6 = c->ip6.addr_seen;
+	uflow->tapside = TGTSIDE;
+	uflow->sock = -1;
+	uflow->lsock = ref.fd;
+	uflow->last_ms = timespec_ms(now);
+	flow_hash_insert(flow, INISIDE);
+	flow_hash_insert(flow, TGTSIDE);
+
+	debug("UDP flow %u: from port %u to guest port %u", uflow_idx(uflow),
+	      pport, dport);
+	return uflow;
+}
+
+/**
+ * udp_listen_handler() - Datagrams on a forwarded port: relay to the guest
+ * @c:		Execution context
+ * @ref:	epoll reference of the bound socket
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+			const struct timespec *now)
+{
+	int n, i, k;
+
+	(void)events;
+
+	for (;;) {
+		n = udp_recv_batch(ref.fd, true);
+		if (n <= 0)
+			break;
+
+		for (i = k = 0; i < n; i++) {
+			const union inany_addr *any;
+			struct udp_flow *uflow;
+			const struct flowside *tap;
+			union inany_addr peer;
+			union flow *flow;
+			in_port_t pport;
+
+			if (c->fd_tap < 0)
+				continue;
+
+			udp_sockaddr_parse(&udp_names[i], &peer, &pport);
+			any = inany_v4(&peer) ? &inany_any4 : &inany_any6;
+			flow = flow_lookup(IPPROTO_UDP, ref.listen.pif, &peer,
+					   pport, any, ref.listen.port, NULL);
+			uflow = flow ? &flow->udp :
+				udp_flow_from_sock(c, ref, &peer, pport, now);
+			if (!uflow)
+				continue;
+
+			uflow->last_ms = timespec_ms(now);
+			tap = &uflow->f.side[uflow->tapside];
+			if (!udp_fits_tap(c, inany_v4(&tap->eaddr),
+					  udp_mh[i].msg_len))
+				continue;
+			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
+				       &tap->oaddr, tap->oport, &tap->eaddr,
+				       tap->eport, udp_payload[i],
+				       udp_mh[i].msg_len);
+			k++;
+		}
+		tap_send_frames(c, udp_frame_iov, 2, k);
+
+		if (n < UDP_BATCH)
+			break;
+	}
+}
+
+/**
+ * udp_flow_from_tap() - Open a socket for a flow the guest starts
+ * @c:		Execution context
+ * @saddr:	Guest address
+ * @sport:	Guest port
+ * @daddr:	Destination, as the guest sees it
+ * @dport:	Destination port
+ * @now:	Current time
+ *
+ * Return: new flow, NULL on failure
+ */
+static struct udp_flow *udp_flow_from_tap(struct ctx *c,
+					  const union inany_addr *saddr,
+					  in_port_t sport,
+					  const union inany_addr *daddr,
+					  in_port_t dport,
+					  const struct timespec *now)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_REPLY };
+	struct sockaddr_storage sa;
+	struct udp_flow *uflow;
+	union inany_addr tgt;
+	union flow *flow;
+	const char *ifname;
+	socklen_t sl;
+	int s, af;
+
+	fwd_nat_from_tap(c, IPPROTO_UDP, daddr, dport, &tgt);
+	af = inany_v4(&tgt) ? AF_INET : AF_INET6;
+	ifname = af == AF_INET ? c->ip4.ifname_out : c->ip6.ifname_out;
+
+	flow = flow_alloc();
+	if (!flow)
+		return NULL;
+
+	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0) {
+		flow_free(flow);
+		return NULL;
+	}
+	if (*ifname)
+		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+			   strlen(ifname));
+
+	/* The guest's source port if free: the peer sees the same port */
+	if (af == AF_INET) {
+		union inany_addr out;
+
+		inany_from_v4(&out, c->ip4.addr_out);
+		sl = udp_sockaddr(&sa, &out, sport, 0);
+	} else {
+		union inany_addr out = { .a6 = c->ip6.addr_out };
+
+		sl = udp_sockaddr(&sa, &out, sport, 0);
+	}
+	if (bind(s, (struct sockaddr *)&sa, sl)) {
+		if (af == AF_INET)
+			((struct sockaddr_in *)&sa)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&sa)->sin6_port = 0;
+		bind(s, (struct sockaddr *)&sa, sl);
+	}
+
+	sl = udp_sockaddr(&sa, &tgt, dport, c->ifi6);
+	if (connect(s, (struct sockaddr *)&sa, sl)) {
+		debug_perror("UDP: can't connect socket for a new flow");
+		close(s);
+		flow_free(flow);
+		return NULL;
+	}
+
+	uflow = &flow->udp;
+	uflow->f.type = FLOW_UDP;
+	uflow->f.proto = IPPROTO_UDP;
+	uflow->f.pif[INISIDE] = PIF_TAP;
+	uflow->f.pif[TGTSIDE] = PIF_HOST;
+	uflow->f.side[INISIDE].eaddr = *saddr;
+	uflow->f.side[INISIDE].eport = sport;
+	uflow->f.side[INISIDE].oaddr = *daddr;
+	uflow->f.side[INISIDE].oport = dport;
+	uflow->f.side[TGTSIDE].eaddr = tgt;
+	uflow->f.side[TGTSIDE].eport = dport;
+	uflow->tapside = INISIDE;
+	uflow->sock = s;
+	uflow->lsock = -1;
+	uflow->dns = dport == UDP_DNS_PORT;
+	uflow->last_ms = timespec_ms(now);
+
+	ref.flow = flow_idx(flow);
+	if (epoll_add(c, s, EPOLLIN, ref)) {
+		close(s);
+		flow_free(flow);
+		return NULL;
+	}
+	flow_hash_insert(flow, INISIDE);
+
+	debug("UDP flow %u: guest port %u to port %u", uflow_idx(uflow), sport,
+	      dport);
+	return uflow;
+}
+
+/**
+ * udp_csum_ok() - Check the UDP checksum of a datagram from the guest
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @uh:		UDP header, followed by the payload
+ * @l4len:	UDP length
+ *
+ * Return: true if valid, or absent on IPv4 (RFC 768)
+ */
+static bool udp_csum_ok(const union inany_addr *saddr,
+			const union inany_addr *daddr,
+			const struct udphdr *uh, size_t l4len)
+{
+	uint32_t sum;
+
+	if (inany_v4(saddr)) {
+		if (!uh->check)
+			return true;
+		sum = psum_ip4(l4len, IPPROTO_UDP, *inany_v4(saddr),
+			       *inany_v4(daddr));
+	} else {
+		if (!uh->check)
+			return false;
+		sum = psum_ip6(l4len, IPPROTO_UDP, &saddr->a6, &daddr->a6);
+	}
+
+	return csum(uh, l4len, sum) == 0;
+}
 
 /**
  * udp_tap_handler() - Datagrams of one flow from the guest
  * @c:		Execution context
  * @saddr:	Source address
  * @daddr:	Destination address
- * @p:		Pool of datagrams
+ * @p:		Pool of datagrams, UDP header and payload each
  * @now:	Current time
  */
 void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const union inany_addr *daddr, const struct pool *p,
 		     const struct timespec *now)
 {
-	(void)c;
-	(void)saddr;
-	(void)daddr;
-	(void)p;
-	(void)now;
+	const struct udphdr *uh = packet_get(p, 0, 0, sizeof(*uh), NULL);
+	struct sockaddr_storage sa;
+	struct udp_flow *uflow;
+	in_port_t sport, dport;
+	union flow *flow;
+	size_t i, n = 0;
+	socklen_t sl = 0;
+	int s;
+
+	if (!uh)
+		return;
+	sport = ntohs(uh->source);
+	dport = ntohs(uh->dest);
+
+	if (!dport || inany_is_unspecified(daddr) || inany_is_loopback(daddr))
+		return;
+
+	for (i = 0; i < p->count && n < UDP_TAP_BATCH; i++) {
+		size_t l4len = packet_len(p, i);
+
+		uh = packet_get(p, i, 0, l4len, NULL);
+		if (!uh || l4len < sizeof(*uh) || ntohs(uh->len) != l4len ||
+		    !udp_csum_ok(saddr, daddr, uh, l4len)) {
+			trace("UDP: dropping malformed datagram from guest");
+			continue;
+		}
+
+		udp_tap_iov[n].iov_base = (char *)(uh + 1);
+		udp_tap_iov[n].iov_len = l4len - sizeof(*uh);
+		n++;
+	}
+	if (!n)
+		return;
+
+	flow = flow_lookup(IPPROTO_UDP, PIF_TAP, saddr, sport, daddr, dport,
+			   NULL);
+	uflow = flow ? &flow->udp :
+		udp_flow_from_tap(c, saddr, sport, daddr, dport, now);
+	if (!uflow)
+		return;
+
+	if (uflow->sock >= 0) {
+		s = uflow->sock;
+	} else {
+		const struct flowside *ini = &uflow->f.side[INISIDE];
+
+		s = uflow->lsock;
+		sl = udp_sockaddr(&sa, &ini->eaddr, ini->eport, c->ifi6);
+	}
+
+	for (i = 0; i < n; i++) {
+		udp_tap_mh[i].msg_hdr.msg_name = sl ? &sa : NULL;
+		udp_tap_mh[i].msg_hdr.msg_namelen = sl;
+		udp_tap_mh[i].msg_hdr.msg_iov = &udp_tap_iov[i];
+		udp_tap_mh[i].msg_hdr.msg_iovlen = 1;
+		udp_tap_mh[i].msg_hdr.msg_control = NULL;
+		udp_tap_mh[i].msg_hdr.msg_controllen = 0;
+		udp_tap_mh[i].msg_hdr.msg_flags = 0;
+	}
+
+	uflow->last_ms = timespec_ms(now);
+	uflow->last_len = udp_tap_iov[n - 1].iov_len;
+
+	if (sendmmsg(s, udp_tap_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		if (errno == ECONNREFUSED && uflow->sock >= 0)
+			udp_icmp_unreach(c, uflow);
+		else
+			trace("UDP flow %u: send failed: %s", uflow_idx(uflow),
+			      strerror(errno));
+	}
 }
 
 /**
- * udp_flow_timer() - Timer for one flow
+ * udp_flow_timer() - Close a flow idle for too long
  * @c:		Execution context
  * @uflow:	Flow
  * @now:	Current time
@@ -35,16 +719,173 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 		    const struct timespec *now)
 {
-	(void)c;
-	(void)uflow;
-	(void)now;
+	long long timeout = uflow->dns ? UDP_DNS_TIMEOUT_MS : UDP_TIMEOUT_MS;
+
+	if (timespec_ms(now) - uflow->last_ms < timeout)
+		return;
+
+	udp_flow_close(c, uflow);
 }
 
 /**
- * udp_tap_reset() - The guest went away
+ * udp_tap_reset() - The guest went away: close its flows
  * @c:		Execution context
  */
 void udp_tap_reset(struct ctx *c)
 {
-	(void)c;
+	unsigned i;
+
+	for (i = 0; i < flow_span(); i++) {
+		struct udp_flow *uflow = uflow_at(i);
+
+		if (uflow->f.type == FLOW_UDP && !uflow->spliced)
+			udp_flow_close(c, uflow);
+	}
+}
+
+/**
+ * udp_listen_sock() - Open a bound socket for a forwarded port
+ * @c:		Execution context
+ * @af:		AF_INET, AF_INET6, or AF_UNSPEC for dual stack
+ * @addr:	Address to bind, NULL for any
+ * @ifname:	Interface to bind to, or NULL
+ * @port:	Port, host order
+ * @ref:	epoll reference, type and data set
+ *
+ * Return: socket, -1 on failure
+ */
+static int udp_listen_sock(const struct ctx *c, int af,
+			   const union inany_addr *addr, const char *ifname,
+			   in_port_t port, union epoll_ref ref)
+{
+	struct sockaddr_storage sa;
+	int s, one = 1, zero = 0;
+	socklen_t sl;
+
+	s = socket(af == AF_INET ? AF_INET : AF_INET6,
+		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return -1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	else if (af == AF_UNSPEC)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (c->freebind) {
+		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	}
+	if (ifname && *ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       strlen(ifname))) {
+		close(s);
+		return -1;
+	}
+
+	if (addr)
+		sl = udp_sockaddr(&sa, addr, port, 0);
+	else
+		sl = udp_sockaddr(&sa, af == AF_INET ? &inany_any4 :
+						       &inany_any6, port, 0);
+
+	if (bind(s, (struct sockaddr *)&sa, sl)) {
+		close(s);
+		return -1;
+	}
+
+	ref.listen.port = port;
+	if (epoll_add(c, s, EPOLLIN, ref)) {
+		close(s);
+		return -1;
+	}
+
+	return s;
+}
+
+/**
+ * udp_listen_port() - Bind one port of a rule, both families as needed
+ * @c:		Execution context
+ * @fwd:	Forwarding table
+ * @rule:	Rule index, or -1 for "all" and "auto"
+ * @port:	Port
+ * @pif:	Interface the sockets are for (PIF_HOST, or PIF_SPLICE)
+ *
+ * Return: number of sockets opened
+ */
+int udp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
+		    int rule, in_port_t port, uint8_t pif)
+{
+	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
+	const char *ifname = r ? r->ifname : NULL;
+	int n = 0;
+
+	ref.listen.rule = rule >= 0 ? rule : 0xff;
+	ref.listen.pif = pif;
+
+	if (r && r->af != AF_UNSPEC) {
+		if ((r->af == AF_INET && !ipv4_enabled(c)) ||
+		    (r->af == AF_INET6 && !ipv6_enabled(c)))
+			return 0;
+		ref.listen.v6 = r->af == AF_INET6;
+		return udp_listen_sock(c, r->af, &r->addr, ifname, port,
+				       ref) >= 0;
+	}
+
+	if (ipv4_enabled(c) && ipv6_enabled(c)) {
+		ref.listen.v6 = 1;
+		if (udp_listen_sock(c, AF_UNSPEC, NULL, ifname, port, ref) >= 0)
+			return 1;
+	}
+	if (ipv4_enabled(c)) {
+		ref.listen.v6 = 0;
+		n += udp_listen_sock(c, AF_INET, NULL, ifname, port, ref) >= 0;
+	}
+	if (ipv6_enabled(c)) {
+		ref.listen.v6 = 1;
+		n += udp_listen_sock(c, AF_INET6, NULL, ifname, port, ref) >= 0;
+	}
+
+	return n;
+}
+
+/**
+ * udp_init() - Bind the ports forwarded to the guest (-u)
+ * @c:		Execution context
+ *
+ * Return: 0
+ */
+int udp_init(struct ctx *c)
+{
+	const struct fwd_ports *fwd = &c->udp_fwd_in;
+	uint16_t eph_first, eph_last;
+	unsigned i, port;
+
+	if (c->no_udp)
+		return 0;
+
+	for (i = 0; i < fwd->nr_rules; i++) {
+		const struct fwd_rule *r = &fwd->rules[i];
+
+		for (port = r->first; port <= r->last; port++) {
+			if (bitmap_isset(fwd->excl, port))
+				continue;
+			if (!udp_listen_port(c, fwd, i, port, PIF_HOST))
+				warn("Can't bind UDP port %u", port);
+		}
+	}
+
+	if (fwd->mode != FWD_ALL)
+		return 0;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (bitmap_isset(fwd->excl, port) ||
+		    (port >= eph_first && port <= eph_last))
+			continue;
+		udp_listen_port(c, fwd, -1, port, PIF_HOST);
+	}
+
+	return 0;
 }

@@ -19,8 +19,15 @@ struct udp_flow;
 void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const union inany_addr *daddr, const struct pool *p,
 		     const struct timespec *now);
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+			const struct timespec *now);
+void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		       const struct timespec *now);
 void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 		    const struct timespec *now);
 void udp_tap_reset(struct ctx *c);
+int udp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
+		    int rule, in_port_t port, uint8_t pif);
+int udp_init(struct ctx *c);
 
 #endif /* UDP_H */

@@ -336,3 +336,10 @@ wait_listen() {
 	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Htln sport = :$2 | \
 			  grep -q ."
 }
+
+# tb_guest_stop() - Stop passt and the guest namespace of tb_guest()
+tb_guest_stop() {
+	kill "${BRIDGE_PID}" "${PASST_PID}" 2>/dev/null
+	wait "${BRIDGE_PID}" "${PASST_PID}" 2>/dev/null
+	ip netns del "${NS_GST}" 2>/dev/null
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/40_udp.sh - UDP through passt: echo both ways with small and large
+# datagrams, many flows, forwarded ports and replies, flows timing out,
+# malformed datagrams, port unreachable
+
+. "$(dirname "$0")/lib.sh"
+
+TOOL="python3 ${TOP}/test/udp_tool.py"
+
+if ! tb_setup || ! tb_guest -u 5353,6000:7000 -u 192.0.2.2/6100; then
+	fail udp_testbed "could not start passt and the guest namespace"
+	exit 1
+fi
+
+# Echo through a remote server: 1 byte, a classic MTU's worth, a large one
+bg out ${TOOL} echoserver 9000 203.0.113.1 2001:db8:1::1
+bg gst ${TOOL} echoserver 7000
+sleep_until_bound() {
+	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Huln sport = :$2 | \
+			  grep -q ."
+}
+sleep_until_bound out 9000
+sleep_until_bound gst 7000
+
+for remote in 203.0.113.1 2001:db8:1::1; do
+	for size in 1 1472 65000; do
+		expect_eq "udp_echo_guest_remote_${remote}_${size}B" \
+			  "$(in_gst ${TOOL} echo "${remote}" 9000 "${size}" 20)" \
+			  "ECHO 20/20"
+	done
+done
+
+# Forwarded port 6000 to the guest's 7000, replies from the bound port
+for src in out:192.0.2.2 hst:127.0.0.1 hst:::1 out:2001:db8::2; do
+	ns=${src%%:*} addr=${src#*:}
+	expect_eq "udp_forward_and_reply_from_${ns}_${addr}" \
+		  "$(ip netns exec "$(ns_of "${ns}")" ${TOOL} echo "${addr}" \
+		     6000 1000 10)" "ECHO 10/10"
+done
+expect_eq udp_forward_bound_to_address \
+	  "$(in_hst ss -Huln sport = :6100 | awk '{ print $4 }')" \
+	  "192.0.2.2:6100"
+
+# Many flows at once
+expect_eq udp_500_concurrent_flows \
+	  "$(in_gst ${TOOL} many 203.0.113.1 9000 500)" "MANY 500/500"
+
+# A closed port: the guest gets an ICMP port unreachable
+out=$(echo x | in_gst socat -t 2 - UDP4:203.0.113.1:9999 2>&1)
+if grep -q "Connection refused" <<< "${out}"; then
+	pass udp_port_unreachable_to_guest
+else
+	fail udp_port_unreachable_to_guest "${out}"
+fi
+out=$(echo x | in_gst socat -t 2 - UDP6:[2001:db8:1::1]:9999 2>&1)
+if grep -q "Connection refused" <<< "${out}"; then
+	pass udp6_port_unreachable_to_guest
+else
+	fail udp6_port_unreachable_to_guest "${out}"
+fi
+
+# The guest's source port is kept where it's free
+bg out ${TOOL} sinkserver 9001 "${TMP}/sink-port"
+sleep_until_bound out 9001
+echo x | in_gst socat -t 1 - UDP4:203.0.113.1:9001,sourceport=34567
+wait_for 2 test -s "${TMP}/sink-port"
+if in_hst ss -Hun | grep -q ":34567 "; then
+	pass udp_guest_source_port_kept
+else
+	fail udp_guest_source_port_kept "$(in_hst ss -Hun)"
+fi
+
+# Malformed datagrams are dropped, passt goes on
+ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${TMP}/m.sock" \
+	> "${TMP}/passt-m.log" 2>&1 &
+mpid=$!
+at_exit "kill ${mpid}"
+wait_for 5 test -S "${TMP}/m.sock"
+bg out ${TOOL} sinkserver 9100 "${TMP}/sink"
+sleep_until_bound out 9100
+in_hst ${TOOL} malformed "${TMP}/m.sock" 9100 >/dev/null
+wait_for 3 grep -q "$(printf GOOD | xxd -p)" "${TMP}/sink"
+got=$(while read -r l; do xxd -r -p <<< "${l}"; echo; done < "${TMP}/sink")
+expect_eq udp_malformed_dropped_good_delivered "$(echo ${got})" "NOSUM4 GOOD"
+if kill -0 "${mpid}"; then
+	pass udp_malformed_passt_still_running
+else
+	fail udp_malformed_passt_still_running "$(tail -3 "${TMP}/passt-m.log")"
+fi
+
+# An idle DNS flow is closed after its short timeout
+bg out ${TOOL} echoserver 53 203.0.113.1
+sleep_until_bound out 53
+in_gst ${TOOL} echo 203.0.113.1 53 40 1 >/dev/null
+if grep -q "UDP flow [0-9]*: guest port [0-9]* to port 53$" \
+	"${TMP}/passt.log" &&
+   wait_for 15 grep -q "UDP flow [0-9]*: closed" "${TMP}/passt.log"; then
+	pass udp_idle_dns_flow_closed
+else
+	fail udp_idle_dns_flow_closed "$(grep "UDP flow" "${TMP}/passt.log" |
+					 tail -3)"
+fi
+
+if kill -0 "${PASST_PID}"; then
+	pass udp_passt_still_running
+else
+	fail udp_passt_still_running "$(tail -3 "${TMP}/passt.log")"
+fi

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/udp_tool.py - UDP clients and servers for the integration tests
+#
+#   echoserver PORT [ADDR...]        echo datagrams from the address they
+#                                    came to, IPv4 and IPv6
+#   sinkserver PORT FILE             append each datagram's payload to FILE
+#   echo HOST PORT SIZE COUNT        send COUNT datagrams of SIZE bytes, check
+#                                    the echoes; print ECHO ok/COUNT
+#   many HOST PORT N                 N sockets at once, one datagram each,
+#                                    checked; print MANY ok/N
+#   malformed SOCKET PORT            as a fake guest on passt's socket, send
+#                                    malformed datagrams to 203.0.113.1:PORT
+#                                    then a good one; print SENT
+
+"""UDP tools for the passt integration tests."""
+
+import os
+import resource
+import selectors
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+SO_RCVBUFFORCE = 33
+
+
+def family(host):
+    """Address family of a literal address."""
+    return socket.AF_INET6 if ':' in host else socket.AF_INET
+
+
+def bound(port, addr='::'):
+    """A UDP socket bound to a port, dual-stack on the wildcard address."""
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    if addr == '::':
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    try:
+        # A burst from many flows must not overflow the receive buffer
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+    except OSError:
+        pass
+    s.bind((addr, port))
+    return s
+
+
+def echoserver(port, addrs):
+    """Send every datagram back to its sender, from the address it came to.
+
+    A socket per address: replies from a wildcard socket would come from
+    whatever address the route picks, and a connected socket on the other
+    side would drop them.
+    """
+    sel = selectors.DefaultSelector()
+    for addr in addrs or ['::']:
+        sel.register(bound(port, addr), selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            data, peer = key.fileobj.recvfrom(65536)
+            key.fileobj.sendto(data, peer)
+
+
+def sinkserver(port, path):
+    """Record every datagram, one line of hex each."""
+    s = bound(port)
+    with open(path, 'a', encoding='ascii') as f:
+        while True:
+            data, _ = s.recvfrom(65536)
+            f.write(data.hex() + '\n')
+            f.flush()
+
+
+def echo(host, port, size, count):
+    """Datagrams of a given size through an echo server, compared."""
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((host, port))
+    ok = 0
+    for _ in range(count):
+        data = os.urandom(size)
+        s.send(data)
+        try:
+            ok += s.recv(65536) == data
+        except socket.timeout:
+            pass
+    print('ECHO %d/%d' % (ok, count))
+
+
+def many(host, port, n):
+    """Many flows at once, one datagram each way."""
+    sel = selectors.DefaultSelector()
+    want = {}
+    for _ in range(n):
+        s = socket.socket(family(host), socket.SOCK_DGRAM)
+        s.setblocking(False)
+        s.connect((host, port))
+        data = os.urandom(100)
+        want[s] = data
+        s.send(data)
+        sel.register(s, selectors.EVENT_READ)
+    ok = 0
+    deadline = time.monotonic() + 20
+    while want and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except OSError:
+                continue
+            ok += data == want.pop(s)
+            sel.unregister(s)
+            s.close()
+    print('MANY %d/%d' % (ok, n))
+
+
+def malformed(path, port):
+    """Malformed UDP datagrams as a guest, then a good one."""
+    import frames  # pylint: disable=import-outside-toplevel
+
+    class Stats:  # pylint: disable=too-few-public-methods
+        """What frames.Conn counts"""
+        frames = checksums = 0
+        errors = []
+
+    guest, remote = frames.a4('192.0.2.2'), frames.a4('203.0.113.1')
+    mac = frames.mac_bytes('02:00:00:00:00:01')
+    c = frames.Conn(path, Stats())
+
+    def pseudo(p, n):
+        return frames.pseudo4(guest, remote, p, n)
+
+    good = frames.udp(pseudo, 40000, port, b'GOOD')
+    longer = frames.udp(pseudo, 40000, port, b'LONG', ulen=40)
+    shorter = frames.udp(pseudo, 40000, port, b'SHORTER', ulen=10)
+    badsum = bytearray(frames.udp(pseudo, 40000, port, b'BADSUM'))
+    badsum[6] ^= 0x55
+    seg6 = frames.udp(lambda p, n: frames.pseudo6(
+        frames.a6('2001:db8::2'), frames.a6('2001:db8:1::1'), p, n),
+        40000, port, b'ZEROSUM6')
+    zerosum6 = seg6[:6] + b'\0\0' + seg6[8:]
+    nosum4 = frames.udp(pseudo, 40000, port, b'NOSUM4')
+    nosum4 = nosum4[:6] + b'\0\0' + nosum4[8:]
+
+    for seg in (longer, shorter, bytes(badsum)):
+        c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, seg)))
+    c.send(frames.eth(mac, 0x86dd, frames.ipv6(
+        frames.a6('2001:db8::2'), frames.a6('2001:db8:1::1'), 17, zerosum6)))
+    c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, nosum4)))
+    c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, good)))
+    time.sleep(0.5)
+    c.close()
+    print('SENT')
+
+
+def main():
+    """Dispatch on the first argument."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == 'echoserver':
+        echoserver(int(args[0]), args[1:])
+    elif cmd == 'sinkserver':
+        sinkserver(int(args[0]), args[1])
+    elif cmd == 'echo':
+        echo(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'many':
+        many(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'malformed':
+        malformed(args[0], int(args[1]))
+    else:
+        sys.exit('unknown command ' + cmd)
+
+
+if __name__ == '__main__':
+    main()
