@@ -142,7 +142,11 @@ tb_setup() {
 	ip -n "${NS_OUT}" addr add 2001:db8::1/64 dev veth-o nodad
 	ip -n "${NS_OUT}" addr add 203.0.113.1/32 dev lo
 	ip -n "${NS_OUT}" addr add 2001:db8:1::1/128 dev lo
-	ip -n "${NS_OUT}" route add 2001:db8:2::/48 via 2001:db8::2 2>/dev/null
+	# Servers on wildcard addresses answer UDP from the "remote" address,
+	# not from the link's: connected sockets on the other side want that
+	ip -n "${NS_OUT}" route replace 192.0.2.0/24 dev veth-o src 203.0.113.1
+	ip -n "${NS_OUT}" -6 route replace 2001:db8::/64 dev veth-o metric 256 \
+		src 2001:db8:1::1
 
 	ip -n "${NS_HST}" link set lo up
 	ip -n "${NS_HST}" link set eth0 up

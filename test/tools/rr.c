@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * test/tools/rr.c - Request/response and connection rates, for benchmarks
+ *
+ *   rr server PORT                  echo server: UDP and TCP on PORT, every
+ *                                   address, both families
+ *   rr udp HOST PORT SECONDS        1-byte UDP ping-pong: transactions/s
+ *   rr tcp HOST PORT SECONDS        1-byte TCP ping-pong on one connection
+ *   rr crr HOST PORT SECONDS        connect, 1 byte each way, close: rate
+ *
+ * Clients print one number: operations per second.
+ */
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#define MAX_CONNS	1024
+
+/**
+ * die() - Print an error and exit
+ * @what:	What failed
+ */
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/**
+ * now_s() - Monotonic time
+ *
+ * Return: seconds
+ */
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/**
+ * addr_get() - Socket address for a literal address and port
+ * @host:	Address
+ * @port:	Port
+ * @sa:		Result
+ *
+ * Return: length of @sa
+ */
+static socklen_t addr_get(const char *host, int port,
+			  struct sockaddr_storage *sa)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	fprintf(stderr, "Bad address %s\n", host);
+	exit(1);
+}
+
+/**
+ * server() - Echo UDP datagrams and TCP bytes back
+ * @port:	Port
+ */
+static void server(int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(port) };
+	struct pollfd p[MAX_CONNS + 2];
+	int zero = 0, one = 1, n = 2, i;
+	char buf[65536];
+
+	p[0].fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	p[1].fd = socket(AF_INET6, SOCK_STREAM, 0);
+	for (i = 0; i < 2; i++) {
+		setsockopt(p[i].fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+			   sizeof(zero));
+		setsockopt(p[i].fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			   sizeof(one));
+		if (bind(p[i].fd, (struct sockaddr *)&a, sizeof(a)))
+			die("bind");
+		p[i].events = POLLIN;
+	}
+	if (listen(p[1].fd, 1024))
+		die("listen");
+
+	for (;;) {
+		if (poll(p, n, -1) < 0)
+			die("poll");
+
+		if (p[0].revents & POLLIN) {
+			struct sockaddr_storage peer;
+			socklen_t sl = sizeof(peer);
+			ssize_t r = recvfrom(p[0].fd, buf, sizeof(buf), 0,
+					     (struct sockaddr *)&peer, &sl);
+
+			if (r >= 0)
+				sendto(p[0].fd, buf, r, 0,
+				       (struct sockaddr *)&peer, sl);
+		}
+
+		if ((p[1].revents & POLLIN) && n < MAX_CONNS + 2) {
+			int s = accept(p[1].fd, NULL, NULL);
+
+			if (s >= 0) {
+				setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
+					   sizeof(one));
+				p[n].fd = s;
+				p[n++].events = POLLIN;
+			}
+		}
+
+		for (i = 2; i < n; i++) {
+			ssize_t r;
+
+			if (!p[i].revents)
+				continue;
+			r = recv(p[i].fd, buf, sizeof(buf), 0);
+			if (r > 0 && send(p[i].fd, buf, r, MSG_NOSIGNAL) == r)
+				continue;
+			close(p[i].fd);
+			p[i--] = p[--n];
+		}
+	}
+}
+
+/**
+ * pingpong() - One byte there and back, as many times as possible
+ * @s:		Connected socket
+ * @secs:	Duration
+ *
+ * Return: round trips per second
+ */
+static double pingpong(int s, double secs)
+{
+	double start = now_s(), end = start + secs;
+	unsigned long n = 0;
+	char c = 'x';
+
+	while (now_s() < end) {
+		if (send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+			die("ping-pong");
+		n++;
+	}
+
+	return n / (now_s() - start);
+}
+
+/**
+ * crr() - Connect, one byte each way, close: as many times as possible
+ * @sa:		Server address
+ * @sl:		Length of @sa
+ * @secs:	Duration
+ *
+ * Return: connections per second
+ */
+static double crr(const struct sockaddr_storage *sa, socklen_t sl,
+		  double secs)
+{
+	double start = now_s(), end = start + secs;
+	unsigned long n = 0;
+	char c = 'x';
+	int one = 1;
+
+	while (now_s() < end) {
+		int s = socket(sa->ss_family, SOCK_STREAM, 0);
+
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(s, (const struct sockaddr *)sa, sl) ||
+		    send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+			die("connect/request/response");
+		close(s);
+		n++;
+	}
+
+	return n / (now_s() - start);
+}
+
+/**
+ * main() - Entry point
+ * @argc:	Argument count
+ * @argv:	Mode and its arguments
+ *
+ * Return: 0
+ */
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage sa;
+	double secs, rate;
+	socklen_t sl;
+	int s, one = 1;
+
+	if (argc == 3 && !strcmp(argv[1], "server")) {
+		server(atoi(argv[2]));
+		return 0;
+	}
+	if (argc != 5) {
+		fprintf(stderr, "Usage: %s server PORT\n"
+			"       %s udp|tcp|crr HOST PORT SECONDS\n",
+			argv[0], argv[0]);
+		return 1;
+	}
+
+	sl = addr_get(argv[2], atoi(argv[3]), &sa);
+	secs = atof(argv[4]);
+
+	if (!strcmp(argv[1], "crr")) {
+		rate = crr(&sa, sl, secs);
+	} else {
+		int udp = !strcmp(argv[1], "udp");
+
+		struct timeval tv = { .tv_sec = 2 };
+
+		s = socket(sa.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (!udp)
+			setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof(one));
+		if (connect(s, (struct sockaddr *)&sa, sl))
+			die("connect");
+		rate = pingpong(s, secs);
+	}
+
+	printf("%.0f\n", rate);
+	return 0;
+}
