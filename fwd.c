@@ -19,13 +19,19 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fwd.h"
+#include "log.h"
 #include "passt.h"
+#include "pasta.h"
+#include "tcp.h"
+#include "udp.h"
 
 #define EPHEMERAL_FIRST_DEFAULT	32768
 #define EPHEMERAL_LAST_DEFAULT	60999
@@ -526,4 +532,422 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 	}
 
 	return 0;
+}
+
+/**
+ * fwd_table() - Forwarding table for a protocol and listening side
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	PIF_HOST (-t, -u) or PIF_SPLICE (-T, -U, pasta only)
+ *
+ * Return: the table
+ */
+static const struct fwd_ports *fwd_table(const struct ctx *c, uint8_t proto,
+					 uint8_t pif)
+{
+	if (proto == IPPROTO_TCP)
+		return pif == PIF_HOST ? &c->tcp_fwd_in : &c->tcp_fwd_out;
+	return pif == PIF_HOST ? &c->udp_fwd_in : &c->udp_fwd_out;
+}
+
+/**
+ * fwd_listen_port() - Listen on one forwarded port, in the current namespace
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @rule:	Rule index, or -1 for "all" and "auto"
+ * @port:	Port
+ * @pif:	PIF_HOST for ports towards the guest, PIF_SPLICE for ports
+ *		bound in pasta's namespace, on its loopback
+ * @fds:	Sockets opened, -1 where none, two entries
+ *
+ * One dual-stack socket where both families are in use and nothing narrows
+ * it down, else one per family.
+ *
+ * Return: number of sockets opened
+ */
+int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
+		    in_port_t port, uint8_t pif, int fds[2])
+{
+	const struct fwd_ports *fwd = fwd_table(c, proto, pif);
+	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
+	int (*open_sock)(const struct ctx *, int, const union inany_addr *,
+			 const char *, in_port_t, union epoll_ref);
+	const char *ifname = r && *r->ifname ? r->ifname : NULL;
+	union epoll_ref ref = { .listen = { .pif = pif } };
+	bool v4 = ipv4_enabled(c), v6 = ipv6_enabled(c);
+	union inany_addr lo4, lo6 = { .a6 = IN6ADDR_LOOPBACK_INIT };
+
+	if (proto == IPPROTO_TCP) {
+		ref.type = EPOLL_TYPE_TCP_LISTEN;
+		open_sock = tcp_listen_sock;
+	} else {
+		ref.type = EPOLL_TYPE_UDP_LISTEN;
+		open_sock = udp_listen_sock;
+	}
+	ref.listen.rule = rule >= 0 ? rule : 0xff;
+	fds[0] = fds[1] = -1;
+	inany_from_v4(&lo4, (struct in_addr){ htonl(INADDR_LOOPBACK) });
+
+	if (r && r->af != AF_UNSPEC) {
+		if ((r->af == AF_INET && !v4) || (r->af == AF_INET6 && !v6))
+			return 0;
+		ref.listen.v6 = r->af == AF_INET6;
+		fds[0] = open_sock(c, r->af, &r->addr, ifname, port, ref);
+		return fds[0] >= 0;
+	}
+
+	if (pif == PIF_SPLICE) {
+		if (v4)
+			fds[0] = open_sock(c, AF_INET, &lo4, ifname, port, ref);
+		ref.listen.v6 = 1;
+		if (v6)
+			fds[1] = open_sock(c, AF_INET6, &lo6, ifname, port,
+					   ref);
+		return (fds[0] >= 0) + (fds[1] >= 0);
+	}
+
+	if (v4 && v6) {
+		ref.listen.v6 = 1;
+		fds[0] = open_sock(c, AF_UNSPEC, NULL, ifname, port, ref);
+		if (fds[0] >= 0)
+			return 1;
+	}
+	if (v4)
+		fds[0] = open_sock(c, AF_INET, NULL, ifname, port, ref);
+	ref.listen.v6 = 1;
+	if (v6)
+		fds[1] = open_sock(c, AF_INET6, NULL, ifname, port, ref);
+
+	return (fds[0] >= 0) + (fds[1] >= 0);
+}
+
+/**
+ * struct fwd_listen_arg - Arguments of fwd_listen_init_here()
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	PIF_HOST or PIF_SPLICE
+ */
+struct fwd_listen_arg {
+	const struct ctx *c;
+	uint8_t proto;
+	uint8_t pif;
+};
+
+/**
+ * fwd_listen_init_here() - Open the sockets of a table, in this namespace
+ * @arg:	struct fwd_listen_arg
+ *
+ * Return: 0
+ */
+static int fwd_listen_init_here(void *arg)
+{
+	const struct fwd_listen_arg *a = arg;
+	const struct fwd_ports *fwd = fwd_table(a->c, a->proto, a->pif);
+	uint16_t eph_first, eph_last;
+	unsigned i, port;
+	int fds[2];
+
+	for (i = 0; i < fwd->nr_rules; i++) {
+		const struct fwd_rule *r = &fwd->rules[i];
+
+		for (port = r->first; port <= r->last; port++) {
+			if (bitmap_isset(fwd->excl, port))
+				continue;
+			if (!fwd_listen_port(a->c, a->proto, i, port, a->pif,
+					     fds))
+				warn("Can't listen on %s port %u",
+				     a->proto == IPPROTO_TCP ? "TCP" : "UDP",
+				     port);
+		}
+	}
+
+	if (fwd->mode != FWD_ALL)
+		return 0;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (bitmap_isset(fwd->excl, port) ||
+		    (port >= eph_first && port <= eph_last))
+			continue;
+		fwd_listen_port(a->c, a->proto, -1, port, a->pif, fds);
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_listen_init() - Listen on every port of a forwarding table
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	PIF_HOST (on the host), or PIF_SPLICE (in pasta's namespace)
+ */
+void fwd_listen_init(const struct ctx *c, uint8_t proto, uint8_t pif)
+{
+	struct fwd_listen_arg a = { c, proto, pif };
+
+	if (pif == PIF_SPLICE)
+		ns_call(c, fwd_listen_init_here, &a);
+	else
+		fwd_listen_init_here(&a);
+}
+
+/* Forwarding of ports found bound on the other side (pasta, "auto") */
+
+#define FWD_PROC_BUF		(64 * 1024)
+
+/* Sockets opened for ports found by scanning, descriptor plus one, or 0:
+ * by protocol (TCP, UDP), listening side (host, namespace), port, family */
+static int fwd_auto_fds[2][2][NUM_PORTS][2];
+
+/* /proc/net/{tcp,tcp6,udp,udp6} of the host and of the namespace */
+static int fwd_proc_fds[2][2][2] = { { { -1, -1 }, { -1, -1 } },
+				     { { -1, -1 }, { -1, -1 } } };
+
+static const char *const fwd_proc_names[2][2] = {
+	{ "/proc/net/tcp", "/proc/net/tcp6" },
+	{ "/proc/net/udp", "/proc/net/udp6" },
+};
+
+/**
+ * fwd_proc_open() - Open the socket tables of the current namespace
+ * @arg:	Array of four descriptors to fill, by protocol and family
+ *
+ * Return: 0
+ */
+static int fwd_proc_open(void *arg)
+{
+	int (*fds)[2] = arg;
+	int p, f;
+
+	for (p = 0; p < 2; p++) {
+		for (f = 0; f < 2; f++)
+			fds[p][f] = open(fwd_proc_names[p][f],
+					 O_RDONLY | O_CLOEXEC);
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_proc_scan() - Find the ports bound in a socket table
+ * @fd:		Descriptor of /proc/net/tcp{,6} or /proc/net/udp{,6}
+ * @tcp:	TCP table: listening sockets count; UDP: unconnected ones
+ * @map:	Bitmap of ports, bits set for what's found
+ */
+static void fwd_proc_scan(int fd, bool tcp, uint8_t *map)
+{
+	static char buf[FWD_PROC_BUF + 1];
+	size_t have = 0;
+	off_t off = 0;
+
+	if (fd < 0)
+		return;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf + have, FWD_PROC_BUF - have, off);
+		char *line = buf, *nl;
+
+		if (n <= 0)
+			break;
+		off += n;
+		have += n;
+		buf[have] = '\0';
+
+		while ((nl = strchr(line, '\n'))) {
+			unsigned lport, rport, state;
+
+			*nl = '\0';
+			if (sscanf(line, "%*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x "
+				   "%x", &lport, &rport, &state) == 3 &&
+			    lport < NUM_PORTS &&
+			    (tcp ? state == 0x0a : state == 0x07 && !rport))
+				bitmap_set(map, lport);
+			line = nl + 1;
+		}
+
+		have -= line - buf;
+		memmove(buf, line, have);
+	}
+}
+
+/**
+ * fwd_rules_map() - Ports a table binds by its rules
+ * @fwd:	Forwarding table
+ * @map:	Bitmap, bits set for those ports
+ */
+static void fwd_rules_map(const struct fwd_ports *fwd, uint8_t *map)
+{
+	unsigned i, port;
+
+	for (i = 0; i < fwd->nr_rules; i++) {
+		for (port = fwd->rules[i].first; port <= fwd->rules[i].last;
+		     port++)
+			bitmap_set(map, port);
+	}
+}
+
+/**
+ * struct fwd_auto_arg - Listening sockets to open or close for a scan
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	Side the sockets are on: PIF_HOST or PIF_SPLICE
+ * @want:	Ports to forward
+ */
+struct fwd_auto_arg {
+	struct ctx *c;
+	uint8_t proto;
+	uint8_t pif;
+	const uint8_t *want;
+};
+
+/**
+ * fwd_auto_update() - Open and close sockets to match a scan, here
+ * @arg:	struct fwd_auto_arg
+ *
+ * Return: 0
+ */
+static int fwd_auto_update(void *arg)
+{
+	const struct fwd_auto_arg *a = arg;
+	const struct fwd_ports *fwd = fwd_table(a->c, a->proto, a->pif);
+	int (*fds)[2] = fwd_auto_fds[a->proto == IPPROTO_UDP]
+				    [a->pif == PIF_SPLICE];
+	uint8_t rules[BITMAP_BYTES(NUM_PORTS)] = { 0 };
+	unsigned port;
+
+	fwd_rules_map(fwd, rules);
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		bool want = bitmap_isset(a->want, port) &&
+			    !bitmap_isset(fwd->excl, port) &&
+			    !bitmap_isset(rules, port);
+		bool have = fds[port][0] || fds[port][1];
+		int f, s[2];
+
+		if (want == have)
+			continue;
+
+		if (want) {
+			if (!fwd_listen_port(a->c, a->proto, -1, port, a->pif,
+					     s))
+				continue;
+			fds[port][0] = s[0] + 1;
+			fds[port][1] = s[1] + 1;
+			debug("Forwarding %s port %u %s (found bound)",
+			      a->proto == IPPROTO_TCP ? "TCP" : "UDP", port,
+			      a->pif == PIF_HOST ? "to the namespace" :
+						   "to the host");
+			continue;
+		}
+
+		for (f = 0; f < 2; f++) {
+			if (!fds[port][f])
+				continue;
+			if (a->proto == IPPROTO_UDP)
+				udp_listen_closing(a->c, fds[port][f] - 1);
+			epoll_del(a->c, fds[port][f] - 1);
+			close(fds[port][f] - 1);
+			fds[port][f] = 0;
+		}
+		debug("No longer forwarding %s port %u",
+		      a->proto == IPPROTO_TCP ? "TCP" : "UDP", port);
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_auto_ours() - Ports we have listening sockets for, on one side
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	Side: PIF_HOST or PIF_SPLICE
+ * @map:	Bitmap, bits set for those ports
+ */
+static void fwd_auto_ours(const struct ctx *c, uint8_t proto, uint8_t pif,
+			  uint8_t *map)
+{
+	int (*fds)[2] = fwd_auto_fds[proto == IPPROTO_UDP][pif == PIF_SPLICE];
+	unsigned port;
+
+	fwd_rules_map(fwd_table(c, proto, pif), map);
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (fds[port][0] || fds[port][1])
+			bitmap_set(map, port);
+	}
+}
+
+/**
+ * fwd_scan_one() - Scan one side, forward what's found from the other
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @pif:	Side to listen on: PIF_HOST scans the namespace, PIF_SPLICE
+ *		scans the host
+ */
+static void fwd_scan_one(struct ctx *c, uint8_t proto, uint8_t pif)
+{
+	static uint8_t found[BITMAP_BYTES(NUM_PORTS)];
+	static uint8_t ours[BITMAP_BYTES(NUM_PORTS)];
+	struct fwd_auto_arg a = { c, proto, pif, found };
+	int scanned = pif == PIF_HOST ? 1 : 0, p = proto == IPPROTO_UDP, i;
+
+	if (fwd_table(c, proto, pif)->mode != FWD_AUTO)
+		return;
+
+	memset(found, 0, sizeof(found));
+	fwd_proc_scan(fwd_proc_fds[scanned][p][0], !p, found);
+	fwd_proc_scan(fwd_proc_fds[scanned][p][1], !p, found);
+
+	/* What we listen on there ourselves isn't to be forwarded back */
+	memset(ours, 0, sizeof(ours));
+	fwd_auto_ours(c, proto, pif == PIF_HOST ? PIF_SPLICE : PIF_HOST, ours);
+	for (i = 0; i < (int)sizeof(found); i++)
+		found[i] &= ~ours[i];
+
+	if (pif == PIF_SPLICE)
+		ns_call(c, fwd_auto_update, &a);
+	else
+		fwd_auto_update(&a);
+}
+
+/**
+ * fwd_scan() - Once a second: follow the ports bound on the other side
+ * @c:		Execution context
+ * @now:	Current time, unused
+ */
+void fwd_scan(struct ctx *c, const struct timespec *now)
+{
+	(void)now;
+
+	if (c->mode != MODE_PASTA)
+		return;
+
+	if (!c->no_tcp) {
+		fwd_scan_one(c, IPPROTO_TCP, PIF_HOST);
+		if (!c->no_splice)
+			fwd_scan_one(c, IPPROTO_TCP, PIF_SPLICE);
+	}
+	if (!c->no_udp) {
+		fwd_scan_one(c, IPPROTO_UDP, PIF_HOST);
+		if (!c->no_splice)
+			fwd_scan_one(c, IPPROTO_UDP, PIF_SPLICE);
+	}
+}
+
+/**
+ * fwd_scan_init() - Open the socket tables of both sides, scan once
+ * @c:		Execution context
+ */
+void fwd_scan_init(struct ctx *c)
+{
+	if (c->mode != MODE_PASTA)
+		return;
+
+	if (c->tcp_fwd_in.mode != FWD_AUTO && c->tcp_fwd_out.mode != FWD_AUTO &&
+	    c->udp_fwd_in.mode != FWD_AUTO && c->udp_fwd_out.mode != FWD_AUTO)
+		return;
+
+	fwd_proc_open(fwd_proc_fds[0]);
+	ns_call(c, fwd_proc_open, fwd_proc_fds[1]);
+
+	fwd_scan(c, &c->now);
 }

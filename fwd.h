@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -82,5 +83,10 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 		      union inany_addr *tgt);
 int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		   union inany_addr *src);
+int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
+		    in_port_t port, uint8_t pif, int fds[2]);
+void fwd_listen_init(const struct ctx *c, uint8_t proto, uint8_t pif);
+void fwd_scan(struct ctx *c, const struct timespec *now);
+void fwd_scan_init(struct ctx *c);
 
 #endif /* FWD_H */

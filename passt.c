@@ -24,10 +24,12 @@
 #include "passt.h"
 #include "conf.h"
 #include "flow.h"
+#include "fwd.h"
 #include "icmp.h"
 #include "isolation.h"
 #include "log.h"
 #include "ndp.h"
+#include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
@@ -52,6 +54,7 @@ struct periodic {
 static struct periodic periodic[] = {
 	{ flow_timer,	100,	{ 0, 0 } },
 	{ ndp_timer,	1000,	{ 0, 0 } },
+	{ fwd_scan,	1000,	{ 0, 0 } },
 };
 
 static struct ctx c;
@@ -149,7 +152,15 @@ static void signal_handler(struct ctx *c, int fd)
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
+			if (c->mode == MODE_PASTA)
+				pasta_child_handler(c);
 			break;
+		case SIGINT:
+		case SIGQUIT:
+			/* The terminal's, for the command pasta runs */
+			if (c->pasta_child_pid)
+				break;
+			/* fall through */
 		default:
 			info("Exiting on signal %u", si.ssi_signo);
 			passt_exit(c, EXIT_SUCCESS);
@@ -196,6 +207,12 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, now);
 		break;
+	case EPOLL_TYPE_NSQUIT_INOTIFY:
+		pasta_netns_quit_handler(c, ref);
+		break;
+	case EPOLL_TYPE_NSQUIT_TIMER:
+		pasta_netns_quit_timer(c, ref);
+		break;
 	case EPOLL_TYPE_SIGNAL:
 		signal_handler(c, ref.fd);
 		break;
@@ -231,9 +248,16 @@ int main(int argc, char **argv)
 
 	/* 3. Open everything we'll ever need: nothing is opened later */
 	flow_init(FLOW_MAX);
+	if (c.mode == MODE_PASTA) {
+		pasta_start(&c);
+		pasta_ns_conf(&c);
+		if (c.pasta_child_pid)
+			c.foreground = true;
+	}
 	tap_sock_init(&c);
 	tcp_init(&c);
 	udp_init(&c);
+	fwd_scan_init(&c);
 	if (*c.log_file)
 		log_open_file(c.log_file, c.log_size);
 	if (!c.foreground)
@@ -241,6 +265,8 @@ int main(int argc, char **argv)
 	pcap_init(&c);
 	c.pidfile_fd = pidfile_open(c.pid_file);
 	signal_init(&c);
+	if (c.mode == MODE_PASTA)
+		pasta_netns_quit_init(&c);
 
 	/* 4. Detach, then lock down: from here on, no new files or sockets */
 	isolate_prefork(&c);
@@ -252,7 +278,12 @@ int main(int argc, char **argv)
 	}
 	isolate_postfork(&c);
 
-	/* 5. Serve */
+	/* 5. Serve: the command in pasta's namespace can start now */
+	if (c.mode == MODE_PASTA) {
+		pasta_release_child(&c);
+		tap_start(&c);
+	}
+
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	for (i = 0; i < (int)ARRAY_SIZE(periodic); i++)
 		periodic[i].last = c.now;

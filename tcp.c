@@ -1742,87 +1742,7 @@ int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
 }
 
 /**
- * tcp_listen_port() - Listen on one port of a rule, both families as needed
- * @c:		Execution context
- * @fwd:	Forwarding table
- * @rule:	Rule index, or -1 for "all" and "auto"
- * @port:	Port
- * @pif:	Interface the sockets are for (PIF_HOST, or PIF_SPLICE)
- *
- * Return: number of sockets opened
- */
-int tcp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
-		    int rule, in_port_t port, uint8_t pif)
-{
-	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
-	const char *ifname = r ? r->ifname : NULL;
-	int n = 0;
-
-	ref.listen.rule = rule >= 0 ? rule : 0xff;
-	ref.listen.pif = pif;
-
-	if (r && r->af != AF_UNSPEC) {
-		if ((r->af == AF_INET && !ipv4_enabled(c)) ||
-		    (r->af == AF_INET6 && !ipv6_enabled(c)))
-			return 0;
-		ref.listen.v6 = r->af == AF_INET6;
-		return tcp_listen_sock(c, r->af, &r->addr, ifname, port,
-				       ref) >= 0;
-	}
-
-	if (ipv4_enabled(c) && ipv6_enabled(c)) {
-		ref.listen.v6 = 1;
-		if (tcp_listen_sock(c, AF_UNSPEC, NULL, ifname, port, ref) >= 0)
-			return 1;
-	}
-	if (ipv4_enabled(c)) {
-		ref.listen.v6 = 0;
-		n += tcp_listen_sock(c, AF_INET, NULL, ifname, port, ref) >= 0;
-	}
-	if (ipv6_enabled(c)) {
-		ref.listen.v6 = 1;
-		n += tcp_listen_sock(c, AF_INET6, NULL, ifname, port, ref) >= 0;
-	}
-
-	return n;
-}
-
-/**
- * tcp_fwd_init() - Listen on the ports forwarded to the guest (-t)
- * @c:		Execution context
- */
-static void tcp_fwd_init(struct ctx *c)
-{
-	const struct fwd_ports *fwd = &c->tcp_fwd_in;
-	uint16_t eph_first, eph_last;
-	unsigned i, port;
-
-	for (i = 0; i < fwd->nr_rules; i++) {
-		const struct fwd_rule *r = &fwd->rules[i];
-
-		for (port = r->first; port <= r->last; port++) {
-			if (bitmap_isset(fwd->excl, port))
-				continue;
-			if (!tcp_listen_port(c, fwd, i, port, PIF_HOST))
-				warn("Can't listen on TCP port %u", port);
-		}
-	}
-
-	if (fwd->mode != FWD_ALL)
-		return;
-
-	fwd_ephemeral_range(&eph_first, &eph_last);
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (bitmap_isset(fwd->excl, port) ||
-		    (port >= eph_first && port <= eph_last))
-			continue;
-		tcp_listen_port(c, fwd, -1, port, PIF_HOST);
-	}
-}
-
-/**
- * tcp_init() - Check kernel features, open forwarded ports
+ * tcp_init() - Check kernel features, listen on forwarded ports
  * @c:		Execution context
  *
  * Return: 0
@@ -1845,6 +1765,8 @@ int tcp_init(struct ctx *c)
 	if (c->no_tcp)
 		return 0;
 
-	tcp_fwd_init(c);
+	fwd_listen_init(c, IPPROTO_TCP, PIF_HOST);
+	if (c->mode == MODE_PASTA && !c->no_splice)
+		fwd_listen_init(c, IPPROTO_TCP, PIF_SPLICE);
 	return 0;
 }

@@ -3,10 +3,175 @@
  * passt - user-mode networking for virtual machines and namespaces
  *
  * tcp_splice.c - Loopback TCP connections spliced between namespaces (pasta)
+ *
+ * A connection from the host's loopback to a forwarded port (-t) needs no
+ * translation: we connect a socket to the same port on the namespace's
+ * loopback, and move data between the two sockets. The same goes the other
+ * way, for -T ports bound on the namespace's loopback. Data never reaches
+ * user space: for each direction, splice(2) moves it from one socket into a
+ * pipe and from the pipe into the other socket, by page references.
+ *
+ * Both sockets are edge-triggered for input and output: any event on either
+ * moves whatever can move, both ways. End of data on one side becomes a
+ * shutdown of the other, once the pipe is empty; an error or a reset on one
+ * side resets the other.
  */
 
-#include "tcp_splice.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "flow.h"
 #include "flow_table.h"
+#include "log.h"
+#include "passt.h"
+#include "pasta.h"
+#include "tcp.h"
+#include "tcp_splice.h"
+#include "util.h"
+
+#define SPLICE_PIPE_SIZE	(1024 * 1024)
+#define SPLICE_CONNECT_MS	(10 * MS_PER_SEC)
+#define SPLICE_FLAGS		(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+/**
+ * sconn_idx() - Flow index of a spliced connection
+ * @conn:	Connection
+ *
+ * Return: index
+ */
+static inline unsigned sconn_idx(const struct tcp_splice_conn *conn)
+{
+	return flow_idx((const union flow *)conn);
+}
+
+/**
+ * tcp_splice_epoll() - Watch both sockets of a connection
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+				.flow = sconn_idx(conn) };
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		ref.flowside = side;
+		if (epoll_add(c, conn->s[side], EPOLLIN | EPOLLOUT | EPOLLRDHUP |
+			      EPOLLET, ref))
+			return -1;
+	}
+
+	return 0;
+}
+
+/**
+ * tcp_splice_close() - Close the sockets and pipes of a connection
+ * @c:		Execution context
+ * @conn:	Connection
+ * @reset:	Reset both sides instead of closing cleanly
+ */
+static void tcp_splice_close(struct ctx *c, struct tcp_splice_conn *conn,
+			     bool reset)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		if (conn->s[side] >= 0) {
+			if (reset) {
+				struct linger l = { .l_onoff = 1 };
+
+				setsockopt(conn->s[side], SOL_SOCKET,
+					   SO_LINGER, &l, sizeof(l));
+			}
+			epoll_del(c, conn->s[side]);
+			close(conn->s[side]);
+		}
+		if (conn->pipe[side][0] >= 0) {
+			close(conn->pipe[side][0]);
+			close(conn->pipe[side][1]);
+		}
+	}
+
+	debug("TCP splice %u: closed%s, %llu and %llu bytes", sconn_idx(conn),
+	      reset ? " (reset)" : "", (unsigned long long)conn->written[1],
+	      (unsigned long long)conn->written[0]);
+	flow_free((union flow *)conn);
+}
+
+/**
+ * tcp_splice_pipes() - Open the two pipes of a connection, as large as we may
+ * @conn:	Connection
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_splice_pipes(struct tcp_splice_conn *conn)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		if (pipe2(conn->pipe[side], O_NONBLOCK | O_CLOEXEC)) {
+			conn->pipe[side][0] = conn->pipe[side][1] = -1;
+			return -1;
+		}
+		/* Fails over the user's pipe memory limit: keep the default */
+		fcntl(conn->pipe[side][0], F_SETPIPE_SZ, SPLICE_PIPE_SIZE);
+	}
+
+	return 0;
+}
+
+/**
+ * struct splice_connect_arg - A socket to connect inside the namespace
+ * @sa:		Address to connect to
+ * @sl:		Its length
+ * @s:		Socket, set
+ */
+struct splice_connect_arg {
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int s;
+};
+
+/**
+ * tcp_splice_connect_here() - Open a socket and start connecting it
+ * @arg:	struct splice_connect_arg
+ *
+ * Runs in the namespace the connection goes to, directly or by ns_call().
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+static int tcp_splice_connect_here(void *arg)
+{
+	struct splice_connect_arg *a = arg;
+	int one = 1;
+
+	a->s = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		      SOCK_CLOEXEC, IPPROTO_TCP);
+	if (a->s < 0)
+		return -errno;
+
+	setsockopt(a->s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	if (connect(a->s, (struct sockaddr *)&a->sa, a->sl) &&
+	    errno != EINPROGRESS) {
+		int ret = -errno;
+
+		close(a->s);
+		a->s = -1;
+		return ret;
+	}
+
+	return 0;
+}
 
 /**
  * tcp_splice_conn_from_sock() - Splice an accepted loopback connection
@@ -16,18 +181,161 @@
  * @sa:		Peer address
  * @now:	Current time
  *
- * Return: true if the connection was taken over, false to translate it
+ * Return: true if the connection was taken over (spliced, or closed on
+ *	   failure), false if it's for the tap path
  */
 bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 			       const struct sockaddr_storage *sa,
 			       const struct timespec *now)
 {
-	(void)c;
-	(void)ref;
-	(void)s;
-	(void)sa;
-	(void)now;
-	return false;
+	const struct fwd_ports *fwd = ref.listen.pif == PIF_SPLICE ?
+				      &c->tcp_fwd_out : &c->tcp_fwd_in;
+	struct splice_connect_arg a = { .s = -1 };
+	bool v4, to_ns = ref.listen.pif == PIF_HOST;
+	struct tcp_splice_conn *conn;
+	union inany_addr peer;
+	in_port_t pport, dport;
+	union flow *flow;
+	int one = 1, rc;
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inany_from_v4(&peer, sin->sin_addr);
+		pport = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 =
+			(const struct sockaddr_in6 *)sa;
+
+		peer.a6 = sin6->sin6_addr;
+		pport = ntohs(sin6->sin6_port);
+	}
+
+	/* From the host, only loopback connections are spliced */
+	if (to_ns && (c->no_splice || !inany_is_loopback(&peer)))
+		return false;
+
+	v4 = inany_v4(&peer) != NULL;
+	dport = ref.listen.rule < fwd->nr_rules ?
+		fwd_rule_target(&fwd->rules[ref.listen.rule],
+				ref.listen.port) : ref.listen.port;
+
+	flow = flow_alloc();
+	if (!flow)
+		goto fail;
+
+	conn = &flow->tcp_splice;
+	conn->f.type = FLOW_TCP_SPLICE;
+	conn->f.proto = IPPROTO_TCP;
+	conn->f.pif[INISIDE] = ref.listen.pif;
+	conn->f.pif[TGTSIDE] = to_ns ? PIF_SPLICE : PIF_HOST;
+	conn->f.side[INISIDE].eaddr = peer;
+	conn->f.side[INISIDE].eport = pport;
+	conn->f.side[INISIDE].oport = ref.listen.port;
+	conn->f.side[TGTSIDE].eport = dport;
+	conn->s[0] = s;
+	conn->s[1] = -1;
+	conn->pipe[0][0] = conn->pipe[0][1] = -1;
+	conn->pipe[1][0] = conn->pipe[1][1] = -1;
+	conn->events = SPLICE_CONNECT;
+	conn->timer_ms = timespec_ms(now) + SPLICE_CONNECT_MS;
+
+	memset(&a.sa, 0, sizeof(a.sa));
+	if (v4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a.sa;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(dport);
+		a.sl = sizeof(*sin);
+		inany_from_v4(&conn->f.side[TGTSIDE].eaddr,
+			      sin->sin_addr);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.sa;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sin6->sin6_port = htons(dport);
+		a.sl = sizeof(*sin6);
+		conn->f.side[TGTSIDE].eaddr.a6 = in6addr_loopback;
+	}
+
+	rc = to_ns ? ns_call(c, tcp_splice_connect_here, &a) :
+		     tcp_splice_connect_here(&a);
+	if (rc) {
+		debug("TCP splice %u: can't connect to port %u: %s",
+		      sconn_idx(conn), dport, strerror(-rc));
+		tcp_splice_close(c, conn, true);
+		return true;
+	}
+	conn->s[1] = a.s;
+
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tcp_splice_pipes(conn) || tcp_splice_epoll(c, conn)) {
+		tcp_splice_close(c, conn, true);
+		return true;
+	}
+
+	debug("TCP splice %u: port %u to port %u %s", sconn_idx(conn),
+	      ref.listen.port, dport, to_ns ? "in the namespace" :
+					       "on the host");
+	return true;
+
+fail:
+	close(s);
+	return true;
+}
+
+/**
+ * tcp_splice_move() - Move what can be moved from one side to the other
+ * @conn:	Connection
+ * @from:	Side data is read from
+ *
+ * Return: -1 on an error (reset the connection), 1 if anything moved,
+ *	   0 otherwise
+ */
+static int tcp_splice_move(struct tcp_splice_conn *conn, int from)
+{
+	int to = !from, moved = 0;
+
+	for (;;) {
+		ssize_t n = 0, m = 0;
+
+		if (!(conn->events & SPLICE_FIN_FROM(from))) {
+			n = splice(conn->s[from], NULL, conn->pipe[from][1],
+				   NULL, SPLICE_PIPE_SIZE, SPLICE_FLAGS);
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			if (!n)
+				conn->events |= SPLICE_FIN_FROM(from);
+			if (n > 0) {
+				conn->in_pipe[from] += n;
+				conn->read[from] += n;
+			}
+		}
+
+		if (conn->in_pipe[from]) {
+			m = splice(conn->pipe[from][0], NULL, conn->s[to], NULL,
+				   conn->in_pipe[from], SPLICE_FLAGS);
+			if (m < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			if (m > 0) {
+				conn->in_pipe[from] -= m;
+				conn->written[to] += m;
+			}
+		}
+
+		if ((conn->events & SPLICE_FIN_FROM(from)) &&
+		    !conn->in_pipe[from] &&
+		    !(conn->events & SPLICE_FIN_SENT(to))) {
+			shutdown(conn->s[to], SHUT_WR);
+			conn->events |= SPLICE_FIN_SENT(to);
+		}
+
+		if (n <= 0 && m <= 0)
+			return moved;
+		moved = 1;
+	}
 }
 
 /**
@@ -40,14 +348,45 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events, const struct timespec *now)
 {
-	(void)c;
-	(void)ref;
-	(void)events;
+	struct tcp_splice_conn *conn = &flow_at(ref.flow)->tcp_splice;
+
 	(void)now;
+
+	if (conn->f.type != FLOW_TCP_SPLICE)
+		return;
+
+	if (events & EPOLLERR) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+
+	if (conn->events & SPLICE_CONNECT) {
+		int err = 0;
+		socklen_t sl = sizeof(err);
+
+		if (ref.flowside != 1 || !(events & (EPOLLOUT | EPOLLHUP)))
+			return;
+		if (getsockopt(conn->s[1], SOL_SOCKET, SO_ERROR, &err, &sl) ||
+		    err) {
+			tcp_splice_close(c, conn, true);
+			return;
+		}
+		conn->events = SPLICE_ESTABLISHED;
+		conn->timer_ms = 0;
+	}
+
+	if (tcp_splice_move(conn, 0) < 0 || tcp_splice_move(conn, 1) < 0) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+
+	if ((conn->events & SPLICE_FIN_SENT(0)) &&
+	    (conn->events & SPLICE_FIN_SENT(1)))
+		tcp_splice_close(c, conn, false);
 }
 
 /**
- * tcp_splice_flow_timer() - Timer for one spliced connection
+ * tcp_splice_flow_timer() - Give up on connections that don't connect
  * @c:		Execution context
  * @conn:	Connection
  * @now:	Current time
@@ -55,7 +394,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 void tcp_splice_flow_timer(struct ctx *c, struct tcp_splice_conn *conn,
 			   const struct timespec *now)
 {
-	(void)c;
-	(void)conn;
-	(void)now;
+	if (conn->timer_ms && timespec_ms(now) >= conn->timer_ms) {
+		debug("TCP splice %u: connect timed out", sconn_idx(conn));
+		tcp_splice_close(c, conn, true);
+	}
 }

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "packet.h"
 #include "passt.h"
+#include "pasta.h"
 #include "tap.h"
 #include "udp.h"
 #include "util.h"
@@ -327,6 +328,167 @@ static void udp_flow_close(struct ctx *c, struct udp_flow *uflow)
 }
 
 /**
+ * udp_splice_back() - Send replies of a spliced flow to the original sender
+ * @c:		Execution context
+ * @uflow:	Spliced flow
+ * @n:		Number of datagrams received into the batch buffers
+ */
+static void udp_splice_back(const struct ctx *c, const struct udp_flow *uflow,
+			    int n)
+{
+	const struct flowside *ini = &uflow->f.side[INISIDE];
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int i;
+
+	(void)c;
+
+	sl = udp_sockaddr(&sa, &ini->eaddr, ini->eport, 0);
+	for (i = 0; i < n; i++) {
+		udp_mh[i].msg_hdr.msg_name = &sa;
+		udp_mh[i].msg_hdr.msg_namelen = sl;
+		udp_recv_iov[i].iov_len = udp_mh[i].msg_len;
+	}
+
+	if (sendmmsg(uflow->lsock, udp_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		trace("UDP flow %u: can't send back: %s", uflow_idx(uflow),
+		      strerror(errno));
+}
+
+/**
+ * struct udp_splice_arg - A socket to open for a spliced flow
+ * @sa:		Loopback address and port to connect to
+ * @sl:		Length of @sa
+ * @s:		Socket, set
+ */
+struct udp_splice_arg {
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int s;
+};
+
+/**
+ * udp_splice_sock() - Open a socket connected to a loopback port, here
+ * @arg:	struct udp_splice_arg
+ *
+ * Runs in the namespace the flow goes to, directly or by ns_call().
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+static int udp_splice_sock(void *arg)
+{
+	struct udp_splice_arg *a = arg;
+
+	a->s = socket(a->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		      SOCK_CLOEXEC, IPPROTO_UDP);
+	if (a->s < 0)
+		return -errno;
+
+	if (connect(a->s, (struct sockaddr *)&a->sa, a->sl)) {
+		int ret = -errno;
+
+		close(a->s);
+		a->s = -1;
+		return ret;
+	}
+
+	return 0;
+}
+
+/**
+ * udp_flow_splice() - A new loopback sender on a forwarded port: relay to
+ *		       the other side's loopback (pasta)
+ * @c:		Execution context
+ * @ref:	epoll reference of the bound socket
+ * @peer:	Sender's address, loopback
+ * @pport:	Sender's port
+ * @now:	Current time
+ *
+ * Return: new flow, NULL if it can't be made
+ */
+static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
+					const union inany_addr *peer,
+					in_port_t pport,
+					const struct timespec *now)
+{
+	const struct fwd_ports *fwd = ref.listen.pif == PIF_SPLICE ?
+				      &c->udp_fwd_out : &c->udp_fwd_in;
+	union epoll_ref r = { .type = EPOLL_TYPE_UDP_REPLY };
+	struct udp_splice_arg a = { .s = -1 };
+	bool to_ns = ref.listen.pif == PIF_HOST;
+	union inany_addr lo = { .a6 = IN6ADDR_LOOPBACK_INIT };
+	struct udp_flow *uflow;
+	union flow *flow;
+	in_port_t dport;
+	int rc;
+
+	dport = ref.listen.rule < fwd->nr_rules ?
+		fwd_rule_target(&fwd->rules[ref.listen.rule],
+				ref.listen.port) : ref.listen.port;
+	if (inany_v4(peer))
+		inany_from_v4(&lo, (struct in_addr){ htonl(INADDR_LOOPBACK) });
+	a.sl = udp_sockaddr(&a.sa, &lo, dport, 0);
+
+	flow = flow_alloc();
+	if (!flow)
+		return NULL;
+
+	rc = to_ns ? ns_call(c, udp_splice_sock, &a) : udp_splice_sock(&a);
+	if (rc) {
+		flow_free(flow);
+		return NULL;
+	}
+
+	uflow = &flow->udp;
+	uflow->f.type = FLOW_UDP;
+	uflow->f.proto = IPPROTO_UDP;
+	uflow->f.pif[INISIDE] = ref.listen.pif;
+	uflow->f.pif[TGTSIDE] = to_ns ? PIF_SPLICE : PIF_HOST;
+	uflow->f.side[INISIDE].eaddr = *peer;
+	uflow->f.side[INISIDE].eport = pport;
+	uflow->f.side[INISIDE].oaddr = inany_v4(peer) ? inany_any4 :
+							inany_any6;
+	uflow->f.side[INISIDE].oport = ref.listen.port;
+	uflow->f.side[TGTSIDE].eaddr = lo;
+	uflow->f.side[TGTSIDE].eport = dport;
+	uflow->tapside = TGTSIDE;
+	uflow->spliced = true;
+	uflow->sock = a.s;
+	uflow->lsock = ref.fd;
+	uflow->last_ms = timespec_ms(now);
+
+	r.flow = flow_idx(flow);
+	if (epoll_add(c, a.s, EPOLLIN, r)) {
+		close(a.s);
+		flow_free(flow);
+		return NULL;
+	}
+	flow_hash_insert(flow, INISIDE);
+
+	debug("UDP flow %u: spliced port %u to port %u %s", uflow_idx(uflow),
+	      ref.listen.port, dport, to_ns ? "in the namespace" :
+					       "on the host");
+	return uflow;
+}
+
+/**
+ * udp_listen_closing() - A bound socket goes away: close flows that use it
+ * @c:		Execution context
+ * @fd:		Socket
+ */
+void udp_listen_closing(struct ctx *c, int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_span(); i++) {
+		struct udp_flow *uflow = uflow_at(i);
+
+		if (uflow->f.type == FLOW_UDP && uflow->lsock == fd)
+			udp_flow_close(c, uflow);
+	}
+}
+
+/**
  * udp_reply_handler() - Replies on the socket of a flow the guest started
  * @c:		Execution context
  * @ref:	epoll reference, with the flow index
@@ -360,6 +522,13 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			break;
 
 		uflow->last_ms = timespec_ms(now);
+		if (uflow->spliced) {
+			udp_splice_back(c, uflow, n);
+			if (n < UDP_BATCH)
+				break;
+			continue;
+		}
+
 		for (i = k = 0; i < n; i++) {
 			size_t len = udp_mh[i].msg_len;
 
@@ -440,6 +609,26 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 }
 
 /**
+ * udp_splice_wanted() - Tell if a new sender's flow is to be spliced
+ * @c:		Execution context
+ * @ref:	epoll reference of the bound socket
+ * @peer:	Sender's address
+ *
+ * Return: true for what pasta's namespace sends to its -U ports, and for
+ *	   what the host's loopback sends to -u ports
+ */
+static bool udp_splice_wanted(const struct ctx *c, union epoll_ref ref,
+			      const union inany_addr *peer)
+{
+	if (c->mode != MODE_PASTA)
+		return false;
+	if (ref.listen.pif == PIF_SPLICE)
+		return true;
+
+	return !c->no_splice && inany_is_loopback(peer);
+}
+
+/**
  * udp_listen_handler() - Datagrams on a forwarded port: relay to the guest
  * @c:		Execution context
  * @ref:	epoll reference of the bound socket
@@ -466,19 +655,29 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			union flow *flow;
 			in_port_t pport;
 
-			if (c->fd_tap < 0)
-				continue;
-
 			udp_sockaddr_parse(&udp_names[i], &peer, &pport);
 			any = inany_v4(&peer) ? &inany_any4 : &inany_any6;
 			flow = flow_lookup(IPPROTO_UDP, ref.listen.pif, &peer,
 					   pport, any, ref.listen.port, NULL);
-			uflow = flow ? &flow->udp :
-				udp_flow_from_sock(c, ref, &peer, pport, now);
+			if (flow)
+				uflow = &flow->udp;
+			else if (udp_splice_wanted(c, ref, &peer))
+				uflow = udp_flow_splice(c, ref, &peer, pport,
+							now);
+			else if (c->fd_tap >= 0)
+				uflow = udp_flow_from_sock(c, ref, &peer, pport,
+							   now);
+			else
+				uflow = NULL;
 			if (!uflow)
 				continue;
 
 			uflow->last_ms = timespec_ms(now);
+			if (uflow->spliced) {
+				send(uflow->sock, udp_payload[i],
+				     udp_mh[i].msg_len, MSG_DONTWAIT);
+				continue;
+			}
 			tap = &uflow->f.side[uflow->tapside];
 			if (!udp_fits_tap(c, inany_v4(&tap->eaddr),
 					  udp_mh[i].msg_len))
@@ -754,7 +953,7 @@ void udp_tap_reset(struct ctx *c)
  *
  * Return: socket, -1 on failure
  */
-static int udp_listen_sock(const struct ctx *c, int af,
+int udp_listen_sock(const struct ctx *c, int af,
 			   const union inany_addr *addr, const char *ifname,
 			   in_port_t port, union epoll_ref ref)
 {
@@ -804,53 +1003,6 @@ static int udp_listen_sock(const struct ctx *c, int af,
 }
 
 /**
- * udp_listen_port() - Bind one port of a rule, both families as needed
- * @c:		Execution context
- * @fwd:	Forwarding table
- * @rule:	Rule index, or -1 for "all" and "auto"
- * @port:	Port
- * @pif:	Interface the sockets are for (PIF_HOST, or PIF_SPLICE)
- *
- * Return: number of sockets opened
- */
-int udp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
-		    int rule, in_port_t port, uint8_t pif)
-{
-	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
-	const char *ifname = r ? r->ifname : NULL;
-	int n = 0;
-
-	ref.listen.rule = rule >= 0 ? rule : 0xff;
-	ref.listen.pif = pif;
-
-	if (r && r->af != AF_UNSPEC) {
-		if ((r->af == AF_INET && !ipv4_enabled(c)) ||
-		    (r->af == AF_INET6 && !ipv6_enabled(c)))
-			return 0;
-		ref.listen.v6 = r->af == AF_INET6;
-		return udp_listen_sock(c, r->af, &r->addr, ifname, port,
-				       ref) >= 0;
-	}
-
-	if (ipv4_enabled(c) && ipv6_enabled(c)) {
-		ref.listen.v6 = 1;
-		if (udp_listen_sock(c, AF_UNSPEC, NULL, ifname, port, ref) >= 0)
-			return 1;
-	}
-	if (ipv4_enabled(c)) {
-		ref.listen.v6 = 0;
-		n += udp_listen_sock(c, AF_INET, NULL, ifname, port, ref) >= 0;
-	}
-	if (ipv6_enabled(c)) {
-		ref.listen.v6 = 1;
-		n += udp_listen_sock(c, AF_INET6, NULL, ifname, port, ref) >= 0;
-	}
-
-	return n;
-}
-
-/**
  * udp_init() - Bind the ports forwarded to the guest (-u)
  * @c:		Execution context
  *
@@ -858,34 +1010,11 @@ int udp_listen_port(const struct ctx *c, const struct fwd_ports *fwd,
  */
 int udp_init(struct ctx *c)
 {
-	const struct fwd_ports *fwd = &c->udp_fwd_in;
-	uint16_t eph_first, eph_last;
-	unsigned i, port;
-
 	if (c->no_udp)
 		return 0;
 
-	for (i = 0; i < fwd->nr_rules; i++) {
-		const struct fwd_rule *r = &fwd->rules[i];
-
-		for (port = r->first; port <= r->last; port++) {
-			if (bitmap_isset(fwd->excl, port))
-				continue;
-			if (!udp_listen_port(c, fwd, i, port, PIF_HOST))
-				warn("Can't bind UDP port %u", port);
-		}
-	}
-
-	if (fwd->mode != FWD_ALL)
-		return 0;
-
-	fwd_ephemeral_range(&eph_first, &eph_last);
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (bitmap_isset(fwd->excl, port) ||
-		    (port >= eph_first && port <= eph_last))
-			continue;
-		udp_listen_port(c, fwd, -1, port, PIF_HOST);
-	}
-
+	fwd_listen_init(c, IPPROTO_UDP, PIF_HOST);
+	if (c->mode == MODE_PASTA && !c->no_splice)
+		fwd_listen_init(c, IPPROTO_UDP, PIF_SPLICE);
 	return 0;
 }

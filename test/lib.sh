@@ -226,12 +226,13 @@ in_gst() {
 }
 
 # ns_of() - Namespace name for a role
-# $1:	out, hst or gst
+# $1:	out, hst, gst (passt's guest) or pst (pasta's namespace)
 ns_of() {
 	case "$1" in
 	out)	echo "${NS_OUT}" ;;
 	hst)	echo "${NS_HST}" ;;
 	gst)	echo "${NS_GST}" ;;
+	pst)	echo "${NS_PST}" ;;
 	esac
 }
 
@@ -346,4 +347,12 @@ tb_guest_stop() {
 	kill "${BRIDGE_PID}" "${PASST_PID}" 2>/dev/null
 	wait "${BRIDGE_PID}" "${PASST_PID}" 2>/dev/null
 	ip netns del "${NS_GST}" 2>/dev/null
+}
+
+# alive() - Tell if a process is running (not a zombie)
+# $1:	PID
+alive() {
+	local state
+	state=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "${state}" ] && [ "${state}" != Z ] && [ "${state}" != X ]
 }

@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/50_pasta.sh - pasta: a command in a new namespace, as root and as a
+# user; attaching to a namespace; transfers through the tap device and
+# spliced loopback connections both ways; automatic port forwarding; DHCP
+# clients; quitting when the namespace goes away
+
+. "$(dirname "$0")/lib.sh"
+
+PASTA="${TMP}/pasta"
+ln -s "${PASST}" "${PASTA}"
+TCP_TOOL="python3 ${TOP}/test/tcp_tool.py"
+UDP_TOOL="python3 ${TOP}/test/udp_tool.py"
+
+if ! tb_setup || ! tb_user; then
+	fail pasta_testbed "could not build the test namespaces"
+	exit 1
+fi
+
+# 1. A command in a new namespace: configuration, status, standard streams
+for who in root "${TEST_USER}"; do
+	if [ "${who}" = root ]; then
+		run=(ip netns exec "${NS_HST}")
+	else
+		run=(ip netns exec "${NS_HST}" runuser -u "${who}" --)
+	fi
+	out=$("${run[@]}" "${PASTA}" --config-net -- sh -c '
+		ip -br -4 addr show eth0 | tr -s " " | cut -d" " -f3
+		ip -br -6 addr show eth0 scope global | tr -s " " | cut -d" " -f3
+		ip -4 route show default | cut -d" " -f1-3
+		ip -6 route show default | cut -d" " -f1-3
+		ip -o link show eth0 | sed -n "s/.* mtu \([0-9]*\) .*/\1/p"
+		id -u
+		exit 42' 2>&1)
+	rc=$?
+	expect_eq "pasta_${who}_exit_status_is_command_status" "${rc}" 42
+	expect_eq "pasta_${who}_config_net" "$(echo ${out})" \
+		  "192.0.2.2/24 2001:db8::2/64 default via 192.0.2.1 default via 2001:db8::1 65520 0"
+	out=$(echo through | "${run[@]}" "${PASTA}" --config-net -- cat)
+	expect_eq "pasta_${who}_stdin_stdout_pass_through" "${out}" through
+	"${run[@]}" "${PASTA}" --config-net -- sh -c 'kill -TERM $$'
+	expect_eq "pasta_${who}_signal_status_is_128_plus" $? 143
+	out=$("${run[@]}" "${PASTA}" --config-net -- \
+	      ping -c1 -W2 203.0.113.1 2>&1 | grep -c "1 received")
+	expect_eq "pasta_${who}_ping_remote" "${out}" 1
+done
+
+# 2. Attach to a namespace: daemon, PID file, quits when it's deleted
+NS_PST="pt-pst-${TB_ID}"
+ip netns add "${NS_PST}"
+at_exit "ip netns del ${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-P "${TMP}/pasta.pid" -d -l "${TMP}/pasta.log" \
+	-t 8080,8181:8081,5100 -T 9090 -u 5353,6000 -U 5454 2>/dev/null
+expect_eq pasta_attach_parent_exits_0 $? 0
+ppid=$(cat "${TMP}/pasta.pid" 2>/dev/null)
+if [ -n "${ppid}" ] && alive "${ppid}"; then
+	pass pasta_attach_pid_file_live
+else
+	fail pasta_attach_pid_file_live "PID '${ppid}'"
+fi
+at_exit "kill ${ppid}"
+make_files
+
+# Transfers through the tap device, and spliced, IPv4 and IPv6
+for v in 4 6; do
+	if [ $v = 4 ]; then
+		remote=203.0.113.1; gw=192.0.2.1; any=0.0.0.0; lo=127.0.0.1
+		host=192.0.2.2
+	else
+		remote=2001:db8:1::1; gw=2001:db8::1; any=::; lo=::1
+		host=2001:db8::2
+	fi
+	f="${TMP}/f64m"
+	tcp_xfer "pasta_tcp${v}_host_to_ns_spliced_64MiB" pst "${lo}" 8080 \
+		 hst "${lo}" 8080 "${f}"
+	tcp_xfer "pasta_tcp${v}_host_to_ns_spliced_remapped" pst "${lo}" 8081 \
+		 hst "${lo}" 8181 "${TMP}/f64k"
+	tcp_xfer "pasta_tcp${v}_ns_to_host_spliced_64MiB" hst "${lo}" 9090 \
+		 pst "${lo}" 9090 "${f}"
+	tcp_xfer "pasta_tcp${v}_ns_to_host_via_gateway_64MiB" hst "${lo}" \
+		 6003 pst "${gw}" 6003 "${f}"
+	tcp_xfer "pasta_tcp${v}_ns_to_remote_64MiB" out "${any}" 6001 \
+		 pst "${remote}" 6001 "${f}"
+	tcp_pull "pasta_tcp${v}_remote_to_ns_64MiB" out "${any}" 6002 \
+		 pst "${remote}" 6002 "${f}"
+	tcp_xfer "pasta_tcp${v}_remote_to_ns_forward_64MiB" pst "${any}" 5100 \
+		 out "${host}" 5100 "${f}"
+done
+
+# UDP echo: spliced both ways, through the tap device both ways
+bg pst ${UDP_TOOL} echoserver 5353 127.0.0.1 ::1
+bg hst ${UDP_TOOL} echoserver 5454 127.0.0.1 ::1
+bg out ${UDP_TOOL} echoserver 9000 203.0.113.1 2001:db8:1::1
+bg pst ${UDP_TOOL} echoserver 6000
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :9000 | grep -q ."
+for lo in 127.0.0.1 ::1; do
+	expect_eq "pasta_udp_host_to_ns_spliced_${lo}" \
+		  "$(in_hst ${UDP_TOOL} echo "${lo}" 5353 1000 10)" "ECHO 10/10"
+	expect_eq "pasta_udp_ns_to_host_spliced_${lo}" \
+		  "$(ip netns exec "${NS_PST}" ${UDP_TOOL} echo "${lo}" 5454 \
+		     1000 10)" "ECHO 10/10"
+done
+for remote in 203.0.113.1 2001:db8:1::1; do
+	expect_eq "pasta_udp_ns_to_remote_${remote}" \
+		  "$(ip netns exec "${NS_PST}" ${UDP_TOOL} echo "${remote}" \
+		     9000 1400 10)" "ECHO 10/10"
+done
+for host in 192.0.2.2 2001:db8::2; do
+	expect_eq "pasta_udp_remote_to_ns_forward_${host}" \
+		  "$(in_out ${UDP_TOOL} echo "${host}" 6000 1400 10)" \
+		  "ECHO 10/10"
+done
+
+# Deleting the namespace ends pasta
+ip netns del "${NS_PST}"
+if wait_for 2 sh -c "! awk '/^State:/ { if (\$2 != \"Z\") exit 0; exit 1 }' \
+		     /proc/${ppid}/status 2>/dev/null"; then
+	pass pasta_quits_when_namespace_deleted
+else
+	fail pasta_quits_when_namespace_deleted "PID ${ppid} still running"
+fi
+
+# 3. Automatic forwarding: follows what binds inside, and the host
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-P "${TMP}/pasta2.pid" -d -l "${TMP}/pasta2.log" 2>/dev/null
+ppid=$(cat "${TMP}/pasta2.pid")
+at_exit "kill ${ppid}"
+bg pst socat -u TCP4-LISTEN:8888,reuseaddr,fork OPEN:/dev/null
+spid=${BG_PID}
+if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
+		     grep -q ."; then
+	pass pasta_auto_port_bound_within_2s
+else
+	fail pasta_auto_port_bound_within_2s "no listener on the host"
+fi
+echo hi | in_hst socat -u - TCP4:127.0.0.1:8888
+expect_eq pasta_auto_port_reachable $? 0
+kill "${spid}"
+if wait_for 3 sh -c "! ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
+		     grep -q ."; then
+	pass pasta_auto_port_unbound_when_server_stops
+else
+	fail pasta_auto_port_unbound_when_server_stops "still bound"
+fi
+bg hst socat -u TCP4-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork \
+	OPEN:/dev/null
+if wait_for 3 sh -c "ip netns exec ${NS_PST} ss -Htln sport = :7777 | \
+		     grep -q ."; then
+	echo hi | ip netns exec "${NS_PST}" socat -u - TCP4:127.0.0.1:7777
+	expect_eq pasta_auto_tcp_ns_port_reaches_host $? 0
+else
+	fail pasta_auto_tcp_ns_port_reaches_host "not bound in the namespace"
+fi
+kill "${ppid}"
+ip netns del "${NS_PST}"
+
+# 4. podman's command line, as podman writes it
+ip netns add "${NS_PST}"
+dnsmasq_ok=0
+if command -v dnsmasq >/dev/null && command -v dig >/dev/null; then
+	bg out dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts \
+		--bind-interfaces --listen-address=192.0.2.1 --port 53 \
+		--pid-file="${TMP}/dnsmasq.pid" \
+		--address=/example.test/203.0.113.5
+	dnsmasq_ok=1
+fi
+ip netns exec "${NS_HST}" "${PASTA}" --config-net -t 8080-8080:80-80 \
+	-u 5353-5353:53-53 --dns-forward 169.254.0.1 -T none -U none \
+	--no-map-gw --quiet --netns "/run/netns/${NS_PST}"
+expect_eq pasta_podman_cmdline_starts $? 0
+ppid=$(pgrep -f -- "--netns /run/netns/${NS_PST}" | head -1)
+at_exit "kill ${ppid}"
+tcp_xfer pasta_podman_port_8080_to_80 pst 0.0.0.0 80 out 192.0.2.2 8080 \
+	 "${TMP}/f64k"
+if [ "${dnsmasq_ok}" = 1 ]; then
+	wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :53 | \
+			  grep -q ."
+	expect_eq pasta_podman_dns_forward \
+		  "$(ip netns exec "${NS_PST}" dig +short +time=2 \
+		     @169.254.0.1 www.example.test A)" 203.0.113.5
+else
+	skip pasta_podman_dns_forward "dnsmasq or dig not installed"
+fi
+ip netns del "${NS_PST}"
+if wait_for 2 sh -c "! awk '/^State:/ { if (\$2 != \"Z\") exit 0; exit 1 }' \
+		     /proc/${ppid}/status 2>/dev/null"; then
+	pass pasta_podman_quits_with_namespace
+else
+	fail pasta_podman_quits_with_namespace "PID ${ppid} still running"
+fi
+
+# 5. No --config-net: DHCP clients in the namespace configure it
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --netns "${NS_PST}" -t none -u none \
+	-T none -U none -P "${TMP}/pasta3.pid" --dhcp-dns 2>/dev/null
+ppid=$(cat "${TMP}/pasta3.pid")
+at_exit "kill ${ppid}"
+mkdir -p "/etc/netns/${NS_PST}"
+at_exit "rm -rf /etc/netns/${NS_PST}"
+: > "/etc/netns/${NS_PST}/resolv.conf"
+if command -v dhclient >/dev/null; then
+	ip netns exec "${NS_PST}" timeout 20 dhclient -4 -1 \
+		-pf "${TMP}/dh.pid" -lf "${TMP}/dh.leases" eth0 >/dev/null 2>&1
+	ip netns exec "${NS_PST}" dhclient -4 -x -pf "${TMP}/dh.pid" \
+		>/dev/null 2>&1
+	expect_eq pasta_dhclient_address \
+		  "$(ip -n "${NS_PST}" -4 -br addr show eth0 | awk '{print $3}')" \
+		  192.0.2.2/24
+	expect_eq pasta_dhclient_route \
+		  "$(ip -n "${NS_PST}" -4 route show default | cut -d' ' -f1-3)" \
+		  "default via 192.0.2.1"
+	ip -n "${NS_PST}" -4 addr flush dev eth0
+else
+	skip pasta_dhclient "dhclient not installed"
+fi
+cat > "${TMP}/udhcpc.sh" <<'EOF'
+#!/bin/sh
+[ "$1" = bound ] || exit 0
+ip addr add "$ip/$mask" dev "$interface"
+ip route add default via "$router"
+EOF
+chmod 755 "${TMP}/udhcpc.sh"
+ip netns exec "${NS_PST}" busybox udhcpc -i eth0 -q -n -t 5 -T 1 \
+	-s "${TMP}/udhcpc.sh" >/dev/null 2>&1
+expect_eq pasta_udhcpc_address \
+	  "$(ip -n "${NS_PST}" -4 -br addr show eth0 | awk '{print $3}')" \
+	  192.0.2.2/24
+expect_eq pasta_udhcpc_route \
+	  "$(ip -n "${NS_PST}" -4 route show default | cut -d' ' -f1-3)" \
+	  "default via 192.0.2.1"
+kill "${ppid}"
+ip netns del "${NS_PST}"
+
+# 6. As a user: attach to the namespace of a process of our own, quit when
+# that process is gone
+ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- \
+	unshare -Urn sleep 60 &
+upid=$!
+wait_for 5 sh -c "pgrep -P ${upid} -x sleep >/dev/null || \
+		  pgrep -x sleep -u ${TEST_USER} >/dev/null"
+tpid=$(pgrep -n -x sleep -u "${TEST_USER}")
+ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- "${PASTA}" \
+	--config-net -t none -u none -T none -U none "${tpid}" 2>/dev/null
+expect_eq pasta_user_attach_to_pid $? 0
+out=$(nsenter -t "${tpid}" -n ping -c1 -W2 203.0.113.1 2>&1 | \
+      grep -c "1 received")
+expect_eq pasta_user_attached_namespace_works "${out}" 1
+upasta=$(pgrep -n -u "${TEST_USER}" -f "pasta --config-net")
+{ kill "${tpid}"; wait "${upid}"; } 2>/dev/null
+if wait_for 3 sh -c "! awk '/^State:/ { if (\$2 != \"Z\") exit 0; exit 1 }' \
+		     /proc/${upasta}/status 2>/dev/null"; then
+	pass pasta_user_quits_when_process_gone
+else
+	fail pasta_user_quits_when_process_gone "PID ${upasta} still running"
+fi
