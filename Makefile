@@ -90,6 +90,13 @@ $(KHDR_DIR)/.done:
 	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
 	@touch $@
 
+SECCOMP_SRCS := $(LIB_SRCS) passt.c
+
+seccomp.h: seccomp.sh $(SECCOMP_SRCS)
+	./seccomp.sh $@ $(SECCOMP_SRCS)
+
+$(B)/isolation.o: seccomp.h
+
 $(B)/%.o: %.c $(KHDR_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -141,6 +148,6 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
 
 clean:
-	rm -rf build build-san build-* passt pasta qrap
+	rm -rf build build-san build-* passt pasta qrap seccomp.h
 
 -include $(wildcard $(B)/*.d $(B)/unit/*.d $(B)/tools/*.d)

@@ -35,6 +35,7 @@
 #include "util.h"
 
 #define RESOLV_CONF		"/etc/resolv.conf"
+#define NOBODY_ID		65534
 
 /* Fallback MAC address, locally administered: 02:"passt" */
 static const unsigned char mac_fallback[ETH_ALEN] = {
@@ -1771,6 +1772,13 @@ static void conf_defaults(struct ctx *c, struct conf_seen *s)
 	c->log_size = LOG_SIZE_DEFAULT;
 	c->uid = geteuid();
 	c->gid = getegid();
+	if (!c->uid) {
+		/* Started as root: we'll run as nobody unless told otherwise */
+		const struct passwd *pw = getpwnam("nobody");
+
+		c->uid = pw ? pw->pw_uid : NOBODY_ID;
+		c->gid = pw ? pw->pw_gid : NOBODY_ID;
+	}
 	s->prefix4 = -1;
 }
 

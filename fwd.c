@@ -33,6 +33,8 @@
 #include "tcp.h"
 #include "udp.h"
 
+/* #syscalls:pasta pread64 socket bind listen setsockopt close epoll_ctl */
+
 #define EPHEMERAL_FIRST_DEFAULT	32768
 #define EPHEMERAL_LAST_DEFAULT	60999
 

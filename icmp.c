@@ -33,6 +33,8 @@
 #include "tap.h"
 #include "util.h"
 
+/* #syscalls socket setsockopt bind getsockname sendto recvfrom close */
+
 #define ICMP_TIMEOUT_MS		(60 * MS_PER_SEC)
 #define ICMP_BUF_SIZE		(65536)
 

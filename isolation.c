@@ -4,73 +4,316 @@
  *
  * isolation.c - Privileges, namespaces and sandboxing of the process
  *
- * The process goes through these steps, called from main():
+ * The process goes through these steps, called from main() in this order:
  *
- * - isolate_initial(): before anything else, set up what must hold for the
- *   whole life of the process (no SIGPIPE, a sane umask, the file limit
- *   raised to the hard limit)
- * - isolate_prefork(): everything is open now; prepare to detach
- * - isolate_daemon(): detach from the terminal and the parent, unless we
- *   stay in the foreground; the PID file gets the PID seen from outside
- * - isolate_postfork(): last step before the main loop
+ * - isolate_initial(): before anything else, what must hold for the whole
+ *   life of the process: no SIGPIPE, a sane umask, the file limit raised to
+ *   the hard limit, no descriptors inherited by mistake
+ * - isolate_user(): started as root, become nobody (or --runas), without
+ *   supplementary groups, keeping only the capabilities we still need: to
+ *   bind low ports, and for pasta to enter its namespace later
+ * - (everything is opened: sockets, tap device, files)
+ * - isolate_prefork(): a user namespace of our own for passt, then new
+ *   mount, IPC and UTS namespaces, and an empty read-only root we pivot to:
+ *   no file can be opened any longer
+ * - isolate_daemon(): detach, into a new PID namespace for passt
+ * - isolate_postfork(): drop every capability left (pasta keeps what it
+ *   needs to enter its namespace), no new privileges, then the seccomp
+ *   filter, built by seccomp.sh from annotations in the sources
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "isolation.h"
 #include "log.h"
 #include "passt.h"
+#include "seccomp.h"
 #include "util.h"
+
+/* #syscalls exit_group exit rt_sigreturn */
+
+static bool started_as_root;
+static int sock_dir_fd = -1;
+static char sock_name[NAME_MAX + 1];
+
+/**
+ * fd_arg() - Find the descriptor given with -F or --fd, if any
+ * @argc:	Argument count
+ * @argv:	Arguments
+ *
+ * Return: descriptor number, -1 if none
+ */
+static int fd_arg(int argc, char **argv)
+{
+	unsigned long v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+
+		if (!strcmp(a, "--"))
+			break;
+		if ((!strcmp(a, "-F") || !strcmp(a, "--fd")) && i + 1 < argc)
+			val = argv[i + 1];
+		else if (!strncmp(a, "--fd=", 5))
+			val = a + 5;
+		else if (!strncmp(a, "-F", 2) && a[2])
+			val = a + 2;
+
+		if (val && !parse_uint(val, INT_MAX, &v) && v > 2)
+			return v;
+	}
+
+	return -1;
+}
 
 /**
  * isolate_initial() - First steps, before parsing options
- * @argc:	Argument count, unused
- * @argv:	Arguments, unused
+ * @argc:	Argument count
+ * @argv:	Arguments
  */
 void isolate_initial(int argc, char **argv)
 {
 	struct rlimit lim;
-
-	(void)argc;
-	(void)argv;
+	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
 	umask(0077);
+
+	/* Later, in a user namespace, we might look like root anyway */
+	started_as_root = !geteuid();
 
 	/* Every connection is a socket or more: take all the soft limit can */
 	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
 		lim.rlim_cur = lim.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}
+
+	/* Nothing inherited but standard streams and a socket given by -F */
+	fd = fd_arg(argc, argv);
+	close_open_files(fd, fd);
 }
 
 /**
- * isolate_prefork() - Steps once every descriptor we need is open
+ * cap_set() - Set permitted and effective capabilities, drop inheritable
+ * @caps:	Capabilities to keep, as a mask of (1 << CAP_...)
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int cap_set(uint64_t caps)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = caps & 0xffffffff,
+		  .permitted = caps & 0xffffffff },
+		{ .effective = caps >> 32, .permitted = caps >> 32 },
+	};
+
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/**
+ * isolate_keep_caps() - Capabilities a mode keeps after switching user
  * @c:		Execution context
+ *
+ * Return: mask of capabilities
+ */
+static uint64_t isolate_keep_caps(const struct ctx *c)
+{
+	uint64_t caps = 1ULL << CAP_NET_BIND_SERVICE;
+
+	if (c->mode == MODE_PASTA)
+		caps |= 1ULL << CAP_SYS_ADMIN;
+
+	return caps;
+}
+
+/**
+ * isolate_user() - Started as root: become another user, keep few caps
+ * @c:		Execution context, with the user and group to switch to
+ */
+void isolate_user(struct ctx *c)
+{
+	if (!started_as_root)
+		return;
+
+	if (!c->uid)
+		warn("Running as root, because of --runas: not advised");
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		die_perror("Can't keep capabilities across user switch");
+
+	if (setgroups(0, NULL) || setresgid(c->gid, c->gid, c->gid) ||
+	    setresuid(c->uid, c->uid, c->uid))
+		die_perror("Can't switch to user %u, group %u", c->uid, c->gid);
+
+	if (cap_set(isolate_keep_caps(c)))
+		die_perror("Can't set capabilities");
+
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+
+	/* Switching user made us non-dumpable, /proc/self root's: we still
+	 * need to write our own ID maps there */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	debug("Running as user %u, group %u", c->uid, c->gid);
+}
+
+/**
+ * isolate_userns() - passt: a user namespace of its own, mapping our IDs
+ *
+ * Gives us the capabilities to create the other namespaces and pivot to an
+ * empty root, over namespaces that are ours alone.
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int isolate_userns(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER))
+		return -1;
+
+	snprintf(map, sizeof(map), "%u %u 1", uid, uid);
+	if (write_file("/proc/self/uid_map", map))
+		return -1;
+	if (write_file("/proc/self/setgroups", "deny"))
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1", gid, gid);
+	if (write_file("/proc/self/gid_map", map))
+		return -1;
+
+	return 0;
+}
+
+/**
+ * isolate_keep_sock_dir() - Keep a handle on the socket's directory
+ * @c:		Execution context
+ *
+ * After the pivot, the socket path is gone from our view: to unlink it on
+ * exit, we keep its directory open.
+ */
+static void isolate_keep_sock_dir(const struct ctx *c)
+{
+	char dir[sizeof(c->sock_path)], base[sizeof(c->sock_path)];
+
+	if (c->mode != MODE_PASST || c->fd_tap_listen < 0 || !*c->sock_path)
+		return;
+
+	str_copy(dir, sizeof(dir), c->sock_path);
+	str_copy(base, sizeof(base), c->sock_path);
+	str_copy(sock_name, sizeof(sock_name), basename(base));
+	sock_dir_fd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/**
+ * isolate_unlink_socket() - Remove our socket file, on exit
+ * @c:		Execution context
+ */
+void isolate_unlink_socket(const struct ctx *c)
+{
+	/* #syscalls:passt unlinkat */
+	if (c->fd_tap_listen < 0 || !*c->sock_path)
+		return;
+
+	if (sock_dir_fd >= 0)
+		unlinkat(sock_dir_fd, sock_name, 0);
+	else
+		unlink(c->sock_path);
+}
+
+/**
+ * isolate_fs() - An empty, read-only root, the only one we can see
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int isolate_fs(void)
+{
+	/* Nothing we do from here propagates back to the parent namespace */
+	if (mount("", "/", "", MS_REC | MS_PRIVATE, NULL))
+		return -1;
+
+	if (mount("", "/tmp", "tmpfs", MS_NODEV | MS_NOEXEC | MS_NOSUID,
+		  "mode=0500"))
+		return -1;
+
+	/* New root on top of the old one at the same point, then let the old
+	 * one go: pivot_root(".", ".") needs no directory to put it in */
+	if (chdir("/tmp") || syscall(SYS_pivot_root, ".", ".") ||
+	    umount2(".", MNT_DETACH))
+		return -1;
+
+	if (mount("", "/", "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NODEV |
+		  MS_NOEXEC | MS_NOSUID, NULL))
+		return -1;
+
+	return chdir("/");
+}
+
+/**
+ * isolate_prefork() - Sandbox: namespaces of our own, nothing to open
+ * @c:		Execution context
+ *
+ * Everything the process will ever need is open when we get here.
  */
 void isolate_prefork(struct ctx *c)
 {
-	(void)c;
+	int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+
+	isolate_keep_sock_dir(c);
+
+	if (c->mode == MODE_PASST && isolate_userns())
+		die_perror("Can't create a user namespace for the sandbox");
+
+	if (unshare(flags))
+		die_perror("Can't create sandbox namespaces");
+
+	if (isolate_fs())
+		die_perror("Can't set up an empty root");
+
+	/* passt detaches into a PID namespace where it's alone */
+	if (c->mode == MODE_PASST && !c->foreground &&
+	    unshare(CLONE_NEWPID))
+		die_perror("Can't create a PID namespace");
 }
 
 /**
  * isolate_daemon() - Detach into the background
  * @c:		Execution context
  *
- * The parent writes the child's PID to the PID file and exits: whoever
- * started us (libvirt, say) finds the socket listening and the PID file
- * written as soon as we return.
+ * The parent writes the child's PID, as seen from outside, to the PID file
+ * and exits: whoever started us (libvirt, podman) finds the socket listening
+ * and the PID file written as soon as we return.
  */
 void isolate_daemon(struct ctx *c)
 {
 	int devnull;
 	pid_t pid;
+
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	pid = fork();
 	if (pid < 0)
@@ -88,9 +331,15 @@ void isolate_daemon(struct ctx *c)
 	if (setsid() < 0)
 		die_perror("setsid() failed");
 
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0)
-		die_perror("Can't open /dev/null");
+	if (devnull < 0) {
+		close(STDIN_FILENO);
+		close(STDOUT_FILENO);
+		if (!c->force_stderr) {
+			close(STDERR_FILENO);
+			log_to_stderr(false);
+		}
+		return;
+	}
 
 	dup2(devnull, STDIN_FILENO);
 	dup2(devnull, STDOUT_FILENO);
@@ -102,10 +351,47 @@ void isolate_daemon(struct ctx *c)
 }
 
 /**
+ * isolate_seccomp() - Apply the system call filter of the mode
+ * @c:		Execution context
+ */
+static void isolate_seccomp(const struct ctx *c)
+{
+	struct sock_fprog prog;
+
+	if (c->mode == MODE_PASST) {
+		prog.len = ARRAY_SIZE(seccomp_filter_passt);
+		prog.filter = (struct sock_filter *)seccomp_filter_passt;
+	} else {
+		prog.len = ARRAY_SIZE(seccomp_filter_pasta);
+		prog.filter = (struct sock_filter *)seccomp_filter_pasta;
+	}
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		die_perror("Can't apply the seccomp filter");
+}
+
+/**
  * isolate_postfork() - Last steps before the main loop
  * @c:		Execution context
  */
 void isolate_postfork(struct ctx *c)
 {
-	(void)c;
+	uint64_t caps = 0;
+
+	/* pasta enters its target namespace for loopback sockets and ports
+	 * found there: that takes CAP_SYS_ADMIN over it, and binding low
+	 * ports there CAP_NET_BIND_SERVICE */
+	if (c->mode == MODE_PASTA)
+		caps = isolate_keep_caps(c);
+
+	if (cap_set(caps))
+		die_perror("Can't drop capabilities");
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		die_perror("Can't set no_new_privs");
+
+	/* No core dumps with guest data in them, no tracing by our user */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	isolate_seccomp(c);
 }

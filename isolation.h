@@ -11,6 +11,8 @@
 struct ctx;
 
 void isolate_initial(int argc, char **argv);
+void isolate_user(struct ctx *c);
+void isolate_unlink_socket(const struct ctx *c);
 void isolate_prefork(struct ctx *c);
 void isolate_daemon(struct ctx *c);
 void isolate_postfork(struct ctx *c);

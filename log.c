@@ -25,6 +25,8 @@
 #include "log.h"
 #include "util.h"
 
+/* #syscalls write pread64 pwrite64 ftruncate sendto getpid clock_gettime */
+
 #define LOG_LINE_MAX		2048
 #define LOG_MOVE_CHUNK		4096
 

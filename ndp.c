@@ -25,6 +25,8 @@
 #include "tap.h"
 #include "util.h"
 
+/* #syscalls getrandom */
+
 #define RA_ROUTER_LIFETIME_S	9000
 #define RA_INTERVAL_MIN_S	200
 #define RA_INTERVAL_MAX_S	600

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "passt.h"
@@ -36,6 +37,8 @@
 #include "tcp_splice.h"
 #include "udp.h"
 #include "util.h"
+
+/* #syscalls epoll_wait|epoll_pwait clock_gettime read */
 
 #define EPOLL_EVENTS		64
 
@@ -112,12 +115,40 @@ static int periodic_run(struct ctx *c, const struct timespec *now)
 }
 
 /**
+ * flow_max() - Size of the flow table: as many flows as descriptors
+ *
+ * Return: number of flows
+ */
+static unsigned flow_max(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > FLOW_MAX)
+		return FLOW_MAX;
+
+	return lim.rlim_cur;
+}
+
+/**
+ * signal_noop() - Handler that does nothing: signals are read from signalfd
+ * @sig:	Signal number
+ *
+ * As init of a PID namespace, we'd never get signals we have no handler
+ * for: this one makes them pending, for the signalfd to report.
+ */
+static void signal_noop(int sig)
+{
+	(void)sig;
+}
+
+/**
  * signal_init() - Receive termination signals through a signalfd
  * @c:		Execution context
  */
 static void signal_init(const struct ctx *c)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_SIGNAL };
+	struct sigaction sa = { 0 };
 	sigset_t mask;
 	int fd;
 
@@ -128,6 +159,13 @@ static void signal_init(const struct ctx *c)
 	sigaddset(&mask, SIGHUP);
 	if (c->mode == MODE_PASTA)
 		sigaddset(&mask, SIGCHLD);
+
+	sa.sa_handler = signal_noop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		die_perror("Can't block signals");
@@ -247,13 +285,14 @@ int main(int argc, char **argv)
 		die_perror("Can't create epoll descriptor");
 
 	/* 3. Open everything we'll ever need: nothing is opened later */
-	flow_init(FLOW_MAX);
+	flow_init(flow_max());
 	if (c.mode == MODE_PASTA) {
 		pasta_start(&c);
 		pasta_ns_conf(&c);
 		if (c.pasta_child_pid)
 			c.foreground = true;
 	}
+	isolate_user(&c);
 	tap_sock_init(&c);
 	tcp_init(&c);
 	udp_init(&c);
@@ -264,9 +303,15 @@ int main(int argc, char **argv)
 		log_open_syslog();
 	pcap_init(&c);
 	c.pidfile_fd = pidfile_open(c.pid_file);
-	signal_init(&c);
 	if (c.mode == MODE_PASTA)
 		pasta_netns_quit_init(&c);
+
+	/* Netlink was for probing and setting up: done */
+	if (c.nl_sock >= 0)
+		close(c.nl_sock);
+	if (c.nl_sock_ns >= 0)
+		close(c.nl_sock_ns);
+	c.nl_sock = c.nl_sock_ns = -1;
 
 	/* 4. Detach, then lock down: from here on, no new files or sockets */
 	isolate_prefork(&c);
@@ -276,6 +321,8 @@ int main(int argc, char **argv)
 		pidfile_write(c.pidfile_fd, getpid());
 		c.pidfile_fd = -1;
 	}
+	/* A signalfd only wakes epoll up for the process that made it */
+	signal_init(&c);
 	isolate_postfork(&c);
 
 	/* 5. Serve: the command in pasta's namespace can start now */

@@ -46,6 +46,8 @@
 #include "pasta.h"
 #include "util.h"
 
+/* #syscalls:pasta clone setns wait4 read openat close exit */
+
 #define NS_STACK_SIZE		(64 * 1024)
 #define NSQUIT_INTERVAL_S	1
 

@@ -22,6 +22,8 @@
 #include "log.h"
 #include "util.h"
 
+/* #syscalls writev clock_gettime */
+
 #define PCAP_MAGIC_NS		0xa1b23c4d	/* Nanosecond timestamps */
 #define PCAP_VERSION_MAJOR	2
 #define PCAP_VERSION_MINOR	4

@@ -53,6 +53,9 @@
 #include "udp.h"
 #include "util.h"
 
+/* #syscalls recvfrom sendmsg sendto writev read epoll_ctl fcntl */
+/* #syscalls:passt accept4 close setsockopt */
+
 #define TAP_BUF_BYTES		(8 * 1024 * 1024)
 #define TAP_MSGS		4096	/* Frames handled in one batch */
 #define TAP_SEQS		128	/* Flows in one batch */

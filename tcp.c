@@ -61,6 +61,9 @@
 #include "tcp_splice.h"
 #include "util.h"
 
+/* #syscalls socket connect bind listen accept4 setsockopt getsockopt */
+/* #syscalls recvmsg sendmsg recvfrom shutdown close epoll_ctl */
+
 #define TCP_FRAMES		128	/* Data frames per batch to the guest */
 #define TCP_CTL_FRAMES		256	/* Control frames per batch */
 #define TCP_PAYLOAD_MAX		65536

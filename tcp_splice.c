@@ -35,6 +35,9 @@
 #include "tcp_splice.h"
 #include "util.h"
 
+/* #syscalls:pasta splice pipe2 fcntl shutdown getsockopt setsockopt */
+/* #syscalls:pasta socket connect close epoll_ctl */
+
 #define SPLICE_PIPE_SIZE	(1024 * 1024)
 #define SPLICE_CONNECT_MS	(10 * MS_PER_SEC)
 #define SPLICE_FLAGS		(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)

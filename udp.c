@@ -45,6 +45,9 @@
 #include "udp.h"
 #include "util.h"
 
+/* #syscalls recvmmsg sendmmsg socket bind connect setsockopt close */
+/* #syscalls sendto epoll_ctl */
+
 #define UDP_BATCH		64	/* Datagrams per recvmmsg() */
 #define UDP_PAYLOAD_MAX		65536
 #define UDP_TIMEOUT_MS		(180 * MS_PER_SEC)

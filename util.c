@@ -18,6 +18,7 @@
 
 #include "util.h"
 #include "log.h"
+#include "isolation.h"
 #include "passt.h"
 
 /**
@@ -304,8 +305,8 @@ void epoll_del(const struct ctx *c, int fd)
  */
 void passt_exit(struct ctx *c, int status)
 {
-	if (c->fd_tap_listen >= 0 && *c->sock_path)
-		unlink(c->sock_path);
+	if (c->mode == MODE_PASST)
+		isolate_unlink_socket(c);
 
 	exit(status);
 }

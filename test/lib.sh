@@ -25,7 +25,7 @@ TB_ID="$$$(printf '%04x' $((RANDOM % 65536)))"
 NS_OUT=
 NS_HST=
 TMP=$(mktemp -d /tmp/passt-test.XXXXXX)
-chmod 755 "${TMP}"
+chmod 1777 "${TMP}"
 CLEANUP=()
 
 # pass() - Report a passed check
