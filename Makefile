@@ -151,3 +151,6 @@ clean:
 	rm -rf build build-san build-* passt pasta qrap seccomp.h
 
 -include $(wildcard $(B)/*.d $(B)/unit/*.d $(B)/tools/*.d)
+
+# Fuzzing (clang, libFuzzer): make fuzz, make fuzz-run
+-include test/fuzz/fuzz.mk

@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 
 #include "passt.h"
 #include "conf.h"
@@ -324,6 +325,12 @@ int main(int argc, char **argv)
 	/* A signalfd only wakes epoll up for the process that made it */
 	signal_init(&c);
 	isolate_postfork(&c);
+
+#ifdef PASST_SECCOMP_TEST
+	/* Test builds only: prove that a call off the list kills us */
+	if (getenv("PASST_SECCOMP_TEST"))
+		syscall(SYS_getppid);
+#endif
 
 	/* 5. Serve: the command in pasta's namespace can start now */
 	if (c.mode == MODE_PASTA) {

@@ -310,6 +310,11 @@ void pasta_start(struct ctx *c)
 		pasta_attach(c);
 	else
 		pasta_spawn(c);
+
+	/* Joined (or not needed): the network namespace is what we keep */
+	if (c->pasta_userns_fd >= 0)
+		close(c->pasta_userns_fd);
+	c->pasta_userns_fd = -1;
 }
 
 /**

@@ -46,3 +46,14 @@ for opt in $(sed -n 's/^\t{ "\([a-z0-9-]*\)",.*/\1/p' conf.c); do
 done
 expect_eq doc_man_page_covers_every_option "${missing_man}" ""
 expect_eq doc_help_covers_every_option "${missing_help}" ""
+
+# The man page states how many system calls each seccomp filter allows
+make -s seccomp.h >/dev/null 2>&1
+n_passt=$(sed -n 's/^#define SECCOMP_COUNT_PASST //p' seccomp.h)
+n_pasta=$(sed -n 's/^#define SECCOMP_COUNT_PASTA //p' seccomp.h)
+if grep -q "${n_passt} in passt mode, ${n_pasta} in pasta mode" passt.1; then
+	pass doc_man_page_seccomp_counts
+else
+	fail doc_man_page_seccomp_counts "seccomp.h has ${n_passt} and" \
+					 "${n_pasta}, not what passt.1 says"
+fi

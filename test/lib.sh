@@ -182,7 +182,8 @@ hst_mac() {
 # $@:	Extra options for passt
 # Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
 # BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1;
-# TB_GUEST_NOCONF=1 leaves addresses and routes to the test
+# TB_GUEST_NOCONF=1 leaves addresses and routes to the test;
+# PASST_PRLIMIT=N runs passt with a limit of N descriptors
 tb_guest() {
 	local sock="${TMP}/guest.sock"
 
@@ -191,8 +192,15 @@ tb_guest() {
 	at_exit "ip netns del ${NS_GST}"
 
 	rm -f "${sock}"
-	ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${sock}" "$@" \
-		> "${TMP}/passt.log" 2>&1 &
+	if [ -n "${PASST_PRLIMIT:-}" ]; then
+		ip netns exec "${NS_HST}" prlimit \
+			--nofile="${PASST_PRLIMIT}:${PASST_PRLIMIT}" \
+			"${PASST}" -f -d -s "${sock}" "$@" \
+			> "${TMP}/passt.log" 2>&1 &
+	else
+		ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${sock}" "$@" \
+			> "${TMP}/passt.log" 2>&1 &
+	fi
 	PASST_PID=$!
 	at_exit "kill ${PASST_PID}"
 	wait_for 5 test -S "${sock}" || return 1

@@ -13,6 +13,10 @@
 #   refused HOST PORT                connect: print REFUSED and milliseconds
 #   many HOST PORT N SIZE            N connections at once, SIZE bytes each
 #                                    way through an echo server, checked
+#   limits HOST PORT N               a connection, then N more at once:
+#                                    how many are refused, does the first
+#                                    still work
+#   synflood IF SRC DST COUNT        COUNT SYNs from random ports, raw
 
 """Small TCP tools for the passt integration tests."""
 
@@ -171,6 +175,87 @@ def many(host, port, n, size):
     print('MANY %d/%d' % (ok, n))
 
 
+def limits(host, port, n):
+    """One connection, then n more at once: count what's refused, check
+    that the first one still works."""
+    first = connect(host, port)
+    first.sendall(b'before')
+    ok_before = first.recv(64) == b'before'
+
+    sel = selectors.DefaultSelector()
+    socks = []
+    for _ in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect((host, port))
+        except BlockingIOError:
+            pass
+        except OSError:
+            continue
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE)
+
+    established = refused = 0
+    pending = len(socks)
+    deadline = time.monotonic() + 30
+    while pending and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                refused += 1
+            else:
+                established += 1
+            sel.unregister(s)
+            pending -= 1
+
+    first.sendall(b'after')
+    ok_after = first.recv(64) == b'after'
+    print('EXISTING-%s established=%d refused=%d' %
+          ('OK' if ok_before and ok_after else 'BROKEN', established,
+           refused))
+    for s in socks:
+        s.close()
+
+
+def synflood(ifname, src, dst, count):
+    """Many SYNs from random ports, as raw frames on an interface."""
+    import random  # pylint: disable=import-outside-toplevel
+    import struct as st  # pylint: disable=import-outside-toplevel
+
+    def csum(data):
+        if len(data) % 2:
+            data += b'\0'
+        total = sum(st.unpack('!%dH' % (len(data) // 2), data))
+        while total >> 16:
+            total = (total & 0xffff) + (total >> 16)
+        return ~total & 0xffff
+
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    mac = s.getsockname()[4]
+    sa, da = socket.inet_aton(src), socket.inet_aton(dst)
+    sent = 0
+    for _ in range(count):
+        sport = random.randint(1024, 65535)
+        dport = random.randint(1, 65535)
+        tcp = st.pack('!HHIIBBHHH', sport, dport, random.getrandbits(32), 0,
+                      5 << 4, 0x02, 64240, 0, 0)
+        c = csum(sa + da + st.pack('!BBH', 0, 6, len(tcp)) + tcp)
+        tcp = tcp[:16] + st.pack('!H', c) + tcp[18:]
+        ip = st.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                     6, 0, sa, da)
+        ip = ip[:10] + st.pack('!H', csum(ip)) + ip[12:]
+        frame = b'\xff' * 6 + mac + b'\x08\x00' + ip + tcp
+        try:
+            s.send(frame)
+            sent += 1
+        except OSError:
+            time.sleep(0.001)
+    print('SYNS %d' % sent)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -189,6 +274,10 @@ def main():
         refused(args[0], int(args[1]))
     elif cmd == 'many':
         many(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'limits':
+        limits(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'synflood':
+        synflood(args[0], args[1], args[2], int(args[3]))
     else:
         sys.exit('unknown command ' + cmd)
 
