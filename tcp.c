@@ -884,8 +884,12 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (conn->events & (CONN_SOCK_FIN_RCVD | CONN_TAP_FIN_SENT))
 		return 0;
-	if (wnd <= sent)
+	if (wnd <= sent) {
+		/* Window full: if an update gets lost, only probes find out */
+		if (!conn->timer_ms)
+			tcp_timer_set(conn, now, conn->rto_ms);
 		return 0;
+	}
 	avail = wnd - sent;
 
 	if (!tcp_peek_off_ok) {
@@ -1035,6 +1039,14 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
 	uint32_t end = conn->seq_to_tap;
 
 	conn->wnd_from_tap = wnd;
+
+	/* Any answer to a window probe: the guest is there */
+	if (conn->flags & TCP_PERSIST) {
+		conn->flags &= ~TCP_PERSIST;
+		conn->retries = 0;
+		conn->rto_ms = TCP_RTO_MIN_MS;
+		conn->timer_ms = 0;
+	}
 
 	if (SEQ_GT(ack, conn->seq_ack_from_tap) && SEQ_LE(ack, end)) {
 		uint32_t data = acked;
@@ -1631,8 +1643,26 @@ void tcp_flow_timer(struct ctx *c, struct tcp_tap_conn *conn,
 	}
 
 	if (conn->seq_to_tap == conn->seq_ack_from_tap &&
-	    !(conn->flags & TCP_TAP_BLOCKED))
+	    !(conn->flags & TCP_TAP_BLOCKED)) {
+		if (conn->wnd_from_tap >= conn->mss_to_tap) {
+			/* Window open, nothing in flight: nothing to wait for */
+			conn->retries = 0;
+			tcp_data_from_sock(c, conn, now);
+			tcp_defer_flush(c);
+			return;
+		}
+
+		/* Zero window probe: an old sequence number, the guest
+		 * answers with an ACK and its current window (RFC 9293) */
+		trace("TCP flow %u: window probe", conn_idx(conn));
+		conn->flags |= TCP_PERSIST;
+		conn->seq_to_tap--;
+		tcp_send_ctl(c, conn, FLAG_ACK);
+		conn->seq_to_tap++;
+		tcp_timer_set(conn, now, conn->rto_ms);
+		tcp_defer_flush(c);
 		return;
+	}
 
 	trace("TCP flow %u: retransmission timeout", conn_idx(conn));
 	conn->flags &= ~TCP_TAP_BLOCKED;

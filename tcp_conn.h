@@ -30,6 +30,7 @@
 #define TCP_WND_LOW		(1 << 2)	/* Window small: wait EPOLLOUT */
 #define TCP_RECOVERY		(1 << 3)	/* Data lost: window frozen */
 #define TCP_WRITE_SHORT		(1 << 4)	/* Dup ACKs once writable */
+#define TCP_PERSIST		(1 << 5)	/* Probing a closed window */
 
 /**
  * struct tcp_tap_conn - TCP connection between the guest and a host socket

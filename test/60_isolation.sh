@@ -56,7 +56,8 @@ check_sandbox() {
 
 	expect_eq "${name}_root_empty" "$(ls -A "/proc/${pid}/root/" 2>&1)" ""
 
-	fds=$(ls -l "/proc/${pid}/fd/" | awk 'NR > 1 { print $NF }')
+	# Standard streams are whatever we were started with
+	fds=$(ls -l "/proc/${pid}/fd/" | awk 'NR > 1 && $9 > 2 { print $NF }')
 	bad=$(grep -vE "^(socket:|pipe:|anon_inode:|/dev/null$|${ok})" \
 		<<< "${fds}" | tr '\n' ' ')
 	expect_eq "${name}_only_expected_fds" "${bad}" ""
