@@ -1672,7 +1672,7 @@ static void conf_print_fwd(const char *what, const struct fwd_ports *fwd,
 		if (r->to != r->first)
 			off += snprintf(line + off, sizeof(line) - off,
 					":%u-%u", r->to,
-					r->to + (r->last - r->first));
+					(unsigned)(r->to + (r->last - r->first)));
 	}
 
 	logmsg(pri, "%s", line);

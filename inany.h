@@ -140,4 +140,12 @@ static inline int inany_pton(const char *s, union inany_addr *a)
 	return 0;
 }
 
+struct sockaddr_storage;
+
+socklen_t inany_to_sockaddr(struct sockaddr_storage *sa,
+			    const union inany_addr *a, in_port_t port,
+			    unsigned scope);
+void inany_from_sockaddr(const struct sockaddr_storage *sa,
+			 union inany_addr *a, in_port_t *port);
+
 #endif /* INANY_H */

@@ -53,6 +53,7 @@
 
 static bool started_as_root;
 static int sock_dir_fd = -1;
+static int daemon_ready_fd = -1;
 static char sock_name[NAME_MAX + 1];
 
 /**
@@ -67,7 +68,7 @@ static int fd_arg(int argc, char **argv)
 	unsigned long v;
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i]; i++) {
 		const char *a = argv[i], *val = NULL;
 
 		if (!strcmp(a, "--"))
@@ -304,25 +305,36 @@ void isolate_prefork(struct ctx *c)
  * isolate_daemon() - Detach into the background
  * @c:		Execution context
  *
- * The parent writes the child's PID, as seen from outside, to the PID file
- * and exits: whoever started us (libvirt, podman) finds the socket listening
- * and the PID file written as soon as we return.
+ * The parent waits until the child is ready to serve (sandboxed, filter
+ * applied: isolate_ready()), writes the child's PID, as seen from outside,
+ * to the PID file, and exits with 0: whoever started us (libvirt, podman)
+ * finds everything in place as soon as we return. If the child fails
+ * before that, the parent exits with 1.
  */
 void isolate_daemon(struct ctx *c)
 {
-	int devnull;
+	int devnull, ready[2];
 	pid_t pid;
+	char b;
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (pipe2(ready, O_CLOEXEC))
+		die_perror("Can't create a pipe");
 
 	pid = fork();
 	if (pid < 0)
 		die_perror("Can't fork into the background");
 
 	if (pid) {
+		close(ready[1]);
+		if (read(ready[0], &b, 1) != 1)
+			_exit(EXIT_FAILURE);
 		pidfile_write(c->pidfile_fd, pid);
 		_exit(EXIT_SUCCESS);
 	}
+
+	close(ready[0]);
+	daemon_ready_fd = ready[1];
 
 	if (c->pidfile_fd >= 0)
 		close(c->pidfile_fd);
@@ -348,6 +360,22 @@ void isolate_daemon(struct ctx *c)
 		log_to_stderr(false);
 	}
 	close(devnull);
+}
+
+/**
+ * isolate_ready() - Tell the parent we're up, if we detached
+ */
+void isolate_ready(void)
+{
+	char b = 0;
+
+	if (daemon_ready_fd < 0)
+		return;
+
+	if (write(daemon_ready_fd, &b, 1) != 1)
+		warn("Couldn't tell the parent process we're ready");
+	close(daemon_ready_fd);
+	daemon_ready_fd = -1;
 }
 
 /**

@@ -16,5 +16,6 @@ void isolate_unlink_socket(const struct ctx *c);
 void isolate_prefork(struct ctx *c);
 void isolate_daemon(struct ctx *c);
 void isolate_postfork(struct ctx *c);
+void isolate_ready(void);
 
 #endif /* ISOLATION_H */

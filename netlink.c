@@ -182,7 +182,7 @@ static int nl_dump(int s, const struct nl_req *req, uint16_t type,
 					return -EIO;
 				return e->error;
 			}
-			if (nh->nlmsg_type != type || stop)
+			if (nh->nlmsg_type != type || stop || !cb)
 				continue;
 			if (cb(nh, arg))
 				stop = true;

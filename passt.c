@@ -333,6 +333,7 @@ int main(int argc, char **argv)
 #endif
 
 	/* 5. Serve: the command in pasta's namespace can start now */
+	isolate_ready();
 	if (c.mode == MODE_PASTA) {
 		pasta_release_child(&c);
 		tap_start(&c);

@@ -694,13 +694,15 @@ static int tcp_sock_new(const struct ctx *c, int af)
 		struct sockaddr_in a = { .sin_family = AF_INET,
 					 .sin_addr = c->ip4.addr_out };
 
-		bind(s, (struct sockaddr *)&a, sizeof(a));
+		if (bind(s, (struct sockaddr *)&a, sizeof(a)))
+			debug_perror("TCP: can't bind to the outbound address");
 	} else if (af == AF_INET6 &&
 		   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
 		struct sockaddr_in6 a = { .sin6_family = AF_INET6,
 					  .sin6_addr = c->ip6.addr_out };
 
-		bind(s, (struct sockaddr *)&a, sizeof(a));
+		if (bind(s, (struct sockaddr *)&a, sizeof(a)))
+			debug_perror("TCP: can't bind to the outbound address");
 	}
 
 	return s;
@@ -717,41 +719,6 @@ static void tcp_sock_setup(struct tcp_tap_conn *conn)
 	if (tcp_peek_off_ok)
 		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
 			   sizeof(zero));
-}
-
-/**
- * sockaddr_from_inany() - Socket address for an address and port
- * @sa:		Destination, big enough for struct sockaddr_in6
- * @a:		Address
- * @port:	Port, host order
- * @scope:	Scope for IPv6 link-local addresses
- *
- * Return: length of the socket address
- */
-static socklen_t sockaddr_from_inany(struct sockaddr_storage *sa,
-				     const union inany_addr *a, in_port_t port,
-				     unsigned scope)
-{
-	const struct in_addr *v4 = inany_v4(a);
-
-	memset(sa, 0, sizeof(*sa));
-	if (v4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = *v4;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->a6;
-		sin6->sin6_port = htons(port);
-		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
-			sin6->sin6_scope_id = scope;
-		return sizeof(*sin6);
-	}
 }
 
 /**
@@ -814,7 +781,7 @@ static void tcp_conn_from_tap(struct ctx *c, const union inany_addr *saddr,
 	tcp_syn_opts(c, conn, th);
 	flow_hash_insert(flow, INISIDE);
 
-	sl = sockaddr_from_inany(&sa, &tgt, ntohs(th->dest), c->ifi6);
+	sl = inany_to_sockaddr(&sa, &tgt, ntohs(th->dest), c->ifi6);
 	if (connect(s, (struct sockaddr *)&sa, sl) && errno != EINPROGRESS) {
 		debug_perror("TCP flow %u: connect failed", conn_idx(conn));
 		tcp_rst(c, conn);
@@ -1241,7 +1208,6 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 				continue;	/* Old data */
 			if (skip > len)
 				continue;	/* The FIN again */
-			seq += skip;
 			len -= skip;
 			iov[k].iov_base = (char *)segs[i].data + skip;
 		} else if (SEQ_GT(seq, next)) {
@@ -1449,18 +1415,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	in_port_t pport, dport;
 	union flow *flow;
 
-	if (sa->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		inany_from_v4(&peer, sin->sin_addr);
-		pport = ntohs(sin->sin_port);
-	} else {
-		const struct sockaddr_in6 *sin6 =
-			(const struct sockaddr_in6 *)sa;
-
-		peer.a6 = sin6->sin6_addr;
-		pport = ntohs(sin6->sin6_port);
-	}
+	inany_from_sockaddr(sa, &peer, &pport);
 
 	dport = ref.listen.rule < fwd->nr_rules ?
 		fwd_rule_target(&fwd->rules[ref.listen.rule],
@@ -1526,7 +1481,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now)
 {
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa = { 0 };
 	socklen_t sl;
 	int s;
 
@@ -1752,11 +1707,11 @@ int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
 	}
 
 	if (addr) {
-		sl = sockaddr_from_inany(&sa, addr, port, 0);
+		sl = inany_to_sockaddr(&sa, addr, port, 0);
 	} else if (af == AF_INET) {
-		sl = sockaddr_from_inany(&sa, &inany_any4, port, 0);
+		sl = inany_to_sockaddr(&sa, &inany_any4, port, 0);
 	} else {
-		sl = sockaddr_from_inany(&sa, &inany_any6, port, 0);
+		sl = inany_to_sockaddr(&sa, &inany_any6, port, 0);
 	}
 
 	if (bind(s, (struct sockaddr *)&sa, sl) ||

@@ -201,18 +201,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	union flow *flow;
 	int one = 1, rc;
 
-	if (sa->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		inany_from_v4(&peer, sin->sin_addr);
-		pport = ntohs(sin->sin_port);
-	} else {
-		const struct sockaddr_in6 *sin6 =
-			(const struct sockaddr_in6 *)sa;
-
-		peer.a6 = sin6->sin6_addr;
-		pport = ntohs(sin6->sin6_port);
-	}
+	inany_from_sockaddr(sa, &peer, &pport);
 
 	/* From the host, only loopback connections are spliced */
 	if (to_ns && (c->no_splice || !inany_is_loopback(&peer)))
@@ -243,25 +232,13 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	conn->events = SPLICE_CONNECT;
 	conn->timer_ms = timespec_ms(now) + SPLICE_CONNECT_MS;
 
-	memset(&a.sa, 0, sizeof(a.sa));
-	if (v4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&a.sa;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin->sin_port = htons(dport);
-		a.sl = sizeof(*sin);
+	/* The same family's loopback on the other side */
+	if (v4)
 		inany_from_v4(&conn->f.side[TGTSIDE].eaddr,
-			      sin->sin_addr);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.sa;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
-		sin6->sin6_port = htons(dport);
-		a.sl = sizeof(*sin6);
+			      (struct in_addr){ htonl(INADDR_LOOPBACK) });
+	else
 		conn->f.side[TGTSIDE].eaddr.a6 = in6addr_loopback;
-	}
+	a.sl = inany_to_sockaddr(&a.sa, &conn->f.side[TGTSIDE].eaddr, dport, 0);
 
 	rc = to_ns ? ns_call(c, tcp_splice_connect_here, &a) :
 		     tcp_splice_connect_here(&a);

@@ -115,64 +115,6 @@ static inline unsigned uflow_idx(const struct udp_flow *uflow)
 }
 
 /**
- * udp_sockaddr() - Socket address for an address and port
- * @sa:		Destination
- * @a:		Address
- * @port:	Port, host order
- * @scope:	Scope for IPv6 link-local addresses
- *
- * Return: length of the socket address
- */
-static socklen_t udp_sockaddr(struct sockaddr_storage *sa,
-			      const union inany_addr *a, in_port_t port,
-			      unsigned scope)
-{
-	const struct in_addr *v4 = inany_v4(a);
-
-	memset(sa, 0, sizeof(*sa));
-	if (v4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)sa;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = *v4;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->a6;
-		sin6->sin6_port = htons(port);
-		if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
-			sin6->sin6_scope_id = scope;
-		return sizeof(*sin6);
-	}
-}
-
-/**
- * udp_sockaddr_parse() - Address and port from a socket address
- * @sa:		Socket address
- * @a:		Address, set
- * @port:	Port, host order, set
- */
-static void udp_sockaddr_parse(const struct sockaddr_storage *sa,
-			       union inany_addr *a, in_port_t *port)
-{
-	if (sa->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		inany_from_v4(a, sin->sin_addr);
-		*port = ntohs(sin->sin_port);
-	} else {
-		const struct sockaddr_in6 *sin6 =
-			(const struct sockaddr_in6 *)sa;
-
-		a->a6 = sin6->sin6_addr;
-		*port = ntohs(sin6->sin6_port);
-	}
-}
-
-/**
  * udp_frame_fill() - Build the headers of a datagram's frame to the guest
  * @c:		Execution context
  * @h:		Header buffer
@@ -346,7 +288,7 @@ static void udp_splice_back(const struct ctx *c, const struct udp_flow *uflow,
 
 	(void)c;
 
-	sl = udp_sockaddr(&sa, &ini->eaddr, ini->eport, 0);
+	sl = inany_to_sockaddr(&sa, &ini->eaddr, ini->eport, 0);
 	for (i = 0; i < n; i++) {
 		udp_mh[i].msg_hdr.msg_name = &sa;
 		udp_mh[i].msg_hdr.msg_namelen = sl;
@@ -430,7 +372,7 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 				ref.listen.port) : ref.listen.port;
 	if (inany_v4(peer))
 		inany_from_v4(&lo, (struct in_addr){ htonl(INADDR_LOOPBACK) });
-	a.sl = udp_sockaddr(&a.sa, &lo, dport, 0);
+	a.sl = inany_to_sockaddr(&a.sa, &lo, dport, 0);
 
 	flow = flow_alloc();
 	if (!flow)
@@ -658,7 +600,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			union flow *flow;
 			in_port_t pport;
 
-			udp_sockaddr_parse(&udp_names[i], &peer, &pport);
+			inany_from_sockaddr(&udp_names[i], &peer, &pport);
 			any = inany_v4(&peer) ? &inany_any4 : &inany_any6;
 			flow = flow_lookup(IPPROTO_UDP, ref.listen.pif, &peer,
 					   pport, any, ref.listen.port, NULL);
@@ -747,21 +689,22 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 		union inany_addr out;
 
 		inany_from_v4(&out, c->ip4.addr_out);
-		sl = udp_sockaddr(&sa, &out, sport, 0);
+		sl = inany_to_sockaddr(&sa, &out, sport, 0);
 	} else {
 		union inany_addr out = { .a6 = c->ip6.addr_out };
 
-		sl = udp_sockaddr(&sa, &out, sport, 0);
+		sl = inany_to_sockaddr(&sa, &out, sport, 0);
 	}
 	if (bind(s, (struct sockaddr *)&sa, sl)) {
 		if (af == AF_INET)
 			((struct sockaddr_in *)&sa)->sin_port = 0;
 		else
 			((struct sockaddr_in6 *)&sa)->sin6_port = 0;
-		bind(s, (struct sockaddr *)&sa, sl);
+		if (bind(s, (struct sockaddr *)&sa, sl))
+			debug_perror("UDP: can't bind a flow's socket");
 	}
 
-	sl = udp_sockaddr(&sa, &tgt, dport, c->ifi6);
+	sl = inany_to_sockaddr(&sa, &tgt, dport, c->ifi6);
 	if (connect(s, (struct sockaddr *)&sa, sl)) {
 		debug_perror("UDP: can't connect socket for a new flow");
 		close(s);
@@ -887,7 +830,7 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		const struct flowside *ini = &uflow->f.side[INISIDE];
 
 		s = uflow->lsock;
-		sl = udp_sockaddr(&sa, &ini->eaddr, ini->eport, c->ifi6);
+		sl = inany_to_sockaddr(&sa, &ini->eaddr, ini->eport, c->ifi6);
 	}
 
 	for (i = 0; i < n; i++) {
@@ -986,9 +929,9 @@ int udp_listen_sock(const struct ctx *c, int af,
 	}
 
 	if (addr)
-		sl = udp_sockaddr(&sa, addr, port, 0);
+		sl = inany_to_sockaddr(&sa, addr, port, 0);
 	else
-		sl = udp_sockaddr(&sa, af == AF_INET ? &inany_any4 :
+		sl = inany_to_sockaddr(&sa, af == AF_INET ? &inany_any4 :
 						       &inany_any6, port, 0);
 
 	if (bind(s, (struct sockaddr *)&sa, sl)) {

@@ -57,3 +57,17 @@ else
 	fail doc_man_page_seccomp_counts "seccomp.h has ${n_passt} and" \
 					 "${n_pasta}, not what passt.1 says"
 fi
+
+# Static analysis is clean
+if command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null; then
+	out=$(make -s lint 2>&1)
+	rc=$?
+	out=$(grep -E "warning:|error:" <<< "${out}" | head -5)
+	if [ ${rc} -eq 0 ] && [ -z "${out}" ]; then
+		pass lint_clang_tidy_cppcheck_clean
+	else
+		fail lint_clang_tidy_cppcheck_clean "${out}"
+	fi
+else
+	skip lint_clang_tidy_cppcheck_clean "clang-tidy or cppcheck missing"
+fi

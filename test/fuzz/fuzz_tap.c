@@ -36,6 +36,24 @@
  *				its own: it's written, handled, and socket
  *				events (connections completing, replies) are
  *				handled before this frame is written.
+ *   FUZZ_CTL_HOST (0x04)	as FUZZ_CTL_FLUSH, then, before this frame,
+ *				the host side connects to port 8080 and sends
+ *				a datagram to port 5353, from loopback (IPv4
+ *				for the first such frame, IPv6 for the second,
+ *				and so on), from ports 41000 (TCP) and 42000
+ *				(UDP) plus the number of earlier such frames.
+ *				The guest sees them coming from the gateway.
+ *   FUZZ_CTL_SMALL (0x08)	in the first frame only: passt's end of the
+ *				socket gets a small send buffer, so that
+ *				writes to the guest come up short.
+ *   FUZZ_CTL_REVERSE (0x20)	in the first frame only: handle the events of
+ *				each epoll_wait() in reverse order. The kernel
+ *				lists them in the order they became ready:
+ *				with other timings, any order is possible.
+ *
+ * Frames from the guest reach passt as in its main loop: written to the
+ * socket, then handled as an epoll event, in the same batch of events as
+ * those of its other sockets.
  *
  * After the input, time moves forward in steps, up to a few minutes, to run
  * timers and expire flows; then the guest goes away (its end of the socket
@@ -72,6 +90,7 @@
 #include <linux/if_ether.h>
 
 #include "flow.h"
+#include "fwd.h"
 #include "icmp.h"
 #include "inany.h"
 #include "log.h"
@@ -84,10 +103,19 @@
 
 #define FUZZ_CTL_RAW		0x01
 #define FUZZ_CTL_FLUSH		0x02
+#define FUZZ_CTL_HOST		0x04
+#define FUZZ_CTL_SMALL		0x08
+#define FUZZ_CTL_REVERSE	0x20
 
 #define FUZZ_TCP_PORT		80
 #define FUZZ_ECHO_PORT		7
 #define FUZZ_DNS_PORT		53
+#define FUZZ_FWD_TCP_PORT	8080	/* -t */
+#define FUZZ_FWD_UDP_PORT	5353	/* -u */
+#define FUZZ_HOST_TCP_PORT	41000
+#define FUZZ_HOST_UDP_PORT	42000
+#define FUZZ_HOSTS_MAX		16
+#define FUZZ_SMALL_SNDBUF	4096
 #define FUZZ_GREETING_LEN	3000
 #define FUZZ_CONNS_MAX		64
 #define FUZZ_ISNS_MAX		64
@@ -95,12 +123,6 @@
 #define FUZZ_FEEDS_MAX		4096
 #define FUZZ_FRAMES_MAX		512
 #define FUZZ_MAC_CTL		5	/* Byte of the destination MAC */
-
-#define IPPROTO_HOPOPTS_	0
-#define IPPROTO_ROUTING_	43
-#define IPPROTO_FRAGMENT_	44
-#define IPPROTO_AH_		51
-#define IPPROTO_DSTOPTS_	60
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -159,6 +181,8 @@ static int fuzz_listen[2] = { -1, -1 };
 static int fuzz_echo[4] = { -1, -1, -1, -1 };
 static int fuzz_conns[FUZZ_CONNS_MAX];
 static unsigned fuzz_n_conns;
+static unsigned fuzz_n_hosts;		/* Host connections in this input */
+static bool fuzz_reverse;		/* Events in reverse order */
 static char fuzz_greeting[FUZZ_GREETING_LEN];
 static char fuzz_io[65536];
 
@@ -366,6 +390,95 @@ static void fuzz_services(void)
 }
 
 /**
+ * fuzz_client() - Open a socket from a fixed loopback port to another one
+ * @af:		AF_INET or AF_INET6
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @sport:	Source port
+ * @dport:	Destination port
+ *
+ * Return: socket, connected or connecting, -1 on failure
+ */
+static int fuzz_client(int af, int type, in_port_t sport, in_port_t dport)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} a;
+	int s, one = 1;
+	socklen_t sl;
+
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+
+	/* Closed with a reset, no TIME_WAIT: the next input binds again */
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_STREAM)
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+
+	memset(&a, 0, sizeof(a));
+	if (af == AF_INET) {
+		a.sin.sin_family = AF_INET;
+		a.sin.sin_port = htons(sport);
+		a.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(a.sin);
+	} else {
+		a.sin6.sin6_family = AF_INET6;
+		a.sin6.sin6_port = htons(sport);
+		a.sin6.sin6_addr = in6addr_loopback;
+		sl = sizeof(a.sin6);
+	}
+	if (bind(s, &a.sa, sl))
+		goto fail;
+
+	if (af == AF_INET)
+		a.sin.sin_port = htons(dport);
+	else
+		a.sin6.sin6_port = htons(dport);
+	if (connect(s, &a.sa, sl) && errno != EINPROGRESS)
+		goto fail;
+
+	return s;
+
+fail:
+	close(s);
+	return -1;
+}
+
+/**
+ * fuzz_host_connect() - The host side connects to forwarded ports
+ */
+static void fuzz_host_connect(void)
+{
+	int af = fuzz_n_hosts % 2 ? AF_INET6 : AF_INET, s;
+	unsigned k = fuzz_n_hosts;
+
+	if (fuzz_n_hosts >= FUZZ_HOSTS_MAX)
+		return;
+	fuzz_n_hosts++;
+
+	s = fuzz_client(af, SOCK_STREAM, FUZZ_HOST_TCP_PORT + k,
+			FUZZ_FWD_TCP_PORT);
+	if (s >= 0 && fuzz_n_conns < FUZZ_CONNS_MAX) {
+		send(s, fuzz_greeting, 100, MSG_DONTWAIT | MSG_NOSIGNAL);
+		fuzz_conns[fuzz_n_conns++] = s;
+	} else if (s >= 0) {
+		close(s);
+	}
+
+	s = fuzz_client(af, SOCK_DGRAM, FUZZ_HOST_UDP_PORT + k,
+			FUZZ_FWD_UDP_PORT);
+	if (s >= 0 && fuzz_n_conns < FUZZ_CONNS_MAX) {
+		send(s, fuzz_greeting, 200, MSG_DONTWAIT | MSG_NOSIGNAL);
+		fuzz_conns[fuzz_n_conns++] = s;
+	} else if (s >= 0) {
+		close(s);
+	}
+}
+
+/**
  * fuzz_services_reset() - Close accepted connections, drop datagrams
  */
 static void fuzz_services_reset(void)
@@ -460,8 +573,7 @@ static void fuzz_ctx_init(struct ctx *c)
 	str_copy(c->hostname, DNS_NAME_MAX, "guest");
 	str_copy(c->fqdn, DNS_NAME_MAX, "guest.example.org");
 
-	c->tcp_fwd_in.mode = c->tcp_fwd_out.mode = FWD_NONE;
-	c->udp_fwd_in.mode = c->udp_fwd_out.mode = FWD_NONE;
+	c->tcp_fwd_out.mode = c->udp_fwd_out.mode = FWD_NONE;
 }
 
 /**
@@ -501,6 +613,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dbg = getenv("FUZZ_TAP_DEBUG");
 	const char *nostart = getenv("FUZZ_TAP_NO_START");
 	const char *nomapped = getenv("FUZZ_TAP_NO_V4MAPPED");
+	char err[BUFSIZ];
 
 	(void)argc;
 	(void)argv;
@@ -525,6 +638,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0)
 		fuzz_die("can't create epoll descriptor");
+
+	if (fwd_parse(&c->tcp_fwd_in, STRINGIFY(FUZZ_FWD_TCP_PORT), false,
+		      err, sizeof(err)) ||
+	    fwd_parse(&c->udp_fwd_in, STRINGIFY(FUZZ_FWD_UDP_PORT), false,
+		      err, sizeof(err)))
+		fuzz_die(err);
 
 	flow_init(FLOW_MAX);
 	tcp_init(c);
@@ -763,19 +882,19 @@ static void fuzz_fix6(uint8_t *ip, size_t len)
 
 	fuzz_put16(ip + 4, len - 40);
 	for (nh = ip[6]; ; nh = ip[off], off += elen) {
-		if (nh != IPPROTO_HOPOPTS_ && nh != IPPROTO_ROUTING_ &&
-		    nh != IPPROTO_DSTOPTS_ && nh != IPPROTO_AH_)
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_DSTOPTS && nh != IPPROTO_AH)
 			break;
 		if (len - off < 2)
 			return;
-		if (nh == IPPROTO_AH_)
+		if (nh == IPPROTO_AH)
 			elen = (ip[off + 1] + 2) * 4;
 		else
 			elen = (ip[off + 1] + 1) * 8;
 		if (elen > len - off)
 			return;
 	}
-	if (nh == IPPROTO_FRAGMENT_)
+	if (nh == IPPROTO_FRAGMENT)
 		return;
 
 	fuzz_fix_l4(false, ip + 8, ip + 24, nh, ip + off, len - off);
@@ -975,8 +1094,9 @@ static void fuzz_dispatch(struct ctx *c)
 			break;
 
 		for (i = 0; i < n; i++) {
-			union epoll_ref ref = { .u64 = ev[i].data.u64 };
-			uint32_t e = ev[i].events;
+			int k = fuzz_reverse ? n - 1 - i : i;
+			union epoll_ref ref = { .u64 = ev[k].data.u64 };
+			uint32_t e = ev[k].events;
 
 			switch (ref.type) {
 			case EPOLL_TYPE_TAP_PASST:
@@ -1050,7 +1170,6 @@ static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len)
 		}
 
 		fuzz_tick(c, 1);
-		tap_handler_passt(c, EPOLLIN, &fuzz_now);
 		fuzz_dispatch(c);
 	}
 }
@@ -1058,14 +1177,19 @@ static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len)
 /**
  * fuzz_start() - A guest connects: new socket, fresh state, passt says hi
  * @c:		Execution context
+ * @ctl:	Directions in the first frame of the input, FUZZ_CTL_*
  */
-static void fuzz_start(struct ctx *c)
+static void fuzz_start(struct ctx *c, uint8_t ctl)
 {
+	bool small = ctl & FUZZ_CTL_SMALL;
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
-	int sv[2];
+	int sv[2], v = FUZZ_SMALL_SNDBUF;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		fuzz_die("can't create socket pair");
+	if (small &&
+	    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)))
+		fuzz_die("can't set send buffer size");
 	if (fd_nonblock(sv[0]) || fd_nonblock(sv[1]))
 		fuzz_die("can't make socket non-blocking");
 	if (epoll_add(c, sv[0], EPOLLIN | EPOLLRDHUP, ref))
@@ -1075,6 +1199,8 @@ static void fuzz_start(struct ctx *c)
 	fuzz_peer = sv[1];
 	fuzz_out_len = 0;
 	fuzz_n_isns = 0;
+	fuzz_n_hosts = 0;
+	fuzz_reverse = ctl & FUZZ_CTL_REVERSE;
 
 	c->ip4 = fuzz_ip4;
 	c->ip6 = fuzz_ip6;
@@ -1152,7 +1278,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(in, data, size);
 
 	fuzz_fds = fuzz_fd_count();
-	fuzz_start(c);
+	fuzz_start(c, size >= TAP_LEN_BYTES + ETH_HLEN ?
+		      in[TAP_LEN_BYTES + FUZZ_MAC_CTL] : 0);
 
 	while (size - off >= TAP_LEN_BYTES) {
 		uint32_t len = fuzz_get32(in + off);
@@ -1163,9 +1290,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    size - off - TAP_LEN_BYTES < len)
 			break;
 
-		if ((f[FUZZ_MAC_CTL] & FUZZ_CTL_FLUSH) && off > start) {
+		if ((f[FUZZ_MAC_CTL] & (FUZZ_CTL_FLUSH | FUZZ_CTL_HOST)) &&
+		    off > start) {
 			fuzz_feed(c, in + start, off - start);
 			start = off;
+		}
+		if ((f[FUZZ_MAC_CTL] & FUZZ_CTL_HOST) && c->fd_tap >= 0) {
+			fuzz_host_connect();
+			fuzz_dispatch(c);
 		}
 		fuzz_unmap(f, len);
 		fuzz_fix(f, len);
@@ -1330,7 +1462,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	case 5:
 		frame = fuzz_scratch(1, spans[i].len);
 		memcpy(frame, spans[i].p, spans[i].len);
-		frame[FUZZ_MAC_CTL] ^= fuzz_rand(&st) % 3 + 1;
+		frame[FUZZ_MAC_CTL] ^= 1 << fuzz_rand(&st) % 6;
 		spans[i].p = frame;
 		break;
 	default:	/* Mutate the bytes of one frame */

@@ -13,13 +13,17 @@
 # 192.0.2.3 and 2001:db8::3. The harness serves TCP port 80 and UDP ports 7
 # and 53 on the host side.
 #
-# The last byte of the destination MAC address directs the harness:
-# CTL_RAW leaves the frame alone, otherwise the harness fixes up lengths,
-# checksums and TCP acknowledgement numbers (which here count from zero:
-# ack=1 acknowledges passt's SYN). CTL_FLUSH makes the frame start a new
-# batch, after socket events were handled: a SYN and the ACK that completes
-# the handshake must be in different batches, with the connection to the
-# host side done in between.
+# The low bits of the last byte of the destination MAC address direct the
+# harness (passt ignores that address): CTL_RAW leaves the frame alone,
+# otherwise the harness fixes up lengths, checksums and TCP acknowledgement
+# numbers (which here count from zero: ack=1 acknowledges passt's SYN).
+# CTL_FLUSH makes the frame start a new batch, after socket events were
+# handled: a SYN and the ACK that completes the handshake must be in
+# different batches, with the connection to the host side done in between.
+# CTL_HOST has the host side connect to the forwarded ports (TCP 8080, UDP
+# 5353) before the frame, from ports 41000 and 42000 (plus one for each
+# earlier such frame), IPv4 first, then IPv6. CTL_SMALL, on the first frame,
+# gives passt a small send buffer towards the guest.
 #
 # Usage: mkcorpus.py [DIR]
 
@@ -33,6 +37,8 @@ ETH_P_IPV6 = 0x86dd
 
 CTL_RAW = 0x01
 CTL_FLUSH = 0x02
+CTL_HOST = 0x04
+CTL_SMALL = 0x08
 
 GUEST_MAC = bytes.fromhex('525400123456')
 OUR_MAC = bytes.fromhex('9a559a559a55')
@@ -79,7 +85,7 @@ def csum(data):
 
 def dst_mac(ctl=0, mac=OUR_MAC):
     """Destination MAC address with the harness's direction bits"""
-    return mac[:5] + bytes([(mac[5] & ~3) | ctl])
+    return mac[:5] + bytes([(mac[5] & ~0x0f) | ctl])
 
 
 def eth(proto, payload, ctl=0, dst=OUR_MAC):
@@ -575,6 +581,46 @@ def dhcp_malformed():
     ]
 
 
+def inbound():
+    """Connections from the host side to forwarded ports, both families"""
+    f = []
+    for k, v6 in ((0, False), (1, True)):
+        peer = GW6 if v6 else GW4
+        sport = 41000 + k
+        f += [
+            arp(1, G4, GW4, ctl=CTL_HOST),
+            tcp_frame(v6, 8080, sport, 9000, 1, SYN | ACK, opts=SYN_OPTS,
+                      dst=peer, ctl=CTL_FLUSH),
+            tcp_frame(v6, 8080, sport, 9001, 101, ACK | PSH, b'hi host',
+                      opts=ts(2, 1), dst=peer, ctl=CTL_FLUSH),
+            udp6(peer, 5353, 42000 + k, b'reply to host') if v6 else
+            udp4(peer, 5353, 42000 + k, b'reply to host'),
+            tcp_frame(v6, 8080, sport, 9008, 108, ACK | FIN, dst=peer,
+                      ctl=CTL_FLUSH),
+            tcp_frame(v6, 8080, sport, 9009, 109, ACK, dst=peer,
+                      ctl=CTL_FLUSH),
+        ]
+    # A SYN-ACK with the wrong acknowledgement, then a reset
+    f += [
+        arp(1, G4, GW4, ctl=CTL_HOST),
+        tcp_frame(False, 8080, 41002, 1, 7, SYN | ACK, ctl=CTL_FLUSH),
+        arp(1, G4, GW4, ctl=CTL_HOST),
+        tcp_frame(True, 8080, 41003, 1, 1, RST | ACK, dst=GW6,
+                  ctl=CTL_FLUSH),
+    ]
+    return f
+
+
+def small_buffer():
+    """Small send buffer: the greeting and echoes come up short"""
+    f = tcp_session(False, 40600, b'x' * 8000)
+    f[0] = f[0][:5] + bytes([f[0][5] | CTL_SMALL]) + f[0][6:]
+    f.insert(3, tcp_frame(False, 40600, 80, 1001 + 8000, 1, ACK,
+                          ctl=CTL_FLUSH))
+    f.insert(4, udp4(GW4, 5700, 7, bytes(6000), ctl=CTL_FLUSH))
+    return f
+
+
 def corpus():
     arps = [
         arp(1, G4, GW4),
@@ -623,6 +669,8 @@ def corpus():
                                       udp(G4, GW4, 5600, 7,
                                           bytes(65535 - 28))))),
     }
+    c['inbound'] = stream(*inbound())
+    c['small_buffer'] = stream(*small_buffer())
     # One DHCP exchange with only the handshake: small and quick to mutate
     c['dhcp_discover'] = stream(dhcp_frames()[0])
     c['tcp_syn'] = stream(tcp_session(False)[0])
