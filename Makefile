@@ -27,7 +27,8 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 B := build-san
 OPT_FLAGS := -O1 -g -fno-omit-frame-pointer \
-	     -fsanitize=address,undefined -fno-sanitize-recover=all
+	     -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -DSECCOMP_SANITIZERS
 HARDEN_CFLAGS := -fPIE
 else
 B := build

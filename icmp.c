@@ -304,6 +304,11 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 	struct icmphdr *ih = (struct icmphdr *)icmp_buf;
 	ssize_t n;
 
+	/* Closed, or closed and reused, earlier in the same batch of events */
+	if ((pf->f.type != FLOW_PING4 && pf->f.type != FLOW_PING6) ||
+	    pf->sock != ref.fd)
+		return;
+
 	while ((n = recv(pf->sock, icmp_buf, sizeof(icmp_buf),
 			 MSG_DONTWAIT)) >= (ssize_t)sizeof(*ih)) {
 		pf->last_ms = timespec_ms(now);

@@ -26,6 +26,12 @@ set -eu
 OUT="$1"
 shift
 
+# Only for builds with sanitizers (SANITIZE=1): their runtimes report errors
+SANITIZER_CALLS="readlink readlinkat open openat mmap munmap mprotect madvise
+sched_yield gettid getpid getppid prctl sigaltstack rt_sigaction
+rt_sigprocmask tgkill kill fstat newfstatat pipe pipe2 clone clone3 wait4 ioctl
+dup dup2 dup3 execve lseek futex uname getrlimit prlimit64 stat"
+
 # Checked first, roughly by how often the data path makes them
 HOT="epoll_wait epoll_pwait recvmmsg sendmsg recvmsg sendmmsg splice writev
 read write recvfrom sendto getsockopt clock_gettime"
@@ -70,6 +76,14 @@ filter() {
 	echo "	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),"
 	echo "	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,"
 	echo "		 offsetof(struct seccomp_data, nr)),"
+	echo "#ifdef SECCOMP_SANITIZERS"
+	echo "	/* What sanitizer runtimes need to report errors */"
+	for n in ${SANITIZER_CALLS}; do
+		echo "#if defined(__NR_${n})"
+		echo "	SECCOMP_ALLOW(__NR_${n}),"
+		echo "#endif"
+	done
+	echo "#endif"
 	for n in ${names}; do
 		first=1
 		for alt in $(echo "${n}" | tr '|' ' '); do

@@ -63,6 +63,9 @@
 #define TAP_SNDBUF		(16 * 1024 * 1024)
 #define TAP_IOV_MAX		1024
 
+/* Frames start two bytes into a four-byte word: IP headers are aligned */
+#define TAP_IP_ALIGN		2
+
 /* Input buffer: frames back to back (pasta), or the stream (passt) */
 static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
 
@@ -98,7 +101,7 @@ static char tap_pending[TAP_LEN_BYTES + TAP_FRAME_MAX];
 static size_t tap_pending_len, tap_pending_off;
 
 /* One frame built for tap_send_single() and friends */
-static char tap_single[sizeof(struct tap_hdr) + 65535]
+static char tap_single[TAP_IP_ALIGN + ETH_HLEN + sizeof(struct ipv6hdr) + 65535]
 	__attribute__((aligned(8)));
 
 /**
@@ -452,7 +455,7 @@ void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
 		   size_t len)
 {
 	size_t l4len = len + sizeof(struct udphdr);
-	char *frame = tap_single + TAP_LEN_BYTES;
+	char *frame = tap_single + TAP_IP_ALIGN;
 	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
 	struct udphdr *uh = tap_push_ip4h(ip4h, src, dst, l4len, IPPROTO_UDP);
 	char *data = (char *)(uh + 1);
@@ -485,7 +488,7 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 		   in_port_t dport, uint32_t flow, const void *in, size_t len)
 {
 	size_t l4len = len + sizeof(struct udphdr);
-	char *frame = tap_single + TAP_LEN_BYTES;
+	char *frame = tap_single + TAP_IP_ALIGN;
 	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
 	struct udphdr *uh = tap_push_ip6h(ip6h, src, dst, l4len, IPPROTO_UDP,
 					  flow);
@@ -514,7 +517,7 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 		    struct in_addr dst, const void *in, size_t len)
 {
-	char *frame = tap_single + TAP_LEN_BYTES;
+	char *frame = tap_single + TAP_IP_ALIGN;
 	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
 	struct icmphdr *ih = tap_push_ip4h(ip4h, src, dst, len, IPPROTO_ICMP);
 
@@ -538,7 +541,7 @@ void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 		    const struct in6_addr *dst, const void *in, size_t len)
 {
-	char *frame = tap_single + TAP_LEN_BYTES;
+	char *frame = tap_single + TAP_IP_ALIGN;
 	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
 	struct icmp6_hdr *ih = tap_push_ip6h(ip6h, src, dst, len,
 					     IPPROTO_ICMPV6, 0);
@@ -779,6 +782,10 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		goto drop;
 	if (ntohs(ip6h->payload_len) > left)
 		goto drop;
+	/* RFC 4291, 2.5.5.2: IPv4-mapped addresses never appear on the wire */
+	if (IN6_IS_ADDR_V4MAPPED(&ip6h->saddr) ||
+	    IN6_IS_ADDR_V4MAPPED(&ip6h->daddr))
+		goto drop;
 
 	off = ETH_HLEN + sizeof(*ip6h);
 	end = off + ntohs(ip6h->payload_len);
@@ -914,6 +921,30 @@ static bool tap_frame_len_ok(uint32_t len)
 }
 
 /**
+ * tap_frame_align() - Align the IP header of a frame from the stream
+ * @lenp:	Position of the frame's length field, the frame follows
+ * @len:	Frame length
+ *
+ * Frames follow each other at any offset, but header structures need
+ * their natural alignment. A misaligned frame moves back by up to three
+ * bytes, over its own length field, already parsed.
+ *
+ * Return: start of the frame
+ */
+static char *tap_frame_align(char *lenp, size_t len)
+{
+	char *frame = lenp + TAP_LEN_BYTES;
+	size_t mis = ((uintptr_t)frame - TAP_IP_ALIGN) % 4;
+
+	if (mis) {
+		memmove(frame - mis, frame, len);
+		frame -= mis;
+	}
+
+	return frame;
+}
+
+/**
  * tap_handler_passt() - Read frames from the stream socket of the guest
  * @c:		Execution context
  * @events:	epoll events
@@ -971,7 +1002,7 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 
 			if (pool_full(&pool_tap))
 				tap_handle_batch(c, now);
-			packet_add(&pool_tap, tap_buf + off + TAP_LEN_BYTES,
+			packet_add(&pool_tap, tap_frame_align(tap_buf + off, len),
 				   len);
 			off += TAP_LEN_BYTES + len;
 		}
@@ -1010,13 +1041,14 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 	for (;;) {
 		ssize_t n;
 
-		if (sizeof(tap_buf) - off < TAP_FRAME_MAX ||
+		if (sizeof(tap_buf) - off < TAP_FRAME_MAX + TAP_IP_ALIGN ||
 		    pool_full(&pool_tap)) {
 			tap_handle_batch(c, now);
 			off = 0;
 		}
 
-		n = read(c->fd_tap, tap_buf + off, TAP_FRAME_MAX);
+		n = read(c->fd_tap, tap_buf + off + TAP_IP_ALIGN,
+			 TAP_FRAME_MAX);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1027,8 +1059,8 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 		if ((size_t)n < ETH_HLEN)
 			continue;
 
-		packet_add(&pool_tap, tap_buf + off, n);
-		off += ROUND_UP((size_t)n, 64);
+		packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n);
+		off += ROUND_UP((size_t)n + TAP_IP_ALIGN, 64);
 	}
 
 	tap_handle_batch(c, now);

@@ -651,10 +651,11 @@ static void tcp_syn_opts(const struct ctx *c, struct tcp_tap_conn *conn,
 	}
 
 	/* The MSS doesn't count options (RFC 6691) */
-	m = MIN(m, (unsigned)c->mtu - hdrs);
+	if ((size_t)c->mtu > hdrs)
+		m = MIN(m, (unsigned)c->mtu - hdrs);
 	if (ts)
-		m -= TCP_OPT_TS_LEN;
-	m = MIN(m, (unsigned)TCP_PAYLOAD_MAX);
+		m = m > TCP_OPT_TS_LEN ? m - TCP_OPT_TS_LEN : 0;
+	m = MIN(m, (unsigned)UINT16_MAX);
 	conn->mss_to_tap = MAX(m, 64U);
 
 	if (ws) {
@@ -1519,7 +1520,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 {
 	struct tcp_tap_conn *conn = conn_at(ref.flow);
 
-	if (conn->f.type != FLOW_TCP)
+	/* Closed, or closed and reused, earlier in the same batch of events */
+	if (conn->f.type != FLOW_TCP || conn->sock != ref.fd)
 		return;
 
 	if (conn->events & CONN_TAP_SYN_RCVD) {

@@ -332,7 +332,9 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 
 	(void)now;
 
-	if (conn->f.type != FLOW_TCP_SPLICE)
+	/* Closed, or closed and reused, earlier in the same batch of events */
+	if (conn->f.type != FLOW_TCP_SPLICE || ref.flowside > 1 ||
+	    conn->s[ref.flowside] != ref.fd)
 		return;
 
 	if (events & EPOLLERR) {

@@ -447,7 +447,8 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	const struct flowside *tap;
 	int n, i, k;
 
-	if (uflow->f.type != FLOW_UDP)
+	/* Closed, or closed and reused, earlier in the same batch of events */
+	if (uflow->f.type != FLOW_UDP || uflow->sock != ref.fd)
 		return;
 	tap = &uflow->f.side[uflow->tapside];
 	(void)events;

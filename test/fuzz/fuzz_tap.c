@@ -1247,7 +1247,7 @@ static void fuzz_stop(struct ctx *c)
 	fuzz_peer = -1;
 
 	if (c->fd_tap >= 0)
-		tap_handler_passt(c, EPOLLIN | EPOLLRDHUP, &fuzz_now);
+		fuzz_dispatch(c);
 	if (c->fd_tap >= 0)
 		fuzz_die("passt didn't notice that the guest went away");
 

@@ -23,7 +23,9 @@
 # CTL_HOST has the host side connect to the forwarded ports (TCP 8080, UDP
 # 5353) before the frame, from ports 41000 and 42000 (plus one for each
 # earlier such frame), IPv4 first, then IPv6. CTL_SMALL, on the first frame,
-# gives passt a small send buffer towards the guest.
+# gives passt a small send buffer towards the guest; CTL_REVERSE, on the
+# first frame, has the harness handle the events of each epoll_wait() in
+# reverse order.
 #
 # Usage: mkcorpus.py [DIR]
 
@@ -39,6 +41,7 @@ CTL_RAW = 0x01
 CTL_FLUSH = 0x02
 CTL_HOST = 0x04
 CTL_SMALL = 0x08
+CTL_REVERSE = 0x20
 
 GUEST_MAC = bytes.fromhex('525400123456')
 OUR_MAC = bytes.fromhex('9a559a559a55')
@@ -85,7 +88,7 @@ def csum(data):
 
 def dst_mac(ctl=0, mac=OUR_MAC):
     """Destination MAC address with the harness's direction bits"""
-    return mac[:5] + bytes([(mac[5] & ~0x0f) | ctl])
+    return mac[:5] + bytes([(mac[5] & ~0x2f) | ctl])
 
 
 def eth(proto, payload, ctl=0, dst=OUR_MAC):
@@ -670,6 +673,9 @@ def corpus():
                                           bytes(65535 - 28))))),
     }
     c['inbound'] = stream(*inbound())
+    rev = inbound() + tcp_session(True, 40800) + udp_frames4()
+    rev[0] = rev[0][:5] + bytes([rev[0][5] | CTL_REVERSE]) + rev[0][6:]
+    c['reverse'] = stream(*rev)
     c['small_buffer'] = stream(*small_buffer())
     # One DHCP exchange with only the handshake: small and quick to mutate
     c['dhcp_discover'] = stream(dhcp_frames()[0])
