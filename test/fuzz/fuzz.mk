@@ -13,20 +13,14 @@
 #                                   sources and test/fuzz/fuzz_tap.c, with
 #                                   libFuzzer, ASan and UBSan
 #   make fuzz-run                   fuzz for FUZZ_SECONDS (60) from a copy of
-#                                   the seed corpus, in build-fuzz/run/;
+#                                   the seed corpus and the regression
+#                                   inputs, in build-fuzz/run/;
 #                                   fails if an input crashes, leaving it in
 #                                   build-fuzz/run/artifacts/
 #   make fuzz-run FUZZ_SECONDS=3600 FUZZ_JOBS=2
 #                                   longer, with two processes
 #   make fuzz-run FUZZ_FLAGS='-runs=100000'
 #                                   more libFuzzer options
-#   make fuzz FUZZ_ALIGN=1          also check alignment (UBSan's alignment
-#                                   check is off by default: frames in the
-#                                   stream, and the ones tap.c builds, have
-#                                   their IP headers at offsets that aren't
-#                                   multiples of four, and every input would
-#                                   stop there; see test/fuzz/crashes/), in
-#                                   build-fuzz-align/
 #
 # By hand:
 #
@@ -36,35 +30,31 @@
 #   python3 test/fuzz/mkcorpus.py               rewrite test/fuzz/corpus/
 #
 # The input format, and how the harness fixes up checksums and sequence
-# numbers, is described at the top of test/fuzz/fuzz_tap.c. Crashes found
-# so far are kept in test/fuzz/crashes/, with a README: each file reproduces
-# one. While they aren't fixed, fuzz-run may stop on them within its minute;
-# FUZZ_TAP_NO_V4MAPPED=1 in the environment steers clear of the first one
-# (IPv4-mapped addresses in IPv6 packets from the guest).
+# numbers, is described at the top of test/fuzz/fuzz_tap.c. Inputs that
+# crashed passt once are kept in test/fuzz/regressions/, with a README;
+# test/70_fuzz.sh (make check) runs them and the seed corpus, then fuzzes.
+#
+# UBSan checks alignment too: headers of frames from the guest, and of those
+# passt builds, are aligned (tap.c, TAP_IP_ALIGN).
 
 FUZZ_CC ?= clang
-FUZZ_ALIGN ?= 0
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
 FUZZ_FLAGS ?=
 FUZZ_MAX_LEN ?= 20000
 
-ifeq ($(FUZZ_ALIGN),1)
-FUZZ_B := build-fuzz-align
-else
 FUZZ_B := build-fuzz
-endif
 FUZZ_DIR := test/fuzz
 FUZZ_RUN := $(FUZZ_B)/run
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-ifneq ($(FUZZ_ALIGN),1)
-FUZZ_SAN += -fno-sanitize=alignment
-endif
 # Null pointers are no valid addresses for the optimiser, otherwise: at -O1,
 # *(p ? p : NULL) becomes *p, and the dereference of NULL goes unnoticed
+FUZZ_OPT := -g -O1 -fno-omit-frame-pointer -fno-delete-null-pointer-checks \
+	    $(FUZZ_SAN)
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pipe -D_GNU_SOURCE \
-	       -DVERSION=\"$(VERSION)\" -g -O1 -fno-omit-frame-pointer \
-	       -fno-delete-null-pointer-checks $(FUZZ_SAN) -MMD -MP
+	       -DVERSION=\"$(VERSION)\" $(FUZZ_OPT) -MMD -MP
+# Objects are rebuilt when the compiler or these flags change
+FUZZ_STAMP := $(FUZZ_B)/flags
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/%.o) $(FUZZ_B)/fuzz_tap.o
 FUZZ_BIN := $(FUZZ_B)/fuzz_tap
 
@@ -83,7 +73,7 @@ else
 FUZZ_PAR := -fork=$(FUZZ_JOBS)
 endif
 
-.PHONY: fuzz fuzz-run
+.PHONY: fuzz fuzz-run fuzz-force
 
 fuzz:
 	@if ! { $(FUZZ_PROBE); }; then $(FUZZ_SKIP); exit 0; fi; \
@@ -94,7 +84,8 @@ fuzz-run:
 	$(MAKE) --no-print-directory $(FUZZ_BIN) && \
 	rm -rf $(FUZZ_RUN) && \
 	mkdir -p $(FUZZ_RUN)/corpus $(FUZZ_RUN)/artifacts && \
-	cp $(FUZZ_DIR)/corpus/* $(FUZZ_RUN)/corpus/ && \
+	cp $(FUZZ_DIR)/corpus/*.bin $(FUZZ_DIR)/regressions/*.bin \
+		$(FUZZ_RUN)/corpus/ && \
 	echo "fuzz: $(FUZZ_BIN) for $(FUZZ_SECONDS) s on $(FUZZ_RUN)/corpus" && \
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
 		-print_final_stats=1 $(FUZZ_PAR) \
@@ -105,11 +96,16 @@ fuzz-run:
 		ls $(FUZZ_RUN)/artifacts/; exit 1; \
 	fi; exit $$rc
 
-$(FUZZ_B)/%.o: %.c
+$(FUZZ_STAMP): fuzz-force
+	@mkdir -p $(dir $@)
+	@echo '$(FUZZ_CC) $(FUZZ_OPT)' | cmp -s - $@ || \
+		echo '$(FUZZ_CC) $(FUZZ_OPT)' > $@
+
+$(FUZZ_B)/%.o: %.c $(FUZZ_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_B)/fuzz_tap.o: $(FUZZ_DIR)/fuzz_tap.c
+$(FUZZ_B)/fuzz_tap.o: $(FUZZ_DIR)/fuzz_tap.c $(FUZZ_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -c -o $@ $<
 

@@ -50,6 +50,14 @@
  *				each epoll_wait() in reverse order. The kernel
  *				lists them in the order they became ready:
  *				with other timings, any order is possible.
+ *   FUZZ_CTL_SPLIT (0x80)	cut the stream inside this frame (or its
+ *				length field): what comes before the cut is
+ *				written and handled first, as a batch, so that
+ *				passt reads part of a frame, then the rest.
+ *				The byte before the one holding these bits
+ *				gives the position, counted from the first
+ *				byte of the length field, plus one, modulo the
+ *				length of the frame with its length field.
  *
  * Frames from the guest reach passt as in its main loop: written to the
  * socket, then handled as an epoll event, in the same batch of events as
@@ -66,9 +74,7 @@
  * messages, to follow what a reproducer does. FUZZ_TAP_NO_START=1 skips
  * what passt sends as a guest connects (tap_start(): ARP request, router
  * advertisement, neighbour solicitation), for reproducers of issues that
- * this would otherwise hide. FUZZ_TAP_NO_V4MAPPED=1 changes IPv4-mapped
- * source and destination addresses of IPv6 packets from the guest (into
- * ::fffe:0:0/96), to fuzz past that known issue (test/fuzz/crashes/).
+ * this would otherwise hide.
  */
 
 #include <dirent.h>
@@ -106,6 +112,7 @@
 #define FUZZ_CTL_HOST		0x04
 #define FUZZ_CTL_SMALL		0x08
 #define FUZZ_CTL_REVERSE	0x20
+#define FUZZ_CTL_SPLIT		0x80
 
 #define FUZZ_TCP_PORT		80
 #define FUZZ_ECHO_PORT		7
@@ -123,6 +130,7 @@
 #define FUZZ_FEEDS_MAX		4096
 #define FUZZ_FRAMES_MAX		512
 #define FUZZ_MAC_CTL		5	/* Byte of the destination MAC */
+#define FUZZ_MAC_CUT		4	/* Byte with the FUZZ_CTL_SPLIT offset */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -167,7 +175,6 @@ static struct timespec fuzz_now;
 static int fuzz_peer = -1;		/* Our end of the guest's socket */
 static int fuzz_fds;			/* Open descriptors, between inputs */
 static bool fuzz_no_start;		/* Skip tap_start(): FUZZ_TAP_NO_START */
-static bool fuzz_no_v4mapped;		/* FUZZ_TAP_NO_V4MAPPED: see below */
 
 /* Frames from passt, as they come out of the stream */
 static uint8_t fuzz_out[2 * (TAP_LEN_BYTES + TAP_FRAME_MAX)];
@@ -175,6 +182,23 @@ static size_t fuzz_out_len;
 
 static struct fuzz_isn fuzz_isns[FUZZ_ISNS_MAX];
 static unsigned fuzz_n_isns;
+
+/**
+ * enum fuzz_kind - Descriptors of the harness in its own epoll set
+ * @FUZZ_K_LISTEN:	Listening socket of the host side
+ * @FUZZ_K_ECHO:	UDP echo socket of the host side
+ * @FUZZ_K_CONN:	Connection of the host side, accepted or initiated
+ * @FUZZ_K_PEER:	Our end of the guest's socket
+ */
+enum fuzz_kind {
+	FUZZ_K_LISTEN = 1,
+	FUZZ_K_ECHO,
+	FUZZ_K_CONN,
+	FUZZ_K_PEER,
+};
+
+/* Only what's ready is served: no system calls on idle sockets */
+static int fuzz_ep = -1;
 
 /* Host side: listening and echo sockets, accepted connections */
 static int fuzz_listen[2] = { -1, -1 };
@@ -317,11 +341,31 @@ static int fuzz_sock(int af, int type, in_port_t port)
 }
 
 /**
+ * fuzz_watch() - Add a descriptor of the harness to its epoll set
+ * @fd:		Descriptor
+ * @kind:	What it is
+ */
+static void fuzz_watch(int fd, enum fuzz_kind kind)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = (uint64_t)kind << 32 | (uint32_t)fd,
+	};
+
+	if (epoll_ctl(fuzz_ep, EPOLL_CTL_ADD, fd, &ev))
+		fuzz_die("can't watch a descriptor of the harness");
+}
+
+/**
  * fuzz_services_init() - Open the host side: TCP 80, UDP 7 and 53
  */
 static void fuzz_services_init(void)
 {
 	size_t i;
+
+	fuzz_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (fuzz_ep < 0)
+		fuzz_die("can't create epoll descriptor of the harness");
 
 	fuzz_listen[0] = fuzz_sock(AF_INET, SOCK_STREAM, FUZZ_TCP_PORT);
 	fuzz_listen[1] = fuzz_sock(AF_INET6, SOCK_STREAM, FUZZ_TCP_PORT);
@@ -330,62 +374,117 @@ static void fuzz_services_init(void)
 	fuzz_echo[2] = fuzz_sock(AF_INET, SOCK_DGRAM, FUZZ_DNS_PORT);
 	fuzz_echo[3] = fuzz_sock(AF_INET6, SOCK_DGRAM, FUZZ_DNS_PORT);
 
+	for (i = 0; i < ARRAY_SIZE(fuzz_listen); i++) {
+		if (fuzz_listen[i] >= 0)
+			fuzz_watch(fuzz_listen[i], FUZZ_K_LISTEN);
+	}
+	for (i = 0; i < ARRAY_SIZE(fuzz_echo); i++) {
+		if (fuzz_echo[i] >= 0)
+			fuzz_watch(fuzz_echo[i], FUZZ_K_ECHO);
+	}
+
 	for (i = 0; i < sizeof(fuzz_greeting); i++)
 		fuzz_greeting[i] = 'a' + i % 26;
 }
 
 /**
- * fuzz_services() - Serve the host side: accept, greet, echo
+ * fuzz_conn_add() - Keep a connection of the host side, send it something
+ * @s:		Socket, closed if there's no room for it
+ * @len:	Bytes of the greeting to send
+ *
+ * Return: true if the connection is kept
  */
-static void fuzz_services(void)
+static bool fuzz_conn_add(int s, size_t len)
 {
-	unsigned i, k;
+	if (fuzz_n_conns >= FUZZ_CONNS_MAX) {
+		close(s);
+		return false;
+	}
+
+	send(s, fuzz_greeting, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	fuzz_watch(s, FUZZ_K_CONN);
+	fuzz_conns[fuzz_n_conns++] = s;
+
+	return true;
+}
+
+/**
+ * fuzz_conn_serve() - Echo what a connection of the host side received
+ * @s:		Socket, closed at the end of data or on errors
+ */
+static void fuzz_conn_serve(int s)
+{
+	unsigned i;
 	ssize_t n;
+
+	n = recv(s, fuzz_io, sizeof(fuzz_io), MSG_DONTWAIT);
+	if (n > 0) {
+		send(s, fuzz_io, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+
+	/* End of data or reset: close, which also takes it out of fuzz_ep */
+	for (i = 0; i < fuzz_n_conns; i++) {
+		if (fuzz_conns[i] == s) {
+			fuzz_conns[i] = fuzz_conns[--fuzz_n_conns];
+			break;
+		}
+	}
+	close(s);
+}
+
+/**
+ * fuzz_is_conn() - Tell if a descriptor is a connection of the host side
+ * @s:		Descriptor
+ *
+ * Return: true if it's in fuzz_conns
+ */
+static bool fuzz_is_conn(int s)
+{
+	unsigned i;
+
+	for (i = 0; i < fuzz_n_conns; i++) {
+		if (fuzz_conns[i] == s)
+			return true;
+	}
+
+	return false;
+}
+
+/**
+ * fuzz_accept() - Accept connections to the host side, greet them
+ * @l:		Listening socket
+ */
+static void fuzz_accept(int l)
+{
 	int s;
 
-	for (i = 0; i < ARRAY_SIZE(fuzz_listen); i++) {
-		if (fuzz_listen[i] < 0)
-			continue;
-		while ((s = accept4(fuzz_listen[i], NULL, NULL,
-				    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-			if (fuzz_n_conns >= FUZZ_CONNS_MAX) {
-				close(s);
-				continue;
-			}
-			send(s, fuzz_greeting, sizeof(fuzz_greeting),
-			     MSG_DONTWAIT | MSG_NOSIGNAL);
-			fuzz_conns[fuzz_n_conns++] = s;
-		}
+	while ((s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		/* Data may be there already: serve it in this round */
+		if (fuzz_conn_add(s, sizeof(fuzz_greeting)))
+			fuzz_conn_serve(s);
 	}
+}
 
-	for (i = k = 0; i < fuzz_n_conns; i++) {
-		s = fuzz_conns[i];
-		n = recv(s, fuzz_io, sizeof(fuzz_io), MSG_DONTWAIT);
-		if (n > 0) {
-			send(s, fuzz_io, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-		} else if (!n || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-			close(s);	/* End of data or reset: close */
-			continue;
-		}
-		fuzz_conns[k++] = s;
-	}
-	fuzz_n_conns = k;
+/**
+ * fuzz_echo_serve() - Echo every datagram an echo socket received
+ * @s:		UDP socket
+ */
+static void fuzz_echo_serve(int s)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	ssize_t n;
 
-	for (i = 0; i < ARRAY_SIZE(fuzz_echo); i++) {
-		struct sockaddr_storage sa;
-		socklen_t sl;
-
-		if (fuzz_echo[i] < 0)
-			continue;
-		for (;;) {
-			sl = sizeof(sa);
-			n = recvfrom(fuzz_echo[i], fuzz_io, sizeof(fuzz_io),
-				     MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
-			if (n < 0)
-				break;
-			sendto(fuzz_echo[i], fuzz_io, n, MSG_DONTWAIT,
-			       (struct sockaddr *)&sa, sl);
-		}
+	for (;;) {
+		sl = sizeof(sa);
+		n = recvfrom(s, fuzz_io, sizeof(fuzz_io), MSG_DONTWAIT,
+			     (struct sockaddr *)&sa, &sl);
+		if (n < 0)
+			break;
+		sendto(s, fuzz_io, n, MSG_DONTWAIT, (struct sockaddr *)&sa, sl);
 	}
 }
 
@@ -461,21 +560,13 @@ static void fuzz_host_connect(void)
 
 	s = fuzz_client(af, SOCK_STREAM, FUZZ_HOST_TCP_PORT + k,
 			FUZZ_FWD_TCP_PORT);
-	if (s >= 0 && fuzz_n_conns < FUZZ_CONNS_MAX) {
-		send(s, fuzz_greeting, 100, MSG_DONTWAIT | MSG_NOSIGNAL);
-		fuzz_conns[fuzz_n_conns++] = s;
-	} else if (s >= 0) {
-		close(s);
-	}
+	if (s >= 0)
+		fuzz_conn_add(s, 100);
 
 	s = fuzz_client(af, SOCK_DGRAM, FUZZ_HOST_UDP_PORT + k,
 			FUZZ_FWD_UDP_PORT);
-	if (s >= 0 && fuzz_n_conns < FUZZ_CONNS_MAX) {
-		send(s, fuzz_greeting, 200, MSG_DONTWAIT | MSG_NOSIGNAL);
-		fuzz_conns[fuzz_n_conns++] = s;
-	} else if (s >= 0) {
-		close(s);
-	}
+	if (s >= 0)
+		fuzz_conn_add(s, 200);
 }
 
 /**
@@ -612,7 +703,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct ctx *c = &fuzz_c;
 	const char *dbg = getenv("FUZZ_TAP_DEBUG");
 	const char *nostart = getenv("FUZZ_TAP_NO_START");
-	const char *nomapped = getenv("FUZZ_TAP_NO_V4MAPPED");
 	char err[BUFSIZ];
 
 	(void)argc;
@@ -629,7 +719,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 
 	fuzz_no_start = nostart && *nostart && strcmp(nostart, "0");
-	fuzz_no_v4mapped = nomapped && *nomapped && strcmp(nomapped, "0");
 
 	fuzz_ctx_init(c);
 	fuzz_ip4 = c->ip4;
@@ -901,31 +990,6 @@ static void fuzz_fix6(uint8_t *ip, size_t len)
 }
 
 /**
- * fuzz_unmap() - Turn IPv4-mapped addresses of an IPv6 packet into others
- * @f:		Frame
- * @len:	Frame length, at least ETH_HLEN
- *
- * Only with FUZZ_TAP_NO_V4MAPPED set: keeps a long run going past a known
- * issue, IPv4-mapped addresses in IPv6 packets from the guest.
- */
-static void fuzz_unmap(uint8_t *f, size_t len)
-{
-	static const uint8_t mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	uint8_t *ip = f + ETH_HLEN;
-
-	if (!fuzz_no_v4mapped || fuzz_get16(f + 12) != ETH_P_IPV6 ||
-	    len < ETH_HLEN + 40)
-		return;
-
-	if (!memcmp(ip + 8, mapped, sizeof(mapped)))
-		ip[8 + 11] = 0xfe;
-	if (!memcmp(ip + 24, mapped, sizeof(mapped)))
-		ip[24 + 11] = 0xfe;
-}
-
-/**
  * fuzz_fix() - Fix up a frame from the guest, unless it's to stay raw
  * @f:		Frame
  * @len:	Frame length, at least ETH_HLEN
@@ -1076,6 +1140,42 @@ static void fuzz_drain(void)
 }
 
 /**
+ * fuzz_services() - Serve the host side (accept, greet, echo), then read
+ *		     what passt sent to the guest: whatever is ready
+ */
+static void fuzz_services(void)
+{
+	struct epoll_event ev[FUZZ_CONNS_MAX + 8];
+	bool peer = false;
+	int n, i;
+
+	n = epoll_wait(fuzz_ep, ev, ARRAY_SIZE(ev), 0);
+	for (i = 0; i < n; i++) {
+		int fd = (int)(uint32_t)ev[i].data.u64;
+
+		switch (ev[i].data.u64 >> 32) {
+		case FUZZ_K_LISTEN:
+			fuzz_accept(fd);
+			break;
+		case FUZZ_K_ECHO:
+			fuzz_echo_serve(fd);
+			break;
+		case FUZZ_K_CONN:
+			/* Closed, maybe reused, earlier in this batch? */
+			if (fuzz_is_conn(fd))
+				fuzz_conn_serve(fd);
+			break;
+		case FUZZ_K_PEER:
+			peer = fd == fuzz_peer;
+			break;
+		}
+	}
+
+	if (peer)
+		fuzz_drain();
+}
+
+/**
  * fuzz_dispatch() - Handle socket events, as the main loop would
  * @c:		Execution context
  */
@@ -1085,9 +1185,7 @@ static void fuzz_dispatch(struct ctx *c)
 	int round, n, i;
 
 	for (round = 0; round < FUZZ_ROUNDS_MAX; round++) {
-		if (flow_count() || fuzz_n_conns)
-			fuzz_services();
-		fuzz_drain();
+		fuzz_services();
 
 		n = epoll_wait(c->epollfd, ev, ARRAY_SIZE(ev), 0);
 		if (n <= 0)
@@ -1126,9 +1224,7 @@ static void fuzz_dispatch(struct ctx *c)
 		tcp_defer_flush(c);
 	}
 
-	if (flow_count() || fuzz_n_conns)
-		fuzz_services();
-	fuzz_drain();
+	fuzz_services();
 }
 
 /**
@@ -1197,6 +1293,7 @@ static void fuzz_start(struct ctx *c, uint8_t ctl)
 
 	c->fd_tap = sv[0];
 	fuzz_peer = sv[1];
+	fuzz_watch(fuzz_peer, FUZZ_K_PEER);
 	fuzz_out_len = 0;
 	fuzz_n_isns = 0;
 	fuzz_n_hosts = 0;
@@ -1299,8 +1396,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_host_connect();
 			fuzz_dispatch(c);
 		}
-		fuzz_unmap(f, len);
 		fuzz_fix(f, len);
+		if (f[FUZZ_MAC_CTL] & FUZZ_CTL_SPLIT) {
+			size_t cut = off + 1 + f[FUZZ_MAC_CUT] %
+					       (TAP_LEN_BYTES + len - 1);
+
+			fuzz_feed(c, in + start, cut - start);
+			start = cut;
+		}
 		off += TAP_LEN_BYTES + len;
 	}
 	fuzz_feed(c, in + start, size - start);
@@ -1422,8 +1525,13 @@ static uint8_t *fuzz_scratch(int which, size_t size)
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed)
 {
+	static const uint8_t ctl_bits[] = {
+		FUZZ_CTL_RAW, FUZZ_CTL_FLUSH, FUZZ_CTL_HOST, FUZZ_CTL_SMALL,
+		FUZZ_CTL_REVERSE, FUZZ_CTL_SPLIT,
+	};
 	static struct fuzz_span spans[FUZZ_FRAMES_MAX + 1];
 	uint64_t st = seed;
+	uint8_t bit;
 	size_t n, tail, i, j, len, room, frame_len;
 	uint8_t *frame, *out;
 	struct fuzz_span tmp;
@@ -1462,7 +1570,10 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	case 5:
 		frame = fuzz_scratch(1, spans[i].len);
 		memcpy(frame, spans[i].p, spans[i].len);
-		frame[FUZZ_MAC_CTL] ^= 1 << fuzz_rand(&st) % 6;
+		bit = ctl_bits[fuzz_rand(&st) % ARRAY_SIZE(ctl_bits)];
+		frame[FUZZ_MAC_CTL] ^= bit;
+		if (bit == FUZZ_CTL_SPLIT)
+			frame[FUZZ_MAC_CUT] = fuzz_rand(&st);
 		spans[i].p = frame;
 		break;
 	default:	/* Mutate the bytes of one frame */

@@ -25,7 +25,10 @@
 # earlier such frame), IPv4 first, then IPv6. CTL_SMALL, on the first frame,
 # gives passt a small send buffer towards the guest; CTL_REVERSE, on the
 # first frame, has the harness handle the events of each epoll_wait() in
-# reverse order.
+# reverse order. CTL_SPLIT cuts the stream inside the frame, or its length
+# field, at the offset in the byte before the direction bits (plus one,
+# modulo the length of frame and length field): passt reads the first part
+# and handles it before the rest comes.
 #
 # Usage: mkcorpus.py [DIR]
 
@@ -42,6 +45,8 @@ CTL_FLUSH = 0x02
 CTL_HOST = 0x04
 CTL_SMALL = 0x08
 CTL_REVERSE = 0x20
+CTL_SPLIT = 0x80
+CTL_MASK = CTL_RAW | CTL_FLUSH | CTL_HOST | CTL_SMALL | CTL_REVERSE | CTL_SPLIT
 
 GUEST_MAC = bytes.fromhex('525400123456')
 OUR_MAC = bytes.fromhex('9a559a559a55')
@@ -88,7 +93,7 @@ def csum(data):
 
 def dst_mac(ctl=0, mac=OUR_MAC):
     """Destination MAC address with the harness's direction bits"""
-    return mac[:5] + bytes([(mac[5] & ~0x2f) | ctl])
+    return mac[:5] + bytes([(mac[5] & ~CTL_MASK) | ctl])
 
 
 def eth(proto, payload, ctl=0, dst=OUR_MAC):
@@ -614,6 +619,24 @@ def inbound():
     return f
 
 
+def split(frame, at):
+    """Cut the stream inside a frame, at offset @at + 1 from its length"""
+    return frame[:4] + bytes([at, frame[5] | CTL_SPLIT]) + frame[6:]
+
+
+def split_frames():
+    """Frames cut in their length field, Ethernet, IP, TCP headers, data"""
+    f = tcp_session(False, 40700, b'y' * 600)
+    f[0] = split(f[0], 1)
+    f[2] = split(f[2], 3)
+    f[3] = split(f[3], 20)
+    f[4] = split(f[4], 40)
+    f[5] = split(f[5], 0)
+    return f + [split(udp6(GW6, 5800, 7, b'split echo'), 60),
+                split(echo4(GW4, 0x77, 1, b'z' * 300), 250),
+                split(arp(1, G4, GW4), 9)]
+
+
 def small_buffer():
     """Small send buffer: the greeting and echoes come up short"""
     f = tcp_session(False, 40600, b'x' * 8000)
@@ -677,6 +700,7 @@ def corpus():
     rev[0] = rev[0][:5] + bytes([rev[0][5] | CTL_REVERSE]) + rev[0][6:]
     c['reverse'] = stream(*rev)
     c['small_buffer'] = stream(*small_buffer())
+    c['split'] = stream(*split_frames())
     # One DHCP exchange with only the handshake: small and quick to mutate
     c['dhcp_discover'] = stream(dhcp_frames()[0])
     c['tcp_syn'] = stream(tcp_session(False)[0])
