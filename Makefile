@@ -29,7 +29,7 @@ ifeq ($(SANITIZE),1)
 B := build-san
 OPT_FLAGS := -O1 -g -fno-omit-frame-pointer \
 	     -fsanitize=address,undefined -fno-sanitize-recover=all \
-	     -DSECCOMP_SANITIZERS
+	     -DSECCOMP_TOOLS
 HARDEN_CFLAGS := -fPIE
 else
 B := build
@@ -131,14 +131,30 @@ check-unit: unit
 
 # The whole suite, unit and integration tests, on this build; then, unless
 # this is the sanitizer build already, again on binaries with ASan and UBSan
-# (whose seccomp filter also lets the sanitizer runtimes report)
+# (whose seccomp filter also lets the sanitizer runtimes report). The first
+# pass also runs passt and pasta under valgrind, from build-vg/.
+ifneq ($(SANITIZE),1)
+check: VG_ENV := VALGRIND_PASST=$(abspath build-vg)/passt
+endif
 check: all unit tools
-	PASST_BIN=$(abspath $(BIN))/passt QRAP_BIN=$(abspath $(BIN))/qrap \
-	TOOLS_DIR=$(abspath $(B))/tools \
+ifneq ($(SANITIZE),1)
+	$(MAKE) --no-print-directory BUILD_DIR=build-vg \
+		CFLAGS='-g -DSECCOMP_TOOLS' build-vg/passt
+endif
+	$(VG_ENV) PASST_BIN=$(abspath $(BIN))/passt \
+	QRAP_BIN=$(abspath $(BIN))/qrap TOOLS_DIR=$(abspath $(B))/tools \
 		test/run.sh --unit-dir $(B)/unit --integration
 ifneq ($(SANITIZE),1)
 	$(MAKE) --no-print-directory SANITIZE=1 check
 endif
+
+# Benchmarks (as root, about 20 minutes): passt and pasta next to the kernel's
+# own path, upstream's passt and pasta and slirp4netns; options of
+# test/perf/bench.sh in BENCH_OPTS, e.g. BENCH_OPTS='-t 1 -r 1 -s passt'
+.PHONY: bench
+bench: all tools
+	PASST_BIN=$(abspath $(BIN))/passt TOOLS_DIR=$(abspath $(B))/tools \
+		test/perf/bench.sh $(BENCH_OPTS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -95,8 +95,10 @@ static int ns_call_child(void *a)
  * @fn:		Function
  * @arg:	Its argument
  *
- * The clone shares our memory and descriptors: sockets it opens are ours,
- * and we wait for it to be done (CLONE_VFORK) before going on.
+ * The clone shares our memory, descriptors and filesystem context: sockets
+ * it opens are ours, and we wait for it to be done before going on. These
+ * are the flags of a thread (without its signal handling and thread
+ * group), which also makes it the one kind of clone valgrind can follow.
  *
  * Return: what @fn returned, or a negative error code if it couldn't run
  */
@@ -106,7 +108,7 @@ int ns_call(const struct ctx *c, ns_fn_t fn, void *arg)
 	pid_t pid;
 
 	pid = clone(ns_call_child, ns_stack + sizeof(ns_stack),
-		    CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &n);
+		    CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD, &n);
 	if (pid < 0)
 		return -errno;
 

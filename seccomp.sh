@@ -26,10 +26,12 @@ set -eu
 OUT="$1"
 shift
 
-# Only for builds with sanitizers (SANITIZE=1): their runtimes report errors
-SANITIZER_CALLS="readlink readlinkat open openat mmap munmap mprotect madvise
+# Only for builds run under checkers (SANITIZE=1, the valgrind build): what
+# sanitizer runtimes and valgrind need to run and report
+TOOL_CALLS="readlink readlinkat open openat mmap munmap mprotect madvise
 sched_yield gettid getpid getppid prctl sigaltstack rt_sigaction
-rt_sigprocmask tgkill kill fstat newfstatat pipe pipe2 clone clone3 wait4 ioctl
+rt_sigprocmask rt_sigtimedwait rt_sigreturn tgkill kill fstat newfstatat pipe
+pipe2 clone clone3 wait4 ioctl
 dup dup2 dup3 execve lseek futex uname getrlimit prlimit64 stat"
 
 # Checked first, roughly by how often the data path makes them
@@ -76,9 +78,9 @@ filter() {
 	echo "	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),"
 	echo "	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,"
 	echo "		 offsetof(struct seccomp_data, nr)),"
-	echo "#ifdef SECCOMP_SANITIZERS"
-	echo "	/* What sanitizer runtimes need to report errors */"
-	for n in ${SANITIZER_CALLS}; do
+	echo "#ifdef SECCOMP_TOOLS"
+	echo "	/* What sanitizer runtimes and valgrind need */"
+	for n in ${TOOL_CALLS}; do
 		echo "#if defined(__NR_${n})"
 		echo "	SECCOMP_ALLOW(__NR_${n}),"
 		echo "#endif"

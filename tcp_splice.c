@@ -41,6 +41,13 @@
 #define SPLICE_PIPE_SIZE	(1024 * 1024)
 #define SPLICE_CONNECT_MS	(10 * MS_PER_SEC)
 #define SPLICE_FLAGS		(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+#define SPLICE_POOL		16
+
+/* Sockets opened ahead in the namespace, IPv4 and IPv6: a socket belongs
+ * to the namespace it was created in, and can connect from any other, so
+ * one trip into the namespace serves as many connections as this holds */
+static int ns_pool[2][SPLICE_POOL];
+static int ns_pool_n[2];
 
 /**
  * sconn_idx() - Flow index of a spliced connection
@@ -145,35 +152,93 @@ struct splice_connect_arg {
 };
 
 /**
- * tcp_splice_connect_here() - Open a socket and start connecting it
- * @arg:	struct splice_connect_arg
+ * tcp_splice_new_sock() - Open a non-blocking TCP socket for a splice
+ * @af:		AF_INET or AF_INET6
  *
- * Runs in the namespace the connection goes to, directly or by ns_call().
+ * Return: socket, or negative error code
+ */
+static int tcp_splice_new_sock(sa_family_t af)
+{
+	int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       IPPROTO_TCP);
+	int one = 1;
+
+	if (s < 0)
+		return -errno;
+
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return s;
+}
+
+/**
+ * tcp_splice_pool_fill() - Fill the pools of sockets, in the namespace
+ * @arg:	Unused
+ *
+ * Return: 0, or negative error code if no socket could be opened at all
+ */
+static int tcp_splice_pool_fill(void *arg)
+{
+	int v6, s = 0;
+
+	(void)arg;
+	for (v6 = 0; v6 < 2; v6++) {
+		while (ns_pool_n[v6] < SPLICE_POOL) {
+			s = tcp_splice_new_sock(v6 ? AF_INET6 : AF_INET);
+			if (s < 0)
+				break;
+			ns_pool[v6][ns_pool_n[v6]++] = s;
+		}
+	}
+
+	return ns_pool_n[0] || ns_pool_n[1] ? 0 : s;
+}
+
+/**
+ * tcp_splice_pool_get() - Take a socket of the namespace from the pool
+ * @c:		Execution context
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: socket, or negative error code
+ */
+static int tcp_splice_pool_get(const struct ctx *c, sa_family_t af)
+{
+	int v6 = af == AF_INET6, rc;
+
+	if (!ns_pool_n[v6]) {
+		rc = ns_call(c, tcp_splice_pool_fill, NULL);
+		if (!ns_pool_n[v6])
+			return rc < 0 ? rc : -EMFILE;
+	}
+
+	return ns_pool[v6][--ns_pool_n[v6]];
+}
+
+/**
+ * tcp_splice_connect() - Start connecting a socket to the other side
+ * @c:		Execution context
+ * @a:		Address to connect to, the socket is set here
+ * @to_ns:	Connect to the namespace, from a socket of the pool
  *
  * Return: 0 on success, negative error code on failure
  */
-static int tcp_splice_connect_here(void *arg)
+static int tcp_splice_connect(const struct ctx *c,
+			      struct splice_connect_arg *a, bool to_ns)
 {
-	struct splice_connect_arg *a = arg;
-	int one = 1;
+	int ret;
 
-	a->s = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		      SOCK_CLOEXEC, IPPROTO_TCP);
+	a->s = to_ns ? tcp_splice_pool_get(c, a->sa.ss_family) :
+		       tcp_splice_new_sock(a->sa.ss_family);
 	if (a->s < 0)
-		return -errno;
+		return a->s;
 
-	setsockopt(a->s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!connect(a->s, (struct sockaddr *)&a->sa, a->sl) ||
+	    errno == EINPROGRESS)
+		return 0;
 
-	if (connect(a->s, (struct sockaddr *)&a->sa, a->sl) &&
-	    errno != EINPROGRESS) {
-		int ret = -errno;
-
-		close(a->s);
-		a->s = -1;
-		return ret;
-	}
-
-	return 0;
+	ret = -errno;
+	close(a->s);
+	a->s = -1;
+	return ret;
 }
 
 /**
@@ -240,8 +305,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 		conn->f.side[TGTSIDE].eaddr.a6 = in6addr_loopback;
 	a.sl = inany_to_sockaddr(&a.sa, &conn->f.side[TGTSIDE].eaddr, dport, 0);
 
-	rc = to_ns ? ns_call(c, tcp_splice_connect_here, &a) :
-		     tcp_splice_connect_here(&a);
+	rc = tcp_splice_connect(c, &a, to_ns);
 	if (rc) {
 		debug("TCP splice %u: can't connect to port %u: %s",
 		      sconn_idx(conn), dport, strerror(-rc));

@@ -183,7 +183,8 @@ hst_mac() {
 # Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
 # BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1;
 # TB_GUEST_NOCONF=1 leaves addresses and routes to the test;
-# PASST_PRLIMIT=N runs passt with a limit of N descriptors
+# PASST_PRLIMIT=N runs passt with a limit of N descriptors; PASST_WRAP runs
+# it under a command, e.g. valgrind
 tb_guest() {
 	local sock="${TMP}/guest.sock"
 
@@ -198,12 +199,13 @@ tb_guest() {
 			"${PASST}" -f -d -s "${sock}" "$@" \
 			> "${TMP}/passt.log" 2>&1 &
 	else
-		ip netns exec "${NS_HST}" "${PASST}" -f -d -s "${sock}" "$@" \
-			> "${TMP}/passt.log" 2>&1 &
+		# shellcheck disable=SC2086
+		ip netns exec "${NS_HST}" ${PASST_WRAP:-} "${PASST}" -f -d \
+			-s "${sock}" "$@" > "${TMP}/passt.log" 2>&1 &
 	fi
 	PASST_PID=$!
 	at_exit "kill ${PASST_PID}"
-	wait_for 5 test -S "${sock}" || return 1
+	wait_for "${PASST_WAIT:-5}" test -S "${sock}" || return 1
 
 	# shellcheck disable=SC2086
 	ip netns exec "${NS_GST}" "${TOOLS}/tapbridge" -s "${sock}" -i eth0 \
