@@ -132,9 +132,12 @@ check-unit: unit
 # The whole suite, unit and integration tests, on this build; then, unless
 # this is the sanitizer build already, again on binaries with ASan and UBSan
 # (whose seccomp filter also lets the sanitizer runtimes report). The first
-# pass also runs passt and pasta under valgrind, from build-vg/.
+# pass also runs passt and pasta under valgrind, from build-vg/; the second
+# one doesn't fuzz again (the harness has its own sanitizers anyway).
 ifneq ($(SANITIZE),1)
 check: VG_ENV := VALGRIND_PASST=$(abspath build-vg)/passt
+else
+check: VG_ENV := FUZZ_SECONDS=0
 endif
 check: all unit tools
 ifneq ($(SANITIZE),1)
