@@ -50,6 +50,14 @@
  *				each epoll_wait() in reverse order. The kernel
  *				lists them in the order they became ready:
  *				with other timings, any order is possible.
+ *   FUZZ_CTL_BURST (0x40)	as FUZZ_CTL_FLUSH, but the batch before this
+ *				frame gets a single round of events: what it
+ *				causes (connections completing, replies,
+ *				errors) is still pending as this frame is
+ *				written, and passt sees it in the same
+ *				epoll_wait() as the frames that follow, in
+ *				any order with FUZZ_CTL_REVERSE. Likewise for
+ *				what FUZZ_CTL_HOST and FUZZ_CTL_SPLIT write.
  *   FUZZ_CTL_SPLIT (0x80)	cut the stream inside this frame (or its
  *				length field): what comes before the cut is
  *				written and handled first, as a batch, so that
@@ -112,6 +120,7 @@
 #define FUZZ_CTL_HOST		0x04
 #define FUZZ_CTL_SMALL		0x08
 #define FUZZ_CTL_REVERSE	0x20
+#define FUZZ_CTL_BURST		0x40
 #define FUZZ_CTL_SPLIT		0x80
 
 #define FUZZ_TCP_PORT		80
@@ -1178,13 +1187,14 @@ static void fuzz_services(void)
 /**
  * fuzz_dispatch() - Handle socket events, as the main loop would
  * @c:		Execution context
+ * @rounds:	Rounds of epoll_wait() at most, fewer if nothing is left
  */
-static void fuzz_dispatch(struct ctx *c)
+static void fuzz_dispatch(struct ctx *c, int rounds)
 {
 	struct epoll_event ev[64];
 	int round, n, i;
 
-	for (round = 0; round < FUZZ_ROUNDS_MAX; round++) {
+	for (round = 0; round < rounds; round++) {
 		fuzz_services();
 
 		n = epoll_wait(c->epollfd, ev, ARRAY_SIZE(ev), 0);
@@ -1248,8 +1258,10 @@ static void fuzz_tick(struct ctx *c, long long ms)
  * @c:		Execution context
  * @p:		Bytes of the stream
  * @len:	Length
+ * @rounds:	Rounds of events to handle after each write, at most
  */
-static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len)
+static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len,
+		      int rounds)
 {
 	unsigned tries;
 
@@ -1266,7 +1278,7 @@ static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len)
 		}
 
 		fuzz_tick(c, 1);
-		fuzz_dispatch(c);
+		fuzz_dispatch(c, rounds);
 	}
 }
 
@@ -1330,7 +1342,7 @@ static void fuzz_timers(struct ctx *c)
 		flow_timer(c, &fuzz_now);
 		ndp_timer(c, &fuzz_now);
 		tcp_defer_flush(c);
-		fuzz_dispatch(c);
+		fuzz_dispatch(c, FUZZ_ROUNDS_MAX);
 	}
 }
 
@@ -1344,7 +1356,7 @@ static void fuzz_stop(struct ctx *c)
 	fuzz_peer = -1;
 
 	if (c->fd_tap >= 0)
-		fuzz_dispatch(c);
+		fuzz_dispatch(c, FUZZ_ROUNDS_MAX);
 	if (c->fd_tap >= 0)
 		fuzz_die("passt didn't notice that the guest went away");
 
@@ -1367,7 +1379,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctx *c = &fuzz_c;
 	size_t off = 0, start = 0;
+	int rounds;
 	uint8_t *in;
+	uint8_t ctl;
 
 	in = malloc(size ? size : 1);
 	if (!in)
@@ -1387,26 +1401,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    size - off - TAP_LEN_BYTES < len)
 			break;
 
-		if ((f[FUZZ_MAC_CTL] & (FUZZ_CTL_FLUSH | FUZZ_CTL_HOST)) &&
+		ctl = f[FUZZ_MAC_CTL];
+		rounds = ctl & FUZZ_CTL_BURST ? 1 : FUZZ_ROUNDS_MAX;
+
+		if ((ctl & (FUZZ_CTL_FLUSH | FUZZ_CTL_HOST | FUZZ_CTL_BURST)) &&
 		    off > start) {
-			fuzz_feed(c, in + start, off - start);
+			fuzz_feed(c, in + start, off - start, rounds);
 			start = off;
 		}
-		if ((f[FUZZ_MAC_CTL] & FUZZ_CTL_HOST) && c->fd_tap >= 0) {
+		if ((ctl & FUZZ_CTL_HOST) && c->fd_tap >= 0) {
 			fuzz_host_connect();
-			fuzz_dispatch(c);
+			fuzz_dispatch(c, rounds);
 		}
 		fuzz_fix(f, len);
-		if (f[FUZZ_MAC_CTL] & FUZZ_CTL_SPLIT) {
+		if (ctl & FUZZ_CTL_SPLIT) {
 			size_t cut = off + 1 + f[FUZZ_MAC_CUT] %
 					       (TAP_LEN_BYTES + len - 1);
 
-			fuzz_feed(c, in + start, cut - start);
+			fuzz_feed(c, in + start, cut - start, rounds);
 			start = cut;
 		}
 		off += TAP_LEN_BYTES + len;
 	}
-	fuzz_feed(c, in + start, size - start);
+	fuzz_feed(c, in + start, size - start, FUZZ_ROUNDS_MAX);
 
 	fuzz_timers(c);
 	fuzz_stop(c);
@@ -1527,7 +1544,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 {
 	static const uint8_t ctl_bits[] = {
 		FUZZ_CTL_RAW, FUZZ_CTL_FLUSH, FUZZ_CTL_HOST, FUZZ_CTL_SMALL,
-		FUZZ_CTL_REVERSE, FUZZ_CTL_SPLIT,
+		FUZZ_CTL_REVERSE, FUZZ_CTL_BURST, FUZZ_CTL_SPLIT,
 	};
 	static struct fuzz_span spans[FUZZ_FRAMES_MAX + 1];
 	uint64_t st = seed;

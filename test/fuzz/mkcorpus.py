@@ -25,7 +25,10 @@
 # earlier such frame), IPv4 first, then IPv6. CTL_SMALL, on the first frame,
 # gives passt a small send buffer towards the guest; CTL_REVERSE, on the
 # first frame, has the harness handle the events of each epoll_wait() in
-# reverse order. CTL_SPLIT cuts the stream inside the frame, or its length
+# reverse order. CTL_BURST is CTL_FLUSH with a single round of events for
+# the batch before the frame: what that batch causes on passt's sockets is
+# still pending as the frame comes, and handled in the same epoll_wait()
+# (in reverse order with CTL_REVERSE, the frame first). CTL_SPLIT cuts the stream inside the frame, or its length
 # field, at the offset in the byte before the direction bits (plus one,
 # modulo the length of frame and length field): passt reads the first part
 # and handles it before the rest comes.
@@ -45,8 +48,10 @@ CTL_FLUSH = 0x02
 CTL_HOST = 0x04
 CTL_SMALL = 0x08
 CTL_REVERSE = 0x20
+CTL_BURST = 0x40
 CTL_SPLIT = 0x80
-CTL_MASK = CTL_RAW | CTL_FLUSH | CTL_HOST | CTL_SMALL | CTL_REVERSE | CTL_SPLIT
+CTL_MASK = (CTL_RAW | CTL_FLUSH | CTL_HOST | CTL_SMALL | CTL_REVERSE |
+            CTL_BURST | CTL_SPLIT)
 
 GUEST_MAC = bytes.fromhex('525400123456')
 OUR_MAC = bytes.fromhex('9a559a559a55')
@@ -637,6 +642,45 @@ def split_frames():
                 split(arp(1, G4, GW4), 9)]
 
 
+def reverse(frames):
+    """Have the harness handle events in reverse order"""
+    f = frames[0]
+    return [f[:5] + bytes([f[5] | CTL_REVERSE]) + f[6:]] + frames[1:]
+
+
+def burst():
+    """Frames racing with what earlier ones caused: a second datagram to a
+    closed port with the port unreachable error pending, a reset from the
+    guest with data of the host side pending"""
+    isn = 3000
+    return [
+        udp4(GW4, 5900, 9, b'to a closed port'),
+        udp4(GW4, 5900, 9, b'again', ctl=CTL_BURST),
+        udp6(GW6, 5901, 9, b'closed, IPv6', ctl=CTL_FLUSH),
+        udp6(GW6, 5901, 9, b'again', ctl=CTL_BURST),
+        tcp_frame(False, 40900, 80, isn, 0, SYN, opts=SYN_OPTS,
+                  ctl=CTL_FLUSH),
+        tcp_frame(False, 40900, 80, isn + 1, 1, ACK, ctl=CTL_FLUSH),
+        tcp_frame(False, 40900, 80, isn + 1, 1, ACK | PSH, b'echo this'),
+        tcp_frame(False, 40900, 80, isn + 10, 1, RST | ACK, ctl=CTL_BURST),
+        tcp_frame(True, 40901, 80, isn, 0, SYN, opts=SYN_OPTS,
+                  ctl=CTL_FLUSH),
+        tcp_frame(True, 40901, 80, isn + 1, 1, ACK | PSH, b'data',
+                  ctl=CTL_BURST),
+        tcp_frame(True, 40901, 80, isn + 5, 1, RST, ctl=CTL_BURST),
+    ]
+
+
+def burst_reset():
+    """Echo replies pending as the guest breaks the framing"""
+    return [
+        echo4(GW4, 0x55, 1, ctl=CTL_FLUSH),
+        echo6(GW6, 0x56, 1),
+        udp4(GW4, 5902, 7, b'echo'),
+        arp(1, G4, GW4, ctl=CTL_BURST),
+    ]
+
+
 def small_buffer():
     """Small send buffer: the greeting and echoes come up short"""
     f = tcp_session(False, 40600, b'x' * 8000)
@@ -701,6 +745,11 @@ def corpus():
     c['reverse'] = stream(*rev)
     c['small_buffer'] = stream(*small_buffer())
     c['split'] = stream(*split_frames())
+    c['burst'] = stream(*burst())
+    c['burst_reverse'] = stream(*reverse(burst()))
+    c['burst_reset'] = stream(*burst_reset()) + struct.pack('!I', 3)
+    c['burst_reset_reverse'] = stream(*reverse(burst_reset())) + \
+        struct.pack('!I', 3)
     # One DHCP exchange with only the handshake: small and quick to mutate
     c['dhcp_discover'] = stream(dhcp_frames()[0])
     c['tcp_syn'] = stream(tcp_session(False)[0])
