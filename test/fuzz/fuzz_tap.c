@@ -16,10 +16,12 @@
  * only interface is loopback: nothing can leave the machine. Loopback is
  * brought up, and the harness serves a few ports there, as the host side
  * of the guest's connections: TCP port 80 (sends a greeting, then echoes),
- * UDP ports 7 and 53 (echo). The guest reaches them through the gateway
- * address (192.0.2.1, 2001:db8::1, mapped to the host's loopback), and
- * through 192.0.2.3 and 2001:db8::3 for DNS (--dns-forward). Anything else
- * is unreachable.
+ * TCP port 81 (its queue of connections is full: connecting hangs), TCP
+ * port 82 (accepts, never reads, and advertises a small window: data waits
+ * in passt's socket), UDP ports 7 and 53 (echo). The guest reaches them
+ * through the gateway address (192.0.2.1, 2001:db8::1, mapped to the
+ * host's loopback), and through 192.0.2.3 and 2001:db8::3 for DNS
+ * (--dns-forward). Anything else is unreachable.
  *
  * The destination MAC address of frames from the guest means nothing to
  * passt. The harness takes the low bits of its last byte as directions:
@@ -124,6 +126,10 @@
 #define FUZZ_CTL_SPLIT		0x80
 
 #define FUZZ_TCP_PORT		80
+#define FUZZ_STUCK_PORT		81
+#define FUZZ_SINK_PORT		82
+#define FUZZ_STUCK_FROM_PORT	43000	/* Fills the queue of port 81 */
+#define FUZZ_SINK_RCVBUF	1	/* Raised to the minimum */
 #define FUZZ_ECHO_PORT		7
 #define FUZZ_DNS_PORT		53
 #define FUZZ_FWD_TCP_PORT	8080	/* -t */
@@ -195,12 +201,14 @@ static unsigned fuzz_n_isns;
 /**
  * enum fuzz_kind - Descriptors of the harness in its own epoll set
  * @FUZZ_K_LISTEN:	Listening socket of the host side
+ * @FUZZ_K_SINK_LISTEN:	Listening socket of the host side that never reads
  * @FUZZ_K_ECHO:	UDP echo socket of the host side
  * @FUZZ_K_CONN:	Connection of the host side, accepted or initiated
  * @FUZZ_K_PEER:	Our end of the guest's socket
  */
 enum fuzz_kind {
 	FUZZ_K_LISTEN = 1,
+	FUZZ_K_SINK_LISTEN,
 	FUZZ_K_ECHO,
 	FUZZ_K_CONN,
 	FUZZ_K_PEER,
@@ -211,6 +219,11 @@ static int fuzz_ep = -1;
 
 /* Host side: listening and echo sockets, accepted connections */
 static int fuzz_listen[2] = { -1, -1 };
+static int fuzz_stuck[2] = { -1, -1 };		/* Full queue, never accepts */
+static int fuzz_stuck_fill[2] = { -1, -1 };	/* What fills the queues */
+static int fuzz_sink_listen[2] = { -1, -1 };
+static int fuzz_sinks[FUZZ_CONNS_MAX];		/* Accepted, never read */
+static unsigned fuzz_n_sinks;
 static int fuzz_echo[4] = { -1, -1, -1, -1 };
 static int fuzz_conns[FUZZ_CONNS_MAX];
 static unsigned fuzz_n_conns;
@@ -308,10 +321,11 @@ static void fuzz_sandbox(void)
  * @af:		AF_INET or AF_INET6
  * @type:	SOCK_STREAM (listening) or SOCK_DGRAM
  * @port:	Port
+ * @backlog:	Queue of connections, for SOCK_STREAM
  *
  * Return: socket, -1 on failure (the service is then missing, that's all)
  */
-static int fuzz_sock(int af, int type, in_port_t port)
+static int fuzz_sock(int af, int type, in_port_t port, int backlog)
 {
 	union {
 		struct sockaddr sa;
@@ -341,7 +355,7 @@ static int fuzz_sock(int af, int type, in_port_t port)
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 
 	if (bind(s, &a.sa, sl) ||
-	    (type == SOCK_STREAM && listen(s, FUZZ_CONNS_MAX))) {
+	    (type == SOCK_STREAM && listen(s, backlog))) {
 		close(s);
 		return -1;
 	}
@@ -363,37 +377,6 @@ static void fuzz_watch(int fd, enum fuzz_kind kind)
 
 	if (epoll_ctl(fuzz_ep, EPOLL_CTL_ADD, fd, &ev))
 		fuzz_die("can't watch a descriptor of the harness");
-}
-
-/**
- * fuzz_services_init() - Open the host side: TCP 80, UDP 7 and 53
- */
-static void fuzz_services_init(void)
-{
-	size_t i;
-
-	fuzz_ep = epoll_create1(EPOLL_CLOEXEC);
-	if (fuzz_ep < 0)
-		fuzz_die("can't create epoll descriptor of the harness");
-
-	fuzz_listen[0] = fuzz_sock(AF_INET, SOCK_STREAM, FUZZ_TCP_PORT);
-	fuzz_listen[1] = fuzz_sock(AF_INET6, SOCK_STREAM, FUZZ_TCP_PORT);
-	fuzz_echo[0] = fuzz_sock(AF_INET, SOCK_DGRAM, FUZZ_ECHO_PORT);
-	fuzz_echo[1] = fuzz_sock(AF_INET6, SOCK_DGRAM, FUZZ_ECHO_PORT);
-	fuzz_echo[2] = fuzz_sock(AF_INET, SOCK_DGRAM, FUZZ_DNS_PORT);
-	fuzz_echo[3] = fuzz_sock(AF_INET6, SOCK_DGRAM, FUZZ_DNS_PORT);
-
-	for (i = 0; i < ARRAY_SIZE(fuzz_listen); i++) {
-		if (fuzz_listen[i] >= 0)
-			fuzz_watch(fuzz_listen[i], FUZZ_K_LISTEN);
-	}
-	for (i = 0; i < ARRAY_SIZE(fuzz_echo); i++) {
-		if (fuzz_echo[i] >= 0)
-			fuzz_watch(fuzz_echo[i], FUZZ_K_ECHO);
-	}
-
-	for (i = 0; i < sizeof(fuzz_greeting); i++)
-		fuzz_greeting[i] = 'a' + i % 26;
 }
 
 /**
@@ -478,6 +461,22 @@ static void fuzz_accept(int l)
 }
 
 /**
+ * fuzz_sink_accept() - Accept connections that are never read
+ * @l:		Listening socket
+ */
+static void fuzz_sink_accept(int l)
+{
+	int s;
+
+	while ((s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (fuzz_n_sinks >= FUZZ_CONNS_MAX)
+			close(s);
+		else
+			fuzz_sinks[fuzz_n_sinks++] = s;
+	}
+}
+
+/**
  * fuzz_echo_serve() - Echo every datagram an echo socket received
  * @s:		UDP socket
  */
@@ -556,6 +555,73 @@ fail:
 }
 
 /**
+ * fuzz_stuck_init() - Port 81: a listening socket with a full queue
+ * @i:		Index in fuzz_stuck and fuzz_stuck_fill
+ * @af:		AF_INET or AF_INET6
+ *
+ * With a backlog of zero, one connection that's never accepted fills the
+ * queue: the kernel drops further SYNs, and connecting hangs. Not watched.
+ */
+static void fuzz_stuck_init(int i, int af)
+{
+	fuzz_stuck[i] = fuzz_sock(af, SOCK_STREAM, FUZZ_STUCK_PORT, 0);
+	if (fuzz_stuck[i] < 0)
+		return;
+
+	fuzz_stuck_fill[i] = fuzz_client(af, SOCK_STREAM,
+					 FUZZ_STUCK_FROM_PORT + i,
+					 FUZZ_STUCK_PORT);
+}
+
+/**
+ * fuzz_services_init() - Open the host side: TCP 80, 81, 82, UDP 7 and 53
+ */
+static void fuzz_services_init(void)
+{
+	int rcvbuf = FUZZ_SINK_RCVBUF;
+	size_t i;
+
+	fuzz_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (fuzz_ep < 0)
+		fuzz_die("can't create epoll descriptor of the harness");
+
+	fuzz_listen[0] = fuzz_sock(AF_INET, SOCK_STREAM, FUZZ_TCP_PORT,
+				   FUZZ_CONNS_MAX);
+	fuzz_listen[1] = fuzz_sock(AF_INET6, SOCK_STREAM, FUZZ_TCP_PORT,
+				   FUZZ_CONNS_MAX);
+	fuzz_sink_listen[0] = fuzz_sock(AF_INET, SOCK_STREAM, FUZZ_SINK_PORT,
+					FUZZ_CONNS_MAX);
+	fuzz_sink_listen[1] = fuzz_sock(AF_INET6, SOCK_STREAM, FUZZ_SINK_PORT,
+					FUZZ_CONNS_MAX);
+	fuzz_echo[0] = fuzz_sock(AF_INET, SOCK_DGRAM, FUZZ_ECHO_PORT, 0);
+	fuzz_echo[1] = fuzz_sock(AF_INET6, SOCK_DGRAM, FUZZ_ECHO_PORT, 0);
+	fuzz_echo[2] = fuzz_sock(AF_INET, SOCK_DGRAM, FUZZ_DNS_PORT, 0);
+	fuzz_echo[3] = fuzz_sock(AF_INET6, SOCK_DGRAM, FUZZ_DNS_PORT, 0);
+	fuzz_stuck_init(0, AF_INET);
+	fuzz_stuck_init(1, AF_INET6);
+
+	for (i = 0; i < ARRAY_SIZE(fuzz_listen); i++) {
+		if (fuzz_listen[i] >= 0)
+			fuzz_watch(fuzz_listen[i], FUZZ_K_LISTEN);
+	}
+	for (i = 0; i < ARRAY_SIZE(fuzz_sink_listen); i++) {
+		if (fuzz_sink_listen[i] < 0)
+			continue;
+		/* Inherited by accepted sockets, and sets their window */
+		setsockopt(fuzz_sink_listen[i], SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+		fuzz_watch(fuzz_sink_listen[i], FUZZ_K_SINK_LISTEN);
+	}
+	for (i = 0; i < ARRAY_SIZE(fuzz_echo); i++) {
+		if (fuzz_echo[i] >= 0)
+			fuzz_watch(fuzz_echo[i], FUZZ_K_ECHO);
+	}
+
+	for (i = 0; i < sizeof(fuzz_greeting); i++)
+		fuzz_greeting[i] = 'a' + i % 26;
+}
+
+/**
  * fuzz_host_connect() - The host side connects to forwarded ports
  */
 static void fuzz_host_connect(void)
@@ -589,11 +655,21 @@ static void fuzz_services_reset(void)
 	for (i = 0; i < fuzz_n_conns; i++)
 		close(fuzz_conns[i]);
 	fuzz_n_conns = 0;
+	for (i = 0; i < fuzz_n_sinks; i++)
+		close(fuzz_sinks[i]);
+	fuzz_n_sinks = 0;
 
 	for (i = 0; i < ARRAY_SIZE(fuzz_listen); i++) {
 		if (fuzz_listen[i] < 0)
 			continue;
 		while ((s = accept4(fuzz_listen[i], NULL, NULL,
+				    SOCK_CLOEXEC)) >= 0)
+			close(s);
+	}
+	for (i = 0; i < ARRAY_SIZE(fuzz_sink_listen); i++) {
+		if (fuzz_sink_listen[i] < 0)
+			continue;
+		while ((s = accept4(fuzz_sink_listen[i], NULL, NULL,
 				    SOCK_CLOEXEC)) >= 0)
 			close(s);
 	}
@@ -1166,6 +1242,9 @@ static void fuzz_services(void)
 		case FUZZ_K_LISTEN:
 			fuzz_accept(fd);
 			break;
+		case FUZZ_K_SINK_LISTEN:
+			fuzz_sink_accept(fd);
+			break;
 		case FUZZ_K_ECHO:
 			fuzz_echo_serve(fd);
 			break;
@@ -1329,8 +1408,11 @@ static void fuzz_start(struct ctx *c, uint8_t ctl)
  */
 static void fuzz_timers(struct ctx *c)
 {
+	/* Each step runs timers once: enough of them, with a maximum
+	 * retransmission timeout of 8 s, to give up retransmitting */
 	static const long long steps_ms[] = {
-		10, 250, 1000, 3000, 11000, 61000, 181000, 600000,
+		10, 250, 1000, 3000, 8000, 8000, 8000, 8000, 8000, 11000,
+		61000, 181000, 600000,
 	};
 	unsigned i;
 

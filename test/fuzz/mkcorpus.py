@@ -10,8 +10,9 @@
 # preceded by its length (32 bits, big endian). The addresses are those the
 # harness configures (fuzz_tap.c): guest 192.0.2.2/24 and 2001:db8::2/64,
 # gateway and host loopback 192.0.2.1 and 2001:db8::1, DNS forwarding for
-# 192.0.2.3 and 2001:db8::3. The harness serves TCP port 80 and UDP ports 7
-# and 53 on the host side.
+# 192.0.2.3 and 2001:db8::3. The harness serves TCP port 80 (greeting,
+# echo), 81 (connecting hangs), 82 (never reads) and UDP ports 7 and 53
+# (echo) on the host side.
 #
 # The low bits of the last byte of the destination MAC address direct the
 # harness (passt ignores that address): CTL_RAW leaves the frame alone,
@@ -681,6 +682,43 @@ def burst_reset():
     ]
 
 
+def stuck():
+    """Connections to a port that never answers, until passt gives up"""
+    return [tcp_frame(False, 41100, 81, 100, 0, SYN, opts=SYN_OPTS),
+            tcp_frame(True, 41101, 81, 200, 0, SYN, opts=SYN_OPTS),
+            tcp_frame(False, 41100, 81, 100, 0, SYN, opts=SYN_OPTS,
+                      ctl=CTL_FLUSH)]
+
+
+def sink(v6, sport):
+    """Data for a peer that never reads: it stays in passt's socket"""
+    isn = 9000
+    f = [tcp_frame(v6, sport, 82, isn, 0, SYN, opts=SYN_OPTS),
+         tcp_frame(v6, sport, 82, isn + 1, 1, ACK, ctl=CTL_FLUSH)]
+    seq = isn + 1
+    for i in range(4):
+        data = bytes([0x61 + i]) * 1400
+        f.append(tcp_frame(v6, sport, 82, seq, 1, ACK, data,
+                           ctl=CTL_FLUSH if i % 2 else 0))
+        seq += len(data)
+    f.append(tcp_frame(v6, sport, 82, seq, 1, ACK | FIN, ctl=CTL_FLUSH))
+    return f
+
+
+def no_acks():
+    """The guest never acknowledges the greeting: passt retransmits, then
+    gives up"""
+    return [tcp_frame(False, 41200, 80, 500, 0, SYN, opts=SYN_OPTS),
+            tcp_frame(False, 41200, 80, 501, 1, ACK, ctl=CTL_FLUSH)]
+
+
+def many_flows():
+    """More flows in one batch than passt sorts at once"""
+    f = [udp4(GW4, 20000 + i, 7, b'u') for i in range(70)]
+    f += [tcp_frame(False, 30000 + i, 80, i, 0, SYN) for i in range(70)]
+    return f
+
+
 def small_buffer():
     """Small send buffer: the greeting and echoes come up short"""
     f = tcp_session(False, 40600, b'x' * 8000)
@@ -745,6 +783,11 @@ def corpus():
     c['reverse'] = stream(*rev)
     c['small_buffer'] = stream(*small_buffer())
     c['split'] = stream(*split_frames())
+    c['stuck'] = stream(*stuck())
+    c['sink'] = stream(*sink(False, 41300))
+    c['sink6'] = stream(*sink(True, 41301))
+    c['no_acks'] = stream(*no_acks())
+    c['many_flows'] = stream(*many_flows())
     c['burst'] = stream(*burst())
     c['burst_reverse'] = stream(*reverse(burst()))
     c['burst_reset'] = stream(*burst_reset()) + struct.pack('!I', 3)
