@@ -49,6 +49,10 @@
 static int ns_pool[2][SPLICE_POOL];
 static int ns_pool_n[2];
 
+/* Empty pipes of closed connections, ready for new ones */
+static int pipe_pool[SPLICE_POOL * 2][2];
+static int pipe_pool_n;
+
 /**
  * sconn_idx() - Flow index of a spliced connection
  * @conn:	Connection
@@ -102,14 +106,21 @@ static void tcp_splice_close(struct ctx *c, struct tcp_splice_conn *conn,
 				setsockopt(conn->s[side], SOL_SOCKET,
 					   SO_LINGER, &l, sizeof(l));
 			}
-			epoll_del(c, conn->s[side]);
+			/* Closing the only reference takes it out of epoll */
 			close(conn->s[side]);
 		}
-		if (conn->pipe[side][0] >= 0) {
+		if (conn->pipe[side][0] < 0)
+			continue;
+		if (!conn->in_pipe[side] &&
+		    pipe_pool_n < (int)ARRAY_SIZE(pipe_pool)) {
+			pipe_pool[pipe_pool_n][0] = conn->pipe[side][0];
+			pipe_pool[pipe_pool_n++][1] = conn->pipe[side][1];
+		} else {
 			close(conn->pipe[side][0]);
 			close(conn->pipe[side][1]);
 		}
 	}
+	(void)c;
 
 	debug("TCP splice %u: closed%s, %llu and %llu bytes", sconn_idx(conn),
 	      reset ? " (reset)" : "", (unsigned long long)conn->written[1],
@@ -121,6 +132,8 @@ static void tcp_splice_close(struct ctx *c, struct tcp_splice_conn *conn,
  * tcp_splice_pipes() - Open the two pipes of a connection, as large as we may
  * @conn:	Connection
  *
+ * Empty pipes left by closed connections are taken first.
+ *
  * Return: 0 on success, -1 on failure
  */
 static int tcp_splice_pipes(struct tcp_splice_conn *conn)
@@ -128,6 +141,12 @@ static int tcp_splice_pipes(struct tcp_splice_conn *conn)
 	int side;
 
 	for (side = 0; side < 2; side++) {
+		if (pipe_pool_n) {
+			pipe_pool_n--;
+			conn->pipe[side][0] = pipe_pool[pipe_pool_n][0];
+			conn->pipe[side][1] = pipe_pool[pipe_pool_n][1];
+			continue;
+		}
 		if (pipe2(conn->pipe[side], O_NONBLOCK | O_CLOEXEC)) {
 			conn->pipe[side][0] = conn->pipe[side][1] = -1;
 			return -1;

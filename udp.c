@@ -219,7 +219,7 @@ static void udp_icmp_unreach(const struct ctx *c,
 	const struct flowside *tap = &uflow->f.side[uflow->tapside];
 	size_t l4len = uflow->last_len + sizeof(struct udphdr);
 
-	if (inany_v4(&tap->eaddr)) {
+	if (inany_v4(&tap->eaddr) && inany_v4(&tap->oaddr)) {
 		struct {
 			struct icmphdr ih;
 			struct iphdr iph;
@@ -459,7 +459,9 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			if (errno == ECONNREFUSED) {
 				trace("UDP flow %u: port unreachable",
 				      ref.flow);
-				udp_icmp_unreach(c, uflow);
+				/* Spliced: the sender saw it on its loopback */
+				if (!uflow->spliced)
+					udp_icmp_unreach(c, uflow);
 				continue;
 			}
 			break;

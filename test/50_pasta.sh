@@ -54,7 +54,7 @@ ip netns add "${NS_PST}"
 at_exit "ip netns del ${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-P "${TMP}/pasta.pid" -d -l "${TMP}/pasta.log" \
-	-t 8080,8181:8081,5100 -T 9090 -u 5353,6000 -U 5454 2>/dev/null
+	-t 8080,8181:8081,5100 -T 9090 -u 5353,5355,6000 -U 5454 2>/dev/null
 expect_eq pasta_attach_parent_exits_0 $? 0
 ppid=$(cat "${TMP}/pasta.pid" 2>/dev/null)
 if [ -n "${ppid}" ] && alive "${ppid}"; then
@@ -114,6 +114,15 @@ for host in 192.0.2.2 2001:db8::2; do
 		  "$(in_out ${UDP_TOOL} echo "${host}" 6000 1400 10)" \
 		  "ECHO 10/10"
 done
+
+# Nothing bound to a forwarded port in the namespace: the port unreachable
+# that comes back on the spliced socket is not for the guest, pasta goes on
+for i in 1 2 3; do
+	in_hst socat -u - UDP4-SENDTO:127.0.0.1:5355 <<< "nobody" 2>/dev/null
+	sleep 0.1
+done
+alive "${ppid}"
+expect_eq pasta_udp_spliced_port_unreachable_survived $? 0
 
 # Deleting the namespace ends pasta
 ip netns del "${NS_PST}"

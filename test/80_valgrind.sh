@@ -99,7 +99,7 @@ at_exit "ip netns del ${NS_PST}"
 ln -s "${VG_BIN}" "${TMP}/pasta"
 # shellcheck disable=SC2046
 ip netns exec "${NS_HST}" $(vg_cmd "${TMP}/vg-pasta.log") "${TMP}/pasta" \
-	-f --config-net --netns "${NS_PST}" -t 8080 -T 9090 -u 5353 \
+	-f -d --config-net --netns "${NS_PST}" -t 8080 -T 9090 -u 5353 \
 	> "${TMP}/pasta.log" 2>&1 &
 VG_PID=$!
 at_exit "kill ${VG_PID}"
@@ -114,6 +114,8 @@ if wait_for 60 sh -c "ip -n ${NS_PST} addr show | grep -q 192.0.2.2"; then
 	tcp_xfer valgrind_pasta_tcp_ns_to_host_spliced hst ::1 9090 \
 		 pst ::1 9090 "${TMP}/f64k"
 	bg pst ${UDP_TOOL} echoserver 5353 127.0.0.1 ::1
+	wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :5353 | \
+			  grep -q ."
 	expect_eq valgrind_pasta_udp_host_to_ns_spliced \
 		  "$(in_hst ${UDP_TOOL} echo 127.0.0.1 5353 1000 20)" \
 		  "ECHO 20/20"
@@ -122,8 +124,13 @@ if wait_for 60 sh -c "ip -n ${NS_PST} addr show | grep -q 192.0.2.2"; then
 		     9000 1400 20)" "ECHO 20/20"
 	check valgrind_pasta_ping ip netns exec "${NS_PST}" sh -c \
 	      "ping -c 2 -i 0.2 -W 5 203.0.113.1 >/dev/null"
+	alive "${VG_PID}"
+	expect_eq valgrind_pasta_alive_after_traffic $? 0
 	vg_exit "${VG_PID}" "${TMP}/vg-pasta.log"
 	vg_verdict valgrind_pasta "${TMP}/vg-pasta.log"
+	if [ -n "${VG_KEEP:-}" ]; then
+		cp "${TMP}/vg-pasta.log" "${TMP}/pasta.log" "${VG_KEEP}/"
+	fi
 else
 	fail valgrind_pasta_starts "$(cat "${TMP}/vg-pasta.log" \
 				      "${TMP}/pasta.log" | tail -n 30 | tr '\n' ' ')"
