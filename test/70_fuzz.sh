@@ -117,6 +117,12 @@ if [ -n "$(ls -A "${TMP}/artifacts/")" ]; then
 	     "input in ${FUZZ_KEEP}/:" \
 	     "$(cd "${TMP}/artifacts" && echo *)"
 	grep -A30 -m1 -E "ERROR: |runtime error: |^fuzz_tap: " "${log}"
+	# Machines running this may be gone with the files: the input too
+	for f in "${TMP}"/artifacts/*; do
+		[ "$(stat -c %s "${f}")" -le 8192 ] || continue
+		echo "$(basename "${f}") in base64 (base64 -d > FILE):"
+		base64 -w 76 "${f}"
+	done
 elif [ ${rc} -ne 0 ]; then
 	fail "fuzz_timed_run_no_crash" "fuzzer exited with ${rc}:" \
 	     "$(tail -1 "${log}")"
