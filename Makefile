@@ -134,10 +134,14 @@ check-unit: unit
 # (whose seccomp filter also lets the sanitizer runtimes report). The first
 # pass also runs passt and pasta under valgrind, from build-vg/; the second
 # one doesn't fuzz again (the harness has its own sanitizers anyway).
+# The last line of the output sums up both passes.
+CHECK_TALLY := $(abspath build)/check.tally
 ifneq ($(SANITIZE),1)
 check: VG_ENV := VALGRIND_PASST=$(abspath build-vg)/passt
+check: RUN_OPTS := --tally $(CHECK_TALLY)
 else
 check: VG_ENV := FUZZ_SECONDS=0
+check: RUN_OPTS := $(if $(CHECK_ADD),--add $(CHECK_ADD))
 endif
 check: all unit tools
 ifneq ($(SANITIZE),1)
@@ -146,9 +150,9 @@ ifneq ($(SANITIZE),1)
 endif
 	$(VG_ENV) PASST_BIN=$(abspath $(BIN))/passt \
 	QRAP_BIN=$(abspath $(BIN))/qrap TOOLS_DIR=$(abspath $(B))/tools \
-		test/run.sh --unit-dir $(B)/unit --integration
+		test/run.sh --unit-dir $(B)/unit --integration $(RUN_OPTS)
 ifneq ($(SANITIZE),1)
-	$(MAKE) --no-print-directory SANITIZE=1 check
+	$(MAKE) --no-print-directory SANITIZE=1 CHECK_ADD=$(CHECK_TALLY) check
 endif
 
 # Benchmarks (as root, about 20 minutes): passt and pasta next to the kernel's

@@ -11,6 +11,10 @@
 # failure. The last line is the summary: "N passed, N failed, N skipped".
 #
 # Usage: test/run.sh [--unit-dir DIR]... [--integration] [--only REGEX]
+#		     [--tally FILE] [--add FILE]
+#
+# --tally FILE writes the three counts to FILE; --add FILE adds the counts
+# of an earlier run from such a file to the summary, which then covers both.
 
 set -u
 
@@ -18,6 +22,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 UNIT_DIRS=()
 INTEGRATION=0
 ONLY=
+TALLY=
+ADD=
 PASSED=0
 FAILED=0
 SKIPPED=0
@@ -28,6 +34,8 @@ while [ $# -gt 0 ]; do
 	--unit-dir)	UNIT_DIRS+=("$2"); shift ;;
 	--integration)	INTEGRATION=1 ;;
 	--only)		ONLY="$2"; shift ;;
+	--tally)	TALLY="$2"; shift ;;
+	--add)		ADD="$2"; shift ;;
 	*)		echo "Unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -98,6 +106,14 @@ if [ ${FAILED} -gt 0 ]; then
 	echo
 	echo "Failures:"
 	printf '%s\n' "${FAILURES[@]}"
+fi
+
+[ -n "${TALLY}" ] && echo "${PASSED} ${FAILED} ${SKIPPED}" > "${TALLY}"
+if [ -n "${ADD}" ] && read -r p f s < "${ADD}"; then
+	echo
+	echo "This run: ${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped;" \
+	     "with the earlier one (${ADD}):"
+	PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
 fi
 
 echo
