@@ -87,7 +87,7 @@ struct tcp_tap_conn {
 #define SPLICE_ESTABLISHED	(1 << 1)
 #define SPLICE_FIN_FROM(side)	(1 << (2 + (side)))	/* EOF read there */
 #define SPLICE_FIN_SENT(side)	(1 << (4 + (side)))	/* Shut down there */
-#define SPLICE_CLOSED		(1 << 6)
+#define SPLICE_OUT_WAIT(side)	(1 << (6 + (side)))	/* EPOLLOUT wanted */
 
 /**
  * struct tcp_splice_conn - TCP connection spliced between two sockets

@@ -42,6 +42,7 @@
 #define SPLICE_CONNECT_MS	(10 * MS_PER_SEC)
 #define SPLICE_FLAGS		(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 #define SPLICE_POOL		16
+#define SPLICE_EPOLL_IN		(EPOLLIN | EPOLLRDHUP | EPOLLET)
 
 /* Sockets opened ahead in the namespace, IPv4 and IPv6: a socket belongs
  * to the namespace it was created in, and can connect from any other, so
@@ -77,14 +78,45 @@ static int tcp_splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn)
 				.flow = sconn_idx(conn) };
 	int side;
 
+	/* Output of the connecting side tells us when it's connected */
+	conn->events |= SPLICE_OUT_WAIT(1);
 	for (side = 0; side < 2; side++) {
 		ref.flowside = side;
-		if (epoll_add(c, conn->s[side], EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-			      EPOLLET, ref))
+		if (epoll_add(c, conn->s[side], SPLICE_EPOLL_IN |
+			      (side ? EPOLLOUT : 0), ref))
 			return -1;
 	}
 
 	return 0;
+}
+
+/**
+ * tcp_splice_out_wait() - Watch, or stop watching, a socket for output room
+ * @c:		Execution context
+ * @conn:	Connection
+ * @side:	Side of the socket
+ * @want:	Watch for EPOLLOUT: the pipe towards this side isn't empty
+ *
+ * Otherwise every ACK that frees room in the socket's buffer would wake
+ * us up for nothing.
+ */
+static void tcp_splice_out_wait(const struct ctx *c,
+				struct tcp_splice_conn *conn, int side,
+				bool want)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+				.flow = sconn_idx(conn), .flowside = side,
+				.fd = conn->s[side] };
+	struct epoll_event ev = { .data.u64 = ref.u64,
+				  .events = SPLICE_EPOLL_IN };
+
+	if (!!(conn->events & SPLICE_OUT_WAIT(side)) == want)
+		return;
+
+	if (want)
+		ev.events |= EPOLLOUT;
+	if (!epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->s[side], &ev))
+		conn->events ^= SPLICE_OUT_WAIT(side);
 }
 
 /**
@@ -351,13 +383,17 @@ fail:
 
 /**
  * tcp_splice_move() - Move what can be moved from one side to the other
+ * @c:		Execution context
  * @conn:	Connection
  * @from:	Side data is read from
+ *
+ * What's left in the pipe waits for output room on the other side.
  *
  * Return: -1 on an error (reset the connection), 1 if anything moved,
  *	   0 otherwise
  */
-static int tcp_splice_move(struct tcp_splice_conn *conn, int from)
+static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
+			   int from)
 {
 	int to = !from, moved = 0;
 
@@ -396,9 +432,58 @@ static int tcp_splice_move(struct tcp_splice_conn *conn, int from)
 		}
 
 		if (n <= 0 && m <= 0)
-			return moved;
+			break;
 		moved = 1;
 	}
+
+	tcp_splice_out_wait(c, conn, to, conn->in_pipe[from]);
+	return moved;
+}
+
+/**
+ * tcp_splice_established() - The connecting side is connected, or failed
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: 0 if connected, -1 otherwise
+ */
+static int tcp_splice_established(const struct ctx *c,
+				  struct tcp_splice_conn *conn)
+{
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(conn->s[1], SOL_SOCKET, SO_ERROR, &err, &sl) || err)
+		return -1;
+
+	conn->events = (conn->events & SPLICE_OUT_WAIT(1)) | SPLICE_ESTABLISHED;
+	conn->timer_ms = 0;
+	/* Whatever came early from the other side waits: move both ways */
+	if (tcp_splice_move(c, conn, 0) < 0 || tcp_splice_move(c, conn, 1) < 0)
+		return -1;
+
+	return 0;
+}
+
+/**
+ * tcp_splice_moves() - Move data as the events on one socket allow
+ * @c:		Execution context
+ * @conn:	Connection
+ * @side:	Side of the socket
+ * @events:	epoll events
+ *
+ * Return: 0 on success, -1 on an error (reset the connection)
+ */
+static int tcp_splice_moves(const struct ctx *c, struct tcp_splice_conn *conn,
+			    int side, uint32_t events)
+{
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+	    tcp_splice_move(c, conn, side) < 0)
+		return -1;
+	if ((events & EPOLLOUT) && tcp_splice_move(c, conn, !side) < 0)
+		return -1;
+
+	return 0;
 }
 
 /**
@@ -426,21 +511,13 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	}
 
 	if (conn->events & SPLICE_CONNECT) {
-		int err = 0;
-		socklen_t sl = sizeof(err);
-
 		if (ref.flowside != 1 || !(events & (EPOLLOUT | EPOLLHUP)))
 			return;
-		if (getsockopt(conn->s[1], SOL_SOCKET, SO_ERROR, &err, &sl) ||
-		    err) {
+		if (tcp_splice_established(c, conn)) {
 			tcp_splice_close(c, conn, true);
 			return;
 		}
-		conn->events = SPLICE_ESTABLISHED;
-		conn->timer_ms = 0;
-	}
-
-	if (tcp_splice_move(conn, 0) < 0 || tcp_splice_move(conn, 1) < 0) {
+	} else if (tcp_splice_moves(c, conn, ref.flowside, events)) {
 		tcp_splice_close(c, conn, true);
 		return;
 	}
