@@ -28,6 +28,8 @@
 #   build-fuzz/fuzz_tap FILE...                 run inputs, e.g. a crash
 #   FUZZ_TAP_DEBUG=1 build-fuzz/fuzz_tap FILE   ... with passt's debug log
 #   python3 test/fuzz/mkcorpus.py               rewrite test/fuzz/corpus/
+#                                               (but found-*.bin, which the
+#                                               fuzzer found)
 #
 # The input format, and how the harness fixes up checksums and sequence
 # numbers, is described at the top of test/fuzz/fuzz_tap.c. Inputs that

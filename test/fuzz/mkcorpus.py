@@ -7,7 +7,10 @@
 #
 # Writes test/fuzz/corpus/*.bin (or the directory given): each file is a
 # stream as a qemu guest writes it on passt's socket, every Ethernet frame
-# preceded by its length (32 bits, big endian). The addresses are those the
+# preceded by its length (32 bits, big endian). The found-*.bin files there
+# aren't written here: the fuzzer found them, each reaches code that the
+# ones written here don't (the smallest such set, from a run of 10 million
+# inputs). The addresses are those the
 # harness configures (fuzz_tap.c): guest 192.0.2.2/24 and 2001:db8::2/64,
 # gateway and host loopback 192.0.2.1 and 2001:db8::1, DNS forwarding for
 # 192.0.2.3 and 2001:db8::3. The harness serves TCP port 80 (greeting,
