@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "fwd.h"
 #include "log.h"
@@ -37,6 +40,7 @@
 
 #define EPHEMERAL_FIRST_DEFAULT	32768
 #define EPHEMERAL_LAST_DEFAULT	60999
+#define FWD_LISTEN_BACKLOG	128
 
 /**
  * fwd_err() - Format a parsing error
@@ -553,6 +557,64 @@ static const struct fwd_ports *fwd_table(const struct ctx *c, uint8_t proto,
 }
 
 /**
+ * fwd_sock() - Open a listening (TCP) or bound (UDP) socket for a port
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @af:		AF_INET, AF_INET6, or AF_UNSPEC for dual stack
+ * @addr:	Address to bind, NULL for any
+ * @ifname:	Interface to bind to, or NULL
+ * @port:	Port, host order
+ * @ref:	epoll reference, type and data set
+ *
+ * Return: socket, -1 on failure
+ */
+static int fwd_sock(const struct ctx *c, uint8_t proto, int af,
+		    const union inany_addr *addr, const char *ifname,
+		    in_port_t port, union epoll_ref ref)
+{
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	struct sockaddr_storage sa;
+	int s, one = 1, zero = 0;
+	socklen_t sl;
+
+	s = socket(af == AF_INET ? AF_INET : AF_INET6,
+		   type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (s < 0)
+		return -1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	else if (af == AF_UNSPEC)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (c->freebind) {
+		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	}
+	if (ifname && *ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       strlen(ifname)))
+		goto fail;
+
+	if (!addr)
+		addr = af == AF_INET ? &inany_any4 : &inany_any6;
+	sl = inany_to_sockaddr(&sa, addr, port, 0);
+	if (bind(s, (struct sockaddr *)&sa, sl))
+		goto fail;
+	if (type == SOCK_STREAM && listen(s, FWD_LISTEN_BACKLOG))
+		goto fail;
+
+	ref.listen.port = port;
+	if (epoll_add(c, s, EPOLLIN, ref))
+		goto fail;
+
+	return s;
+fail:
+	close(s);
+	return -1;
+}
+
+/**
  * fwd_listen_port() - Listen on one forwarded port, in the current namespace
  * @c:		Execution context
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
@@ -572,20 +634,13 @@ int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
 {
 	const struct fwd_ports *fwd = fwd_table(c, proto, pif);
 	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
-	int (*open_sock)(const struct ctx *, int, const union inany_addr *,
-			 const char *, in_port_t, union epoll_ref);
 	const char *ifname = r && *r->ifname ? r->ifname : NULL;
 	union epoll_ref ref = { .listen = { .pif = pif } };
 	bool v4 = ipv4_enabled(c), v6 = ipv6_enabled(c);
 	union inany_addr lo4, lo6 = { .a6 = IN6ADDR_LOOPBACK_INIT };
 
-	if (proto == IPPROTO_TCP) {
-		ref.type = EPOLL_TYPE_TCP_LISTEN;
-		open_sock = tcp_listen_sock;
-	} else {
-		ref.type = EPOLL_TYPE_UDP_LISTEN;
-		open_sock = udp_listen_sock;
-	}
+	ref.type = proto == IPPROTO_TCP ? EPOLL_TYPE_TCP_LISTEN :
+					  EPOLL_TYPE_UDP_LISTEN;
 	ref.listen.rule = rule >= 0 ? rule : 0xff;
 	fds[0] = fds[1] = -1;
 	inany_from_v4(&lo4, (struct in_addr){ htonl(INADDR_LOOPBACK) });
@@ -594,31 +649,34 @@ int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
 		if ((r->af == AF_INET && !v4) || (r->af == AF_INET6 && !v6))
 			return 0;
 		ref.listen.v6 = r->af == AF_INET6;
-		fds[0] = open_sock(c, r->af, &r->addr, ifname, port, ref);
+		fds[0] = fwd_sock(c, proto, r->af, &r->addr, ifname, port,
+				  ref);
 		return fds[0] >= 0;
 	}
 
 	if (pif == PIF_SPLICE) {
 		if (v4)
-			fds[0] = open_sock(c, AF_INET, &lo4, ifname, port, ref);
+			fds[0] = fwd_sock(c, proto, AF_INET, &lo4, ifname,
+					  port, ref);
 		ref.listen.v6 = 1;
 		if (v6)
-			fds[1] = open_sock(c, AF_INET6, &lo6, ifname, port,
-					   ref);
+			fds[1] = fwd_sock(c, proto, AF_INET6, &lo6, ifname,
+					  port, ref);
 		return (fds[0] >= 0) + (fds[1] >= 0);
 	}
 
 	if (v4 && v6) {
 		ref.listen.v6 = 1;
-		fds[0] = open_sock(c, AF_UNSPEC, NULL, ifname, port, ref);
+		fds[0] = fwd_sock(c, proto, AF_UNSPEC, NULL, ifname, port,
+				  ref);
 		if (fds[0] >= 0)
 			return 1;
 	}
 	if (v4)
-		fds[0] = open_sock(c, AF_INET, NULL, ifname, port, ref);
+		fds[0] = fwd_sock(c, proto, AF_INET, NULL, ifname, port, ref);
 	ref.listen.v6 = 1;
 	if (v6)
-		fds[1] = open_sock(c, AF_INET6, NULL, ifname, port, ref);
+		fds[1] = fwd_sock(c, proto, AF_INET6, NULL, ifname, port, ref);
 
 	return (fds[0] >= 0) + (fds[1] >= 0);
 }

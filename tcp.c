@@ -79,7 +79,6 @@
 #define TCP_DUP_ACKS		3	/* Fast retransmit, RFC 5681 */
 #define TCP_WND_MARGIN_DIV	16	/* Data takes more memory than bytes */
 #define TCP_SEGS_MAX		256	/* Segments of a flow in one batch */
-#define TCP_LISTEN_BACKLOG	128
 #define TCP_READS_PER_EVENT	4	/* Fairness between connections */
 
 /* Sequence number comparisons, modulo 2^32 (RFC 9293, 3.4) */
@@ -1667,68 +1666,6 @@ void tcp_tap_reset(struct ctx *c)
 		if (conn->f.type == FLOW_TCP)
 			tcp_conn_close(c, conn, true);
 	}
-}
-
-/**
- * tcp_listen_sock() - Open a listening socket for a forwarded port
- * @c:		Execution context
- * @af:		AF_INET, AF_INET6, or AF_UNSPEC for dual stack
- * @addr:	Address to bind, NULL for any
- * @ifname:	Interface to bind to, or NULL
- * @port:	Port, host order
- * @ref:	epoll reference, type and data set
- *
- * Return: socket, -1 on failure
- */
-int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
-		    const char *ifname, in_port_t port, union epoll_ref ref)
-{
-	struct sockaddr_storage sa;
-	int s, one = 1, zero = 0;
-	socklen_t sl;
-
-	s = socket(af == AF_INET ? AF_INET : AF_INET6,
-		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (s < 0)
-		return -1;
-
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	else if (af == AF_UNSPEC)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (c->freebind) {
-		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
-	}
-	if (ifname && *ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-		       strlen(ifname))) {
-		close(s);
-		return -1;
-	}
-
-	if (addr) {
-		sl = inany_to_sockaddr(&sa, addr, port, 0);
-	} else if (af == AF_INET) {
-		sl = inany_to_sockaddr(&sa, &inany_any4, port, 0);
-	} else {
-		sl = inany_to_sockaddr(&sa, &inany_any6, port, 0);
-	}
-
-	if (bind(s, (struct sockaddr *)&sa, sl) ||
-	    listen(s, TCP_LISTEN_BACKLOG)) {
-		close(s);
-		return -1;
-	}
-
-	ref.listen.port = port;
-	if (epoll_add(c, s, EPOLLIN, ref)) {
-		close(s);
-		return -1;
-	}
-
-	return s;
 }
 
 /**

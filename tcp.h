@@ -29,8 +29,6 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now);
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
-int tcp_listen_sock(const struct ctx *c, int af, const union inany_addr *addr,
-		    const char *ifname, in_port_t port, union epoll_ref ref);
 int tcp_init(struct ctx *c);
 
 #endif /* TCP_H */

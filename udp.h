@@ -27,9 +27,6 @@ void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 		    const struct timespec *now);
 void udp_tap_reset(struct ctx *c);
 void udp_listen_closing(struct ctx *c, int fd);
-int udp_listen_sock(const struct ctx *c, int af,
-		    const union inany_addr *addr, const char *ifname,
-		    in_port_t port, union epoll_ref ref);
 int udp_init(struct ctx *c);
 
 #endif /* UDP_H */
