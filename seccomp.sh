@@ -36,7 +36,7 @@ dup dup2 dup3 execve lseek futex uname getrlimit prlimit64 stat"
 
 # Checked first, roughly by how often the data path makes them
 HOT="epoll_wait epoll_pwait recvmmsg sendmsg recvmsg sendmmsg splice writev
-read write recvfrom sendto getsockopt clock_gettime"
+readv read write recvfrom sendto getsockopt clock_gettime"
 
 # calls() - Names annotated for one mode, hot ones first, no duplicates
 # $1:	passt or pasta

@@ -30,12 +30,14 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <linux/ipv6.h>
+#include <linux/virtio_net.h>
 
 #include "arp.h"
 #include "checksum.h"
@@ -54,6 +56,7 @@
 #include "util.h"
 
 /* #syscalls recvfrom sendmsg sendto writev read epoll_ctl fcntl */
+/* #syscalls:pasta readv */
 /* #syscalls:passt accept4 close setsockopt */
 
 #define TAP_BUF_BYTES		(8 * 1024 * 1024)
@@ -62,6 +65,7 @@
 #define TAP_SEQ_PKTS		256	/* Segments of one flow in a batch */
 #define TAP_SNDBUF		(16 * 1024 * 1024)
 #define TAP_IOV_MAX		1024
+#define TAP_FRAME_BUFS		4	/* Buffers of one frame, at most */
 
 /* Frames start two bytes into a four-byte word: IP headers are aligned */
 #define TAP_IP_ALIGN		2
@@ -123,6 +127,111 @@ size_t tap_hdr_offset(const struct ctx *c)
 void tap_hdr_set_len(struct tap_hdr *th, size_t l2len)
 {
 	th->vnet_len = htonl(l2len);
+}
+
+/**
+ * tap_l4_csum() - Tell if transport checksums of frames to the guest count
+ * @c:		Execution context
+ *
+ * Return: false if the tap device takes TCP and UDP frames with the sum of
+ *	   their pseudo-header only (the namespace's kernel treats them as its
+ *	   own, checksummed if they ever leave it), and no capture would show
+ *	   the difference; true otherwise
+ */
+bool tap_l4_csum(const struct ctx *c)
+{
+	return !c->tap_vnet || pcap_fd() >= 0;
+}
+
+/**
+ * tap_csum_udp4() - Set the checksum of a UDP datagram over IPv4 to the guest
+ * @c:		Execution context
+ * @uh:		UDP header, with a valid length field
+ * @src:	Source address
+ * @dst:	Destination address
+ * @payload:	Payload
+ * @len:	Payload length
+ */
+void tap_csum_udp4(const struct ctx *c, struct udphdr *uh, struct in_addr src,
+		   struct in_addr dst, const void *payload, size_t len)
+{
+	if (tap_l4_csum(c))
+		csum_udp4(uh, src, dst, payload, len);
+	else
+		uh->check = csum_fold(psum_ip4(len + sizeof(*uh), IPPROTO_UDP,
+					       src, dst));
+}
+
+/**
+ * tap_csum_udp6() - Set the checksum of a UDP datagram over IPv6 to the guest
+ * @c:		Execution context
+ * @uh:		UDP header, with a valid length field
+ * @src:	Source address
+ * @dst:	Destination address
+ * @payload:	Payload
+ * @len:	Payload length
+ */
+void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
+		   const struct in6_addr *src, const struct in6_addr *dst,
+		   const void *payload, size_t len)
+{
+	if (tap_l4_csum(c))
+		csum_udp6(uh, src, dst, payload, len);
+	else
+		uh->check = csum_fold(psum_ip6(len + sizeof(*uh), IPPROTO_UDP,
+					       src, dst));
+}
+
+/**
+ * tap_vnet_hdr() - Virtio-net header for a frame to the tap device
+ * @c:		Execution context
+ * @vh:		Header to fill in
+ * @iov:	Buffers of the frame, the first one with the Ethernet, IP and
+ *		transport headers
+ *
+ * TCP and UDP frames carry the sum of their pseudo-header only, unless
+ * tap_l4_csum() says otherwise: the kernel is told where to complete it.
+ */
+static void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
+			 const struct iovec *iov)
+{
+	const uint8_t *f = iov->iov_base, *l3 = f + ETH_HLEN;
+	size_t l4off;
+	uint16_t et;
+	uint8_t proto;
+
+	memset(vh, 0, sizeof(*vh));
+	if (tap_l4_csum(c) || iov->iov_len < ETH_HLEN + sizeof(struct iphdr))
+		return;
+
+	memcpy(&et, f + offsetof(struct ethhdr, h_proto), sizeof(et));
+	if (et == htons(ETH_P_IP)) {
+		l4off = ETH_HLEN + (l3[0] & 0x0f) * 4;
+		proto = l3[offsetof(struct iphdr, protocol)];
+	} else if (et == htons(ETH_P_IPV6) &&
+		   iov->iov_len >= ETH_HLEN + sizeof(struct ipv6hdr)) {
+		l4off = ETH_HLEN + sizeof(struct ipv6hdr);
+		proto = l3[offsetof(struct ipv6hdr, nexthdr)];
+	} else {
+		return;
+	}
+
+	if (proto == IPPROTO_TCP) {
+		vh->csum_offset = offsetof(struct tcphdr, check);
+		vh->hdr_len = l4off + sizeof(struct tcphdr);
+	} else if (proto == IPPROTO_UDP) {
+		vh->csum_offset = offsetof(struct udphdr, check);
+		vh->hdr_len = l4off + sizeof(struct udphdr);
+	} else {
+		return;
+	}
+
+	if (iov->iov_len < vh->hdr_len) {
+		vh->hdr_len = vh->csum_offset = 0;
+		return;
+	}
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = l4off;
 }
 
 /**
@@ -367,11 +476,22 @@ static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
 static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 			     size_t bufs_per_frame, size_t nframes)
 {
-	size_t i;
+	struct virtio_net_hdr vh;
+	struct iovec v[TAP_FRAME_BUFS + 1] = {
+		{ .iov_base = &vh, .iov_len = sizeof(vh) },
+	};
+	size_t i, skip = c->tap_vnet ? 0 : 1;
+
+	if (bufs_per_frame > TAP_FRAME_BUFS)
+		die("Frame of %zu buffers for the tap device", bufs_per_frame);
 
 	for (i = 0; i < nframes; i++) {
-		if (writev(c->fd_tap, iov + i * bufs_per_frame,
-			   bufs_per_frame) < 0) {
+		const struct iovec *f = iov + i * bufs_per_frame;
+
+		if (c->tap_vnet)
+			tap_vnet_hdr(c, &vh, f);
+		memcpy(v + 1, f, bufs_per_frame * sizeof(*iov));
+		if (writev(c->fd_tap, v + skip, bufs_per_frame + 1 - skip) < 0) {
 			if (errno == EINTR) {
 				i--;
 				continue;
@@ -467,7 +587,7 @@ void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
 	uh->dest = htons(dport);
 	uh->len = htons(l4len);
 	memmove(data, in, len);
-	csum_udp4(uh, src, dst, data, len);
+	tap_csum_udp4(c, uh, src, dst, data, len);
 
 	tap_send_single(c, frame, data + len - frame);
 }
@@ -501,7 +621,7 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 	uh->dest = htons(dport);
 	uh->len = htons(l4len);
 	memmove(data, in, len);
-	csum_udp6(uh, src, dst, data, len);
+	tap_csum_udp6(c, uh, src, dst, data, len);
 
 	tap_send_single(c, frame, data + len - frame);
 }
@@ -1030,7 +1150,15 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 void tap_handler_pasta(struct ctx *c, uint32_t events,
 		       const struct timespec *now)
 {
-	size_t off = 0;
+	/* Offload details don't matter: checksums aren't verified here, and
+	 * a TCP segment of any size goes to its socket the same way
+	 */
+	struct virtio_net_hdr vh;
+	struct iovec v[2] = {
+		{ .iov_base = &vh, .iov_len = sizeof(vh) },
+		{ .iov_len = TAP_FRAME_MAX },
+	};
+	size_t off = 0, skip = c->tap_vnet ? 0 : 1;
 
 	if (events & (EPOLLHUP | EPOLLERR))
 		die("Tap device went away");
@@ -1047,8 +1175,8 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 			off = 0;
 		}
 
-		n = read(c->fd_tap, tap_buf + off + TAP_IP_ALIGN,
-			 TAP_FRAME_MAX);
+		v[1].iov_base = tap_buf + off + TAP_IP_ALIGN;
+		n = readv(c->fd_tap, v + skip, 2 - skip);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1056,7 +1184,8 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 				debug_perror("Read from tap device failed");
 			break;
 		}
-		if ((size_t)n < ETH_HLEN)
+		n -= (ssize_t)v[0].iov_len * (1 - skip);
+		if (n < ETH_HLEN)
 			continue;
 
 		packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n);

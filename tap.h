@@ -19,6 +19,7 @@
 struct ctx;
 struct iphdr;
 struct ipv6hdr;
+struct udphdr;
 
 /* Largest frame on the link: an IP packet of 64 KiB and its Ethernet header */
 #define TAP_FRAME_MAX		(ETH_HLEN + 65535)
@@ -44,6 +45,12 @@ struct tap_hdr {
  */
 size_t tap_hdr_offset(const struct ctx *c);
 void tap_hdr_set_len(struct tap_hdr *th, size_t l2len);
+bool tap_l4_csum(const struct ctx *c);
+void tap_csum_udp4(const struct ctx *c, struct udphdr *uh, struct in_addr src,
+		   struct in_addr dst, const void *payload, size_t len);
+void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
+		   const struct in6_addr *src, const struct in6_addr *dst,
+		   const void *payload, size_t len);
 
 void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto);
 void *tap_push_ip4h(struct iphdr *ip4h, struct in_addr src,

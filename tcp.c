@@ -405,8 +405,12 @@ static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 	}
 	th->window = htons(MIN(wnd, 65535U));
 
-	sum = csum_unfolded(th, sizeof(*th) + optlen, sum);
-	th->check = csum(payload, plen, sum);
+	if (tap_l4_csum(c)) {
+		sum = csum_unfolded(th, sizeof(*th) + optlen, sum);
+		th->check = csum(payload, plen, sum);
+	} else {
+		th->check = csum_fold(sum);	/* Completed by the tap device */
+	}
 
 	tap_hdr_set_len(&h->taph, ETH_HLEN + l3len);
 	iov[0].iov_base = (char *)&h->taph + tap_hdr_offset(c);

@@ -6,7 +6,8 @@
 # test/50_pasta.sh - pasta: a command in a new namespace, as root and as a
 # user; attaching to a namespace; transfers through the tap device and
 # spliced loopback connections both ways; automatic port forwarding; DHCP
-# clients; quitting when the namespace goes away
+# clients; quitting when the namespace goes away; checksum and segmentation
+# offloads on the tap device
 
 . "$(dirname "$0")/lib.sh"
 
@@ -114,6 +115,12 @@ for host in 192.0.2.2 2001:db8::2; do
 		  "$(in_out ${UDP_TOOL} echo "${host}" 6000 1400 10)" \
 		  "ECHO 10/10"
 done
+
+# The tap device completes the checksums pasta leaves out: the namespace
+# counts no bad ones after all of the above
+errs=$(ip netns exec "${NS_PST}" nstat -asz TcpInCsumErrors UdpInCsumErrors \
+       Udp6InCsumErrors | awk 'NR > 1 { s += $2 } END { print s + 0 }')
+expect_eq pasta_tap_offload_no_checksum_errors "${errs}" 0
 
 # Nothing bound to a forwarded port in the namespace: the port unreachable
 # that comes back on the spliced socket is not for the guest, pasta goes on
@@ -266,4 +273,39 @@ if wait_for 3 sh -c "! awk '/^State:/ { if (\$2 != \"Z\") exit 0; exit 1 }' \
 	pass pasta_user_quits_when_process_gone
 else
 	fail pasta_user_quits_when_process_gone "PID ${upasta} still running"
+fi
+
+# 7. Offloads, seen in a capture: at MTU 1500 the namespace hands TCP
+# segments of up to 64 KiB to the tap device; with a capture file, frames to
+# the namespace carry complete checksums, as they would on a wire
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-m 1500 -t none -u none -T none -U none -P "${TMP}/pasta4.pid" \
+	--pcap "${TMP}/offload.pcap" 2>/dev/null
+ppid=$(cat "${TMP}/pasta4.pid")
+at_exit "kill ${ppid}"
+head -c 4194304 /dev/urandom > "${TMP}/f4m"
+tcp_xfer pasta_offload_tcp4_ns_to_remote out 0.0.0.0 6011 \
+	 pst 203.0.113.1 6011 "${TMP}/f4m"
+tcp_pull pasta_offload_tcp6_remote_to_ns out :: 6012 \
+	 pst 2001:db8:1::1 6012 "${TMP}/f4m"
+expect_eq pasta_offload_udp_ns_to_remote \
+	  "$(ip netns exec "${NS_PST}" ${UDP_TOOL} echo 203.0.113.1 9000 \
+	     1400 10)" "ECHO 10/10"
+kill "${ppid}"
+ip netns del "${NS_PST}"
+read -r _ n_from _ max_from _ n_to _ bad_to <<< \
+	"$(python3 "${TOP}/test/pcap_check.py" "${TMP}/offload.pcap" \
+	   192.0.2.2 2001:db8::2)"
+if [ "${max_from:-0}" -gt 1514 ]; then
+	pass pasta_offload_tso_segments_above_mtu
+else
+	fail pasta_offload_tso_segments_above_mtu \
+	     "largest frame from the namespace: ${max_from:-none} bytes"
+fi
+if [ "${n_to:-0}" -gt 0 ] && [ "${bad_to}" = 0 ]; then
+	pass pasta_offload_capture_checksums_complete
+else
+	fail pasta_offload_capture_checksums_complete \
+	     "${bad_to:-?} of ${n_to:-0} frames to the namespace"
 fi
