@@ -30,12 +30,11 @@ import threading
 import time
 from types import SimpleNamespace
 
-ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
-ETH_P_IPV6 = 0x86dd
+from netlib import (BCAST_MAC, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, GUEST_MAC,
+                    a4, a6, arp_frame, eth, icmp4, icmp6, inet_csum, ipv4,
+                    ipv6, pseudo4, pseudo6, stream, udp)
+
 FRAME_MAX = 14 + 65535
-BCAST_MAC = b'\xff' * 6
-GUEST_MAC = bytes.fromhex('525400123456')
 DHCP_MAGIC = 0x63825363
 DHCP_FIXED = '!BBBBIHH4s4s4s4s16s64s128sI'
 INFINITE = 0xffffffff
@@ -43,16 +42,6 @@ WAIT = 2.0		# Seconds to wait for an expected reply
 
 
 # Addresses and their text forms
-
-def a4(text):
-    """IPv4 address from text to bytes"""
-    return socket.inet_pton(socket.AF_INET, text)
-
-
-def a6(text):
-    """IPv6 address from text to bytes"""
-    return socket.inet_pton(socket.AF_INET6, text)
-
 
 def t4(addr):
     """IPv4 address from bytes to text"""
@@ -105,86 +94,29 @@ def prefix6(addr, prefix_len):
     return n.to_bytes(16, 'big')
 
 
-# Checksums and packet builders
-
-def inet_csum(data):
-    """Internet checksum (RFC 1071) of some bytes"""
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def pseudo4(src, dst, proto, length):
-    """IPv4 pseudo-header for transport checksums"""
-    return src + dst + struct.pack('!BBH', 0, proto, length)
-
-
-def pseudo6(src, dst, proto, length):
-    """IPv6 pseudo-header for transport checksums (RFC 8200, 8.1)"""
-    return src + dst + struct.pack('!I3xB', length, proto)
-
-
-def eth(dst, proto, payload, src=GUEST_MAC):
-    """Ethernet frame"""
-    return dst + src + struct.pack('!H', proto) + payload
-
-
-def ipv4(src, dst, proto, payload):
-    """IPv4 packet with a correct header checksum"""
-    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 1, 0x4000,
-                    64, proto, 0, src, dst)
-    return h[:10] + struct.pack('!H', inet_csum(h)) + h[12:] + payload
-
-
-def ipv6(src, dst, proto, payload, hlim=255):
-    """IPv6 packet"""
-    return struct.pack('!IHBB16s16s', 0x60000000, len(payload), proto, hlim,
-                       src, dst) + payload
-
-
-def udp(pseudo, sport, dport, data, ulen=None):
-    """UDP datagram, checksum from a pseudo-header builder of (proto, len)"""
-    n = 8 + len(data) if ulen is None else ulen
-    seg = struct.pack('!HHHH', sport, dport, n, 0) + data
-    c = inet_csum(pseudo(17, n) + seg) or 0xffff
-    return seg[:6] + struct.pack('!H', c) + seg[8:]
-
+# Frames for passt
 
 def udp4_frame(src, dst, sport, dport, data, ulen=None, mac=BCAST_MAC):
     """Ethernet frame with an IPv4 UDP datagram"""
-    seg = udp(lambda p, n: pseudo4(src, dst, p, n), sport, dport, data, ulen)
+    seg = udp(src, dst, sport, dport, data, ulen)
     return eth(mac, ETH_P_IP, ipv4(src, dst, 17, seg))
 
 
 def udp6_frame(src, dst, sport, dport, data):
     """Ethernet frame with an IPv6 UDP datagram"""
-    seg = udp(lambda p, n: pseudo6(src, dst, p, n), sport, dport, data)
-    return eth(mcast_mac6(dst), ETH_P_IPV6, ipv6(src, dst, 17, seg))
+    seg = udp(src, dst, sport, dport, data)
+    return eth(mcast_mac6(dst), ETH_P_IPV6, ipv6(src, dst, 17, seg, 255))
 
 
 def icmp4_frame(src, dst, mac, typ, code, body):
     """Ethernet frame with an ICMP message"""
-    m = struct.pack('!BBH', typ, code, 0) + body
-    m = m[:2] + struct.pack('!H', inet_csum(m)) + m[4:]
-    return eth(mac, ETH_P_IP, ipv4(src, dst, 1, m))
+    return eth(mac, ETH_P_IP, ipv4(src, dst, 1, icmp4(typ, code, body)))
 
 
 def icmp6_frame(src, dst, mac, typ, code, body, hlim=255):
     """Ethernet frame with an ICMPv6 message"""
-    m = struct.pack('!BBH', typ, code, 0) + body
-    c = inet_csum(pseudo6(src, dst, 58, len(m)) + m)
-    m = m[:2] + struct.pack('!H', c) + m[4:]
+    m = icmp6(src, dst, typ, code, body)
     return eth(mac, ETH_P_IPV6, ipv6(src, dst, 58, m, hlim))
-
-
-def arp_frame(op, sip, tip, sha=GUEST_MAC, tha=b'\0' * 6, dst=BCAST_MAC):
-    """Ethernet frame with an ARP message for IPv4 over Ethernet"""
-    body = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, op, sha, sip,
-                       tha, tip)
-    return eth(dst, ETH_P_ARP, body)
 
 
 # Frames from passt, parsed
@@ -510,7 +442,7 @@ class Conn:
 
     def send(self, *frames):
         """Write frames, each with its length, in one write"""
-        self.send_raw(b''.join(struct.pack('!I', len(f)) + f for f in frames))
+        self.send_raw(stream(*frames))
 
     def _pop(self):
         """Take one complete frame off the input buffer, if there's one"""

@@ -29,6 +29,8 @@ import struct
 import sys
 import time
 
+from netlib import BCAST_MAC, ETH_P_IP, a4, eth, ipv4, tcp
+
 
 def family(host):
     """Address family of a literal address."""
@@ -222,32 +224,19 @@ def limits(host, port, n):
 def synflood(ifname, src, dst, count):
     """Many SYNs from random ports, as raw frames on an interface."""
     import random  # pylint: disable=import-outside-toplevel
-    import struct as st  # pylint: disable=import-outside-toplevel
-
-    def csum(data):
-        if len(data) % 2:
-            data += b'\0'
-        total = sum(st.unpack('!%dH' % (len(data) // 2), data))
-        while total >> 16:
-            total = (total & 0xffff) + (total >> 16)
-        return ~total & 0xffff
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifname, 0))
     mac = s.getsockname()[4]
-    sa, da = socket.inet_aton(src), socket.inet_aton(dst)
+    sa, da = a4(src), a4(dst)
     sent = 0
     for _ in range(count):
         sport = random.randint(1024, 65535)
         dport = random.randint(1, 65535)
-        tcp = st.pack('!HHIIBBHHH', sport, dport, random.getrandbits(32), 0,
-                      5 << 4, 0x02, 64240, 0, 0)
-        c = csum(sa + da + st.pack('!BBH', 0, 6, len(tcp)) + tcp)
-        tcp = tcp[:16] + st.pack('!H', c) + tcp[18:]
-        ip = st.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
-                     6, 0, sa, da)
-        ip = ip[:10] + st.pack('!H', csum(ip)) + ip[12:]
-        frame = b'\xff' * 6 + mac + b'\x08\x00' + ip + tcp
+        seg = tcp(sa, da, sport, dport, random.getrandbits(32), 0, 0x02,
+                  wnd=64240)
+        frame = eth(BCAST_MAC, ETH_P_IP, ipv4(sa, da, 6, seg, ident=0),
+                    src=mac)
         try:
             s.send(frame)
             sent += 1

@@ -43,9 +43,12 @@ import os
 import struct
 import sys
 
-ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
-ETH_P_IPV6 = 0x86dd
+sys.path.insert(0, os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+import netlib  # noqa: E402
+from netlib import (BCAST_MAC, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6,  # noqa: E402
+                    GUEST_MAC, a6, arp_frame, icmp4, icmp6, ipv4, ipv6,
+                    stream, tcp, udp)
 
 CTL_RAW = 0x01
 CTL_FLUSH = 0x02
@@ -57,9 +60,7 @@ CTL_SPLIT = 0x80
 CTL_MASK = (CTL_RAW | CTL_FLUSH | CTL_HOST | CTL_SMALL | CTL_REVERSE |
             CTL_BURST | CTL_SPLIT)
 
-GUEST_MAC = bytes.fromhex('525400123456')
 OUR_MAC = bytes.fromhex('9a559a559a55')
-BCAST = b'\xff' * 6
 
 G4 = bytes([192, 0, 2, 2])
 GW4 = bytes([192, 0, 2, 1])
@@ -67,16 +68,6 @@ DNS4 = bytes([192, 0, 2, 3])
 FAR4 = bytes([203, 0, 113, 7])
 ANY4 = bytes(4)
 BCAST4 = b'\xff' * 4
-
-
-def a6(text):
-    """IPv6 address from text, by hand to stay independent of the host"""
-    head, _, tail = text.partition('::')
-    h = [int(x, 16) for x in head.split(':') if x]
-    t = [int(x, 16) for x in tail.split(':') if x]
-    words = h + [0] * (8 - len(h) - len(t)) + t
-    return struct.pack('!8H', *words)
-
 
 G6 = a6('2001:db8::2')
 GW6 = a6('2001:db8::1')
@@ -90,96 +81,21 @@ ALL_NODES6 = a6('ff02::1')
 DHCP6_SERVERS = a6('ff02::1:2')
 
 
-def csum(data):
-    """Internet checksum of bytes"""
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def dst_mac(ctl=0, mac=OUR_MAC):
     """Destination MAC address with the harness's direction bits"""
     return mac[:5] + bytes([(mac[5] & ~CTL_MASK) | ctl])
 
 
 def eth(proto, payload, ctl=0, dst=OUR_MAC):
-    """Ethernet frame from the guest"""
-    return dst_mac(ctl, dst) + GUEST_MAC + struct.pack('!H', proto) + payload
-
-
-def ip4(src, dst, proto, payload, opts=b'', frag=0x4000, ident=1, ttl=64,
-        tot=None):
-    """IPv4 packet, with header options padded to 32 bits"""
-    opts += b'\0' * (-len(opts) % 4)
-    ihl = 5 + len(opts) // 4
-    tot = ihl * 4 + len(payload) if tot is None else tot
-    h = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, 0, tot, ident, frag, ttl,
-                    proto, 0, src, dst) + opts
-    h = h[:10] + struct.pack('!H', csum(h)) + h[12:]
-    return h + payload
-
-
-def ip6(src, dst, nh, payload, hlim=64, plen=None):
-    """IPv6 packet"""
-    plen = len(payload) if plen is None else plen
-    return struct.pack('!IHBB16s16s', 0x60000000, plen, nh, hlim, src,
-                       dst) + payload
-
-
-def pseudo(src, dst, proto, length):
-    """Pseudo-header for transport checksums, either family"""
-    if len(src) == 4:
-        return src + dst + struct.pack('!BBH', 0, proto, length)
-    return src + dst + struct.pack('!IxxxB', length, proto)
-
-
-def udp(src, dst, sport, dport, data, zero_csum=False):
-    """UDP datagram with its checksum"""
-    h = struct.pack('!HHHH', sport, dport, 8 + len(data), 0)
-    if zero_csum:
-        return h + data
-    c = csum(pseudo(src, dst, 17, 8 + len(data)) + h + data) or 0xffff
-    return h[:6] + struct.pack('!H', c) + data
-
-
-def tcp(src, dst, sport, dport, seq, ack, flags, data=b'', opts=b'',
-        wnd=65535):
-    """TCP segment with its checksum"""
-    opts += b'\x01' * (-len(opts) % 4)
-    doff = (20 + len(opts)) // 4
-    h = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, doff << 4, flags,
-                    wnd, 0, 0) + opts
-    c = csum(pseudo(src, dst, 6, len(h) + len(data)) + h + data)
-    return h[:16] + struct.pack('!H', c) + h[18:] + data
-
-
-def icmp4(typ, code, body):
-    """ICMP message with its checksum"""
-    m = struct.pack('!BBH', typ, code, 0) + body
-    return m[:2] + struct.pack('!H', csum(m)) + m[4:]
-
-
-def icmp6(src, dst, typ, code, body):
-    """ICMPv6 message with its checksum"""
-    m = struct.pack('!BBH', typ, code, 0) + body
-    c = csum(pseudo(src, dst, 58, len(m)) + m)
-    return m[:2] + struct.pack('!H', c) + m[4:]
-
-
-def stream(*frames):
-    """Frames, each preceded by its length"""
-    return b''.join(struct.pack('!I', len(f)) + f for f in frames)
+    """Ethernet frame from the guest, direction bits in its destination"""
+    return netlib.eth(dst_mac(ctl, dst), proto, payload)
 
 
 # Link layer and services
 
-def arp(op, sip, tip, tha=bytes(6), ctl=0, dst=BCAST):
-    m = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, op, GUEST_MAC, sip,
-                    tha, tip)
-    return eth(ETH_P_ARP, m, ctl, dst)
+def arp(op, sip, tip, tha=bytes(6), ctl=0, dst=BCAST_MAC):
+    """ARP message from the guest, direction bits in its destination"""
+    return arp_frame(op, sip, tip, tha=tha, dst=dst_mac(ctl, dst))
 
 
 def nd_opt_lladdr(typ, mac):
@@ -203,13 +119,13 @@ def ndp_frames():
                 struct.pack('!BBH16s', 4, 0, 0, a6('ff02::1:ff00:2')))
     hbh_ra = bytes([58, 0, 5, 2, 0, 0, 1, 0])	# Router alert, PadN
     return [
-        eth(ETH_P_IPV6, ip6(LL6, ALL_ROUTERS6, 58, rs, 255)),
-        eth(ETH_P_IPV6, ip6(ANY6, ALL_ROUTERS6, 58, rs_any, 255)),
-        eth(ETH_P_IPV6, ip6(LL6, a6('ff02::1:ff00:1'), 58, ns_gw, 255)),
-        eth(ETH_P_IPV6, ip6(G6, a6('ff02::1:ff00:1'), 58, ns_glob, 255)),
-        eth(ETH_P_IPV6, ip6(ANY6, a6('ff02::1:ff00:2'), 58, dad, 255)),
-        eth(ETH_P_IPV6, ip6(G6, ALL_NODES6, 58, na, 255)),
-        eth(ETH_P_IPV6, ip6(LL6, a6('ff02::16'), 0, hbh_ra + mld, 1)),
+        eth(ETH_P_IPV6, ipv6(LL6, ALL_ROUTERS6, 58, rs, 255)),
+        eth(ETH_P_IPV6, ipv6(ANY6, ALL_ROUTERS6, 58, rs_any, 255)),
+        eth(ETH_P_IPV6, ipv6(LL6, a6('ff02::1:ff00:1'), 58, ns_gw, 255)),
+        eth(ETH_P_IPV6, ipv6(G6, a6('ff02::1:ff00:1'), 58, ns_glob, 255)),
+        eth(ETH_P_IPV6, ipv6(ANY6, a6('ff02::1:ff00:2'), 58, dad, 255)),
+        eth(ETH_P_IPV6, ipv6(G6, ALL_NODES6, 58, na, 255)),
+        eth(ETH_P_IPV6, ipv6(LL6, a6('ff02::16'), 0, hbh_ra + mld, 1)),
     ]
 
 
@@ -227,8 +143,8 @@ def dhcp_msg(typ, opts, ciaddr=ANY4, flags=0x8000, xid=0x12345678):
 def dhcp_frame(typ, opts, src=ANY4, dst=BCAST4, ciaddr=ANY4, flags=0x8000,
                ctl=0):
     m = dhcp_msg(typ, opts, ciaddr, flags)
-    return eth(ETH_P_IP, ip4(src, dst, 17, udp(src, dst, 68, 67, m),
-                             frag=0), ctl, BCAST if dst == BCAST4 else
+    return eth(ETH_P_IP, ipv4(src, dst, 17, udp(src, dst, 68, 67, m),
+                              frag=0), ctl, BCAST_MAC if dst == BCAST4 else
                OUR_MAC)
 
 
@@ -268,8 +184,8 @@ def ia_na(addrs=()):
 
 def dhcp6_frame(typ, opts, src=LL6):
     m = dhcp6(typ, opts)
-    return eth(ETH_P_IPV6, ip6(src, DHCP6_SERVERS, 17,
-                               udp(src, DHCP6_SERVERS, 546, 547, m), 1),
+    return eth(ETH_P_IPV6, ipv6(src, DHCP6_SERVERS, 17,
+                                udp(src, DHCP6_SERVERS, 546, 547, m), 1),
                0, bytes.fromhex('333300010002'))
 
 
@@ -296,26 +212,27 @@ def dhcpv6_frames():
 # Transport
 
 def echo4(dst, ident, seq, payload=b'ping', opts=b'', ctl=0):
-    return eth(ETH_P_IP, ip4(G4, dst, 1,
-                             icmp4(8, 0, struct.pack('!HH', ident, seq) +
-                                   payload), opts), ctl)
+    return eth(ETH_P_IP, ipv4(G4, dst, 1,
+                              icmp4(8, 0, struct.pack('!HH', ident, seq) +
+                                    payload), opts), ctl)
 
 
 def echo6(dst, ident, seq, payload=b'ping', ctl=0):
-    return eth(ETH_P_IPV6, ip6(G6, dst, 58,
-                               icmp6(G6, dst, 128, 0,
-                                     struct.pack('!HH', ident, seq) +
-                                     payload)), ctl)
+    return eth(ETH_P_IPV6, ipv6(G6, dst, 58,
+                                icmp6(G6, dst, 128, 0,
+                                      struct.pack('!HH', ident, seq) +
+                                      payload)), ctl)
 
 
 def udp4(dst, sport, dport, data, ctl=0, zero=False, opts=b''):
-    return eth(ETH_P_IP, ip4(G4, dst, 17,
-                             udp(G4, dst, sport, dport, data, zero), opts),
+    return eth(ETH_P_IP, ipv4(G4, dst, 17,
+                              udp(G4, dst, sport, dport, data,
+                                  zero_csum=zero), opts),
                ctl)
 
 
 def udp6(dst, sport, dport, data, ctl=0, src=G6):
-    return eth(ETH_P_IPV6, ip6(src, dst, 17, udp(src, dst, sport, dport,
+    return eth(ETH_P_IPV6, ipv6(src, dst, 17, udp(src, dst, sport, dport,
                                                   data)), ctl)
 
 
@@ -323,11 +240,11 @@ def tcp_frame(v6, sport, dport, seq, ack, flags, data=b'', opts=b'', ctl=0,
               dst=None, wnd=65535):
     if v6:
         dst = dst or GW6
-        return eth(ETH_P_IPV6, ip6(G6, dst, 6, tcp(G6, dst, sport, dport,
+        return eth(ETH_P_IPV6, ipv6(G6, dst, 6, tcp(G6, dst, sport, dport,
                                                     seq, ack, flags, data,
                                                     opts, wnd)), ctl)
     dst = dst or GW4
-    return eth(ETH_P_IP, ip4(G4, dst, 6, tcp(G4, dst, sport, dport, seq,
+    return eth(ETH_P_IP, ipv4(G4, dst, 6, tcp(G4, dst, sport, dport, seq,
                                               ack, flags, data, opts, wnd)),
                ctl)
 
@@ -478,23 +395,23 @@ def ipv6_ext():
     ah = bytes([ah[0], len(ah) // 4 - 2]) + ah[2:]
     e = echo6(GW6, 0x66, 1)[14 + 40:]
     return [
-        eth(ETH_P_IPV6, ip6(G6, GW6, 0, hbh + dst + rt + u)),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 60, dst[:0] + bytes([17]) + dst[1:] +
-                            u)),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 44, frag + u), ctl=CTL_RAW),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 44, frag_mf + u[:16]), ctl=CTL_RAW),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 51, ah + u)),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 0, bytes([58]) + hbh[1:] + e)),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 59, b'')),	# No next header
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 0, hbh + dst + rt + u)),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 60, dst[:0] + bytes([17]) + dst[1:] +
+                             u)),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 44, frag + u), ctl=CTL_RAW),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 44, frag_mf + u[:16]), ctl=CTL_RAW),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 51, ah + u)),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 0, bytes([58]) + hbh[1:] + e)),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 59, b'')),	# No next header
     ]
 
 
 def frags4():
     u = udp(G4, GW4, 5200, 7, bytes(64))
     return [
-        eth(ETH_P_IP, ip4(G4, GW4, 17, u[:32], frag=0x2000, ident=9)),
-        eth(ETH_P_IP, ip4(G4, GW4, 17, u[32:], frag=4, ident=9)),
-        eth(ETH_P_IP, ip4(G4, GW4, 17, u, frag=0, ident=10)),
+        eth(ETH_P_IP, ipv4(G4, GW4, 17, u[:32], frag=0x2000, ident=9)),
+        eth(ETH_P_IP, ipv4(G4, GW4, 17, u[32:], frag=4, ident=9)),
+        eth(ETH_P_IP, ipv4(G4, GW4, 17, u, frag=0, ident=10)),
     ]
 
 
@@ -513,30 +430,30 @@ def malformed():
         # Ethernet padding after the IPv4 packet
         eth(ETH_P_IP, ip + bytes(20), CTL_RAW),
         # UDP length longer than the packet, bad UDP checksum
-        eth(ETH_P_IP, ip4(G4, GW4, 17, udp(G4, GW4, 5301, 7, b'x')[:4] +
-                          b'\x00\x40' + b'\x00\x00x'), CTL_RAW),
-        eth(ETH_P_IP, ip4(G4, GW4, 17, udp(G4, GW4, 5302, 7, b'x')[:6] +
-                          b'\x12\x34x'), CTL_RAW),
+        eth(ETH_P_IP, ipv4(G4, GW4, 17, udp(G4, GW4, 5301, 7, b'x')[:4] +
+                           b'\x00\x40' + b'\x00\x00x'), CTL_RAW),
+        eth(ETH_P_IP, ipv4(G4, GW4, 17, udp(G4, GW4, 5302, 7, b'x')[:6] +
+                           b'\x12\x34x'), CTL_RAW),
         # Too short for headers
         eth(ETH_P_IP, b'\x45', CTL_RAW),
         eth(ETH_P_IPV6, b'\x60\x00', CTL_RAW),
         eth(ETH_P_ARP, b'\x00\x01\x08\x00', CTL_RAW),
         # IPv6 payload length past the frame, bad extension header length
-        eth(ETH_P_IPV6, ip6(G6, GW6, 17, b'abc', plen=400), CTL_RAW),
-        eth(ETH_P_IPV6, ip6(G6, GW6, 0, bytes([17, 200]) + bytes(6)),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 17, b'abc', plen=400), CTL_RAW),
+        eth(ETH_P_IPV6, ipv6(G6, GW6, 0, bytes([17, 200]) + bytes(6)),
             CTL_RAW),
         # ICMPv6 shorter than its header, NS too short
-        eth(ETH_P_IPV6, ip6(LL6, ALL_ROUTERS6, 58, b'\x85\x00'), CTL_RAW),
-        eth(ETH_P_IPV6, ip6(LL6, ALL_NODES6, 58,
-                            icmp6(LL6, ALL_NODES6, 135, 0, bytes(4))),
+        eth(ETH_P_IPV6, ipv6(LL6, ALL_ROUTERS6, 58, b'\x85\x00'), CTL_RAW),
+        eth(ETH_P_IPV6, ipv6(LL6, ALL_NODES6, 58,
+                             icmp6(LL6, ALL_NODES6, 135, 0, bytes(4))),
             CTL_RAW),
         # TCP data offset past the segment
-        eth(ETH_P_IP, ip4(G4, GW4, 6, struct.pack('!HHIIBBHHH', 1, 80, 0,
-                                                  0, 0xf0, SYN, 0, 0, 0)),
+        eth(ETH_P_IP, ipv4(G4, GW4, 6, struct.pack('!HHIIBBHHH', 1, 80, 0,
+                                                   0, 0xf0, SYN, 0, 0, 0)),
             CTL_RAW),
         # TCP with a data offset below five, and with bad options
-        eth(ETH_P_IP, ip4(G4, GW4, 6, struct.pack('!HHIIBBHHH', 1, 80, 0,
-                                                  0, 0x30, SYN, 0, 0, 0))),
+        eth(ETH_P_IP, ipv4(G4, GW4, 6, struct.pack('!HHIIBBHHH', 1, 80, 0,
+                                                   0, 0x30, SYN, 0, 0, 0))),
         tcp_frame(False, 2, 80, 0, 0, SYN,
                   opts=bytes([2, 1, 3, 0, 8, 40, 0, 0])),
         tcp_frame(False, 3, 80, 0, 0, SYN, opts=bytes([2, 4, 0, 0, 3, 3,
@@ -549,11 +466,11 @@ def malformed():
         # Just an Ethernet header
         eth(ETH_P_IP, b'', CTL_RAW),
         # ICMP echo with a code, and too short
-        eth(ETH_P_IP, ip4(G4, GW4, 1, icmp4(8, 1, bytes(4)))),
-        eth(ETH_P_IP, ip4(G4, GW4, 1, b'\x08\x00')),
+        eth(ETH_P_IP, ipv4(G4, GW4, 1, icmp4(8, 1, bytes(4)))),
+        eth(ETH_P_IP, ipv4(G4, GW4, 1, b'\x08\x00')),
         # Broadcast and multicast destinations, unspecified source
         udp4(BCAST4, 5400, 7, b'bcast'),
-        eth(ETH_P_IP, ip4(ANY4, GW4, 17, udp(ANY4, GW4, 5401, 7, b'a'))),
+        eth(ETH_P_IP, ipv4(ANY4, GW4, 17, udp(ANY4, GW4, 5401, 7, b'a'))),
         udp6(ALL_NODES6, 6400, 7, b'mcast'),
     ]
     return f
@@ -576,7 +493,7 @@ def dhcp_malformed():
         if ulen is not None:
             u = u[:4] + struct.pack('!H', ulen) + u[6:]
             ctl |= CTL_RAW
-        return eth(ETH_P_IP, ip4(ANY4, BCAST4, 17, u, frag=0), ctl, BCAST)
+        return eth(ETH_P_IP, ipv4(ANY4, BCAST4, 17, u, frag=0), ctl, BCAST_MAC)
 
     v6 = dhcp6(1, [opt6(1, DUID_GUEST), struct.pack('!HH', 3, 500)])
     v6_wrongsrc = udp(LL6, DHCP6_SERVERS, 999, 547,
@@ -587,14 +504,14 @@ def dhcp_malformed():
     return [
         f(trunc), f(bad_magic), f(no_type), f(big_max), f(small_max),
         f(type_len), f(pads), f(short), f(m, ulen=4), f(m, ulen=2000),
-        eth(ETH_P_IPV6, ip6(LL6, DHCP6_SERVERS, 17,
-                            udp(LL6, DHCP6_SERVERS, 546, 547, v6))),
-        eth(ETH_P_IPV6, ip6(LL6, DHCP6_SERVERS, 17, v6_wrongsrc)),
-        eth(ETH_P_IPV6, ip6(LL6, DHCP6_SERVERS, 17,
-                            udp(LL6, DHCP6_SERVERS, 546, 547,
-                                v6_confirm))),
-        eth(ETH_P_IPV6, ip6(LL6, DHCP6_SERVERS, 17,
-                            udp(LL6, DHCP6_SERVERS, 546, 547, b'\x01'))),
+        eth(ETH_P_IPV6, ipv6(LL6, DHCP6_SERVERS, 17,
+                             udp(LL6, DHCP6_SERVERS, 546, 547, v6))),
+        eth(ETH_P_IPV6, ipv6(LL6, DHCP6_SERVERS, 17, v6_wrongsrc)),
+        eth(ETH_P_IPV6, ipv6(LL6, DHCP6_SERVERS, 17,
+                             udp(LL6, DHCP6_SERVERS, 546, 547,
+                                 v6_confirm))),
+        eth(ETH_P_IPV6, ipv6(LL6, DHCP6_SERVERS, 17,
+                             udp(LL6, DHCP6_SERVERS, 546, 547, b'\x01'))),
     ]
 
 
@@ -776,9 +693,9 @@ def corpus():
         'big_udp': stream(udp4(GW4, 5500, 7, bytes(range(256)) * 35),
                           udp6(GW6, 6500, 7, bytes(8000))),
         'jumbo_frame': stream(eth(ETH_P_IP,
-                                  ip4(G4, GW4, 17,
-                                      udp(G4, GW4, 5600, 7,
-                                          bytes(65535 - 28))))),
+                                  ipv4(G4, GW4, 17,
+                                       udp(G4, GW4, 5600, 7,
+                                           bytes(65535 - 28))))),
     }
     c['inbound'] = stream(*inbound())
     rev = inbound() + tcp_session(True, 40800) + udp_frames4()
