@@ -20,7 +20,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from frames import inet_csum, pseudo4, pseudo6  # noqa: E402
+from netlib import inet_csum, pseudo4, pseudo6  # noqa: E402
 
 
 def records(data):
