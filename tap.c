@@ -75,8 +75,12 @@ static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
 
 PACKET_POOL(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
 
-/* Bytes of an incomplete frame (with its length) at the start of tap_buf */
+/* passt: bytes of an incomplete frame (with its length) at tap_rd_start in
+ * tap_buf. The stream is read on after them until a frame of the largest size
+ * might not fit, and only then moved back to the start of the buffer
+ */
 static size_t tap_partial;
+static size_t tap_rd_start = TAP_IP_ALIGN;
 
 /**
  * struct tap_seq - Transport segments of one flow within a batch
@@ -1018,6 +1022,7 @@ static void tap_reset(struct ctx *c)
 	close(c->fd_tap);
 	c->fd_tap = -1;
 	tap_partial = 0;
+	tap_rd_start = TAP_IP_ALIGN;
 	tap_pending_len = tap_pending_off = 0;
 	pool_flush(&pool_tap);
 	nseqs = 0;
@@ -1089,10 +1094,21 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		return;
 
 	for (;;) {
-		size_t room = sizeof(tap_buf) - tap_partial, off = 0, have;
+		size_t room, off = 0, have;
+		char *buf;
 		ssize_t n;
 
-		n = recv(c->fd_tap, tap_buf + tap_partial, room, MSG_DONTWAIT);
+		if (sizeof(tap_buf) - tap_rd_start - tap_partial <
+		    TAP_LEN_BYTES + TAP_FRAME_MAX) {
+			/* A length first: the next frame starts aligned */
+			memmove(tap_buf + TAP_IP_ALIGN, tap_buf + tap_rd_start,
+				tap_partial);
+			tap_rd_start = TAP_IP_ALIGN;
+		}
+		buf = tap_buf + tap_rd_start;
+		room = sizeof(tap_buf) - tap_rd_start - tap_partial;
+
+		n = recv(c->fd_tap, buf + tap_partial, room, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1108,7 +1124,7 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		while (have - off >= TAP_LEN_BYTES) {
 			uint32_t len;
 
-			memcpy(&len, tap_buf + off, sizeof(len));
+			memcpy(&len, buf + off, sizeof(len));
 			len = ntohl(len);
 			if (!tap_frame_len_ok(len)) {
 				err("Framing error from guest: frame length "
@@ -1122,7 +1138,7 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 
 			if (pool_full(&pool_tap))
 				tap_handle_batch(c, now);
-			packet_add(&pool_tap, tap_frame_align(tap_buf + off, len),
+			packet_add(&pool_tap, tap_frame_align(buf + off, len),
 				   len);
 			off += TAP_LEN_BYTES + len;
 		}
@@ -1130,8 +1146,7 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		tap_handle_batch(c, now);
 
 		tap_partial = have - off;
-		if (tap_partial && off)
-			memmove(tap_buf, tap_buf + off, tap_partial);
+		tap_rd_start = tap_partial ? tap_rd_start + off : TAP_IP_ALIGN;
 
 		if ((size_t)n < room)
 			break;

@@ -396,6 +396,7 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 			   int from)
 {
 	int to = !from, moved = 0;
+	bool full = false;
 
 	for (;;) {
 		ssize_t n = 0, m = 0;
@@ -413,11 +414,14 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 			}
 		}
 
-		if (conn->in_pipe[from]) {
+		/* Once the other side is full, only fill the pipe up */
+		if (conn->in_pipe[from] && !full) {
 			m = splice(conn->pipe[from][0], NULL, conn->s[to], NULL,
 				   conn->in_pipe[from], SPLICE_FLAGS);
 			if (m < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 				return -1;
+			/* A short write leaves it full as well */
+			full = m < (ssize_t)conn->in_pipe[from];
 			if (m > 0) {
 				conn->in_pipe[from] -= m;
 				conn->written[to] += m;
