@@ -132,25 +132,21 @@ def malformed(path, port):
     mac = frames.mac_bytes('02:00:00:00:00:01')
     c = frames.Conn(path, Stats())
 
-    def pseudo(p, n):
-        return frames.pseudo4(guest, remote, p, n)
-
-    good = frames.udp(pseudo, 40000, port, b'GOOD')
-    longer = frames.udp(pseudo, 40000, port, b'LONG', ulen=40)
-    shorter = frames.udp(pseudo, 40000, port, b'SHORTER', ulen=10)
-    badsum = bytearray(frames.udp(pseudo, 40000, port, b'BADSUM'))
+    guest6, remote6 = frames.a6('2001:db8::2'), frames.a6('2001:db8:1::1')
+    good = frames.udp(guest, remote, 40000, port, b'GOOD')
+    longer = frames.udp(guest, remote, 40000, port, b'LONG', ulen=40)
+    shorter = frames.udp(guest, remote, 40000, port, b'SHORTER', ulen=10)
+    badsum = bytearray(frames.udp(guest, remote, 40000, port, b'BADSUM'))
     badsum[6] ^= 0x55
-    seg6 = frames.udp(lambda p, n: frames.pseudo6(
-        frames.a6('2001:db8::2'), frames.a6('2001:db8:1::1'), p, n),
-        40000, port, b'ZEROSUM6')
-    zerosum6 = seg6[:6] + b'\0\0' + seg6[8:]
-    nosum4 = frames.udp(pseudo, 40000, port, b'NOSUM4')
-    nosum4 = nosum4[:6] + b'\0\0' + nosum4[8:]
+    zerosum6 = frames.udp(guest6, remote6, 40000, port, b'ZEROSUM6',
+                          zero_csum=True)
+    nosum4 = frames.udp(guest, remote, 40000, port, b'NOSUM4',
+                        zero_csum=True)
 
     for seg in (longer, shorter, bytes(badsum)):
         c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, seg)))
-    c.send(frames.eth(mac, 0x86dd, frames.ipv6(
-        frames.a6('2001:db8::2'), frames.a6('2001:db8:1::1'), 17, zerosum6)))
+    c.send(frames.eth(mac, 0x86dd, frames.ipv6(guest6, remote6, 17, zerosum6,
+                                               hlim=255)))
     c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, nosum4)))
     c.send(frames.eth(mac, 0x0800, frames.ipv4(guest, remote, 17, good)))
     time.sleep(0.5)
