@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 
 #include "flow.h"
 #include "flow_table.h"
@@ -156,6 +158,58 @@ void flow_free(union flow *flow)
 	flow->free.next = flow_free_head;
 	flow_free_head = flow_idx(flow);
 	flow_nr--;
+}
+
+/**
+ * flow_from_tap() - Fill in a flow the guest starts, towards the host
+ * @flow:	Entry, just allocated
+ * @type:	enum flow_type
+ * @proto:	IP protocol number
+ * @saddr:	Guest's (source) address
+ * @sport:	Guest's port, or ICMP echo identifier, host order
+ * @daddr:	Destination address, as the guest sent to it
+ * @dport:	Destination port, host order, 0 for ICMP
+ * @tgt:	Where the host sends to: @daddr after fwd_nat_from_tap()
+ */
+void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
+		   const union inany_addr *saddr, in_port_t sport,
+		   const union inany_addr *daddr, in_port_t dport,
+		   const union inany_addr *tgt)
+{
+	struct flow_common *f = &flow->f;
+
+	f->type = type;
+	f->proto = proto;
+	f->pif[INISIDE] = PIF_TAP;
+	f->pif[TGTSIDE] = PIF_HOST;
+	f->side[INISIDE].eaddr = *saddr;
+	f->side[INISIDE].eport = sport;
+	f->side[INISIDE].oaddr = *daddr;
+	f->side[INISIDE].oport = dport;
+	f->side[TGTSIDE].eaddr = *tgt;
+	f->side[TGTSIDE].eport = dport;
+}
+
+/**
+ * flow_sock_watch() - Add the socket of a new flow to epoll, or drop both
+ * @c:		Execution context
+ * @flow:	Entry
+ * @s:		Socket
+ * @type:	enum epoll_type of the socket
+ *
+ * Return: 0 on success; -1 if it couldn't be added: socket closed, entry freed
+ */
+int flow_sock_watch(const struct ctx *c, union flow *flow, int s,
+		    uint8_t type)
+{
+	union epoll_ref ref = { .type = type, .flow = flow_idx(flow) };
+
+	if (!epoll_add(c, s, EPOLLIN, ref))
+		return 0;
+
+	close(s);
+	flow_free(flow);
+	return -1;
 }
 
 /**

@@ -100,5 +100,11 @@ union flow *flow_lookup(uint8_t proto, uint8_t pif,
 			const union inany_addr *oaddr, in_port_t oport,
 			int *side);
 void flow_timer(struct ctx *c, const struct timespec *now);
+void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
+		   const union inany_addr *saddr, in_port_t sport,
+		   const union inany_addr *daddr, in_port_t dport,
+		   const union inany_addr *tgt);
+int flow_sock_watch(const struct ctx *c, union flow *flow, int s,
+		    uint8_t type);
 
 #endif /* FLOW_H */

@@ -128,8 +128,8 @@ static struct icmp_ping_flow *icmp_flow_new(struct ctx *c, int af,
 					    uint16_t id)
 {
 	uint8_t proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	union epoll_ref ref = { .type = EPOLL_TYPE_PING };
 	struct icmp_ping_flow *pf;
+	union inany_addr tgt;
 	union flow *flow;
 	uint16_t bound;
 	int s;
@@ -147,23 +147,14 @@ static struct icmp_ping_flow *icmp_flow_new(struct ctx *c, int af,
 	}
 
 	pf = &flow->ping;
-	pf->f.type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
-	pf->f.proto = proto;
-	pf->f.pif[INISIDE] = PIF_TAP;
-	pf->f.pif[TGTSIDE] = PIF_HOST;
-	pf->f.side[INISIDE].eaddr = *saddr;
-	pf->f.side[INISIDE].eport = id;
-	pf->f.side[INISIDE].oaddr = *daddr;
-	fwd_nat_from_tap(c, proto, daddr, 0, &pf->f.side[TGTSIDE].eaddr);
+	fwd_nat_from_tap(c, proto, daddr, 0, &tgt);
+	flow_from_tap(flow, af == AF_INET ? FLOW_PING4 : FLOW_PING6, proto,
+		      saddr, id, daddr, 0, &tgt);
 	pf->f.side[TGTSIDE].oport = bound;
 	pf->sock = s;
 
-	ref.flow = flow_idx(flow);
-	if (epoll_add(c, s, EPOLLIN, ref)) {
-		close(s);
-		flow_free(flow);
+	if (flow_sock_watch(c, flow, s, EPOLL_TYPE_PING))
 		return NULL;
-	}
 
 	flow_hash_insert(flow, INISIDE);
 	debug("Ping flow %u: identifier %u, socket identifier %u",

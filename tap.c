@@ -312,24 +312,6 @@ void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
 }
 
 /**
- * tap_ip6_daddr() - Guest address to answer a message from
- * @c:		Execution context
- * @src:	Source address of the message (ours)
- *
- * Return: the guest's link-local address for link-local sources, if known,
- *	   its global address otherwise
- */
-const struct in6_addr *tap_ip6_daddr(const struct ctx *c,
-				     const struct in6_addr *src)
-{
-	if (IN6_IS_ADDR_LINKLOCAL(src) &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_ll_seen))
-		return &c->ip6.addr_ll_seen;
-
-	return &c->ip6.addr_seen;
-}
-
-/**
  * tap_pending_flush() - Send the rest of a partially written frame
  * @c:		Execution context
  *

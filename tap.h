@@ -71,8 +71,6 @@ void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 		    struct in_addr dst, const void *in, size_t len);
 void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 		    const struct in6_addr *dst, const void *in, size_t len);
-const struct in6_addr *tap_ip6_daddr(const struct ctx *c,
-				     const struct in6_addr *src);
 
 void tap_sock_init(struct ctx *c);
 void tap_listen_handler(struct ctx *c, uint32_t events);

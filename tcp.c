@@ -764,16 +764,8 @@ static void tcp_conn_from_tap(struct ctx *c, const union inany_addr *saddr,
 	}
 
 	conn = &flow->tcp;
-	conn->f.type = FLOW_TCP;
-	conn->f.proto = IPPROTO_TCP;
-	conn->f.pif[INISIDE] = PIF_TAP;
-	conn->f.pif[TGTSIDE] = PIF_HOST;
-	conn->f.side[INISIDE].eaddr = *saddr;
-	conn->f.side[INISIDE].eport = ntohs(th->source);
-	conn->f.side[INISIDE].oaddr = *daddr;
-	conn->f.side[INISIDE].oport = ntohs(th->dest);
-	conn->f.side[TGTSIDE].eaddr = tgt;
-	conn->f.side[TGTSIDE].eport = ntohs(th->dest);
+	flow_from_tap(flow, FLOW_TCP, IPPROTO_TCP, saddr, ntohs(th->source),
+		      daddr, ntohs(th->dest), &tgt);
 	conn->tapside = INISIDE;
 	conn->sock = s;
 	conn->events = CONN_TAP_SYN_RCVD;

@@ -359,7 +359,6 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 {
 	const struct fwd_ports *fwd = ref.listen.pif == PIF_SPLICE ?
 				      &c->udp_fwd_out : &c->udp_fwd_in;
-	union epoll_ref r = { .type = EPOLL_TYPE_UDP_REPLY };
 	struct udp_splice_arg a = { .s = -1 };
 	bool to_ns = ref.listen.pif == PIF_HOST;
 	union inany_addr lo = { .a6 = IN6ADDR_LOOPBACK_INIT };
@@ -403,12 +402,8 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 	uflow->lsock = ref.fd;
 	uflow->last_ms = timespec_ms(now);
 
-	r.flow = flow_idx(flow);
-	if (epoll_add(c, a.s, EPOLLIN, r)) {
-		close(a.s);
-		flow_free(flow);
+	if (flow_sock_watch(c, flow, a.s, EPOLL_TYPE_UDP_REPLY))
 		return NULL;
-	}
 	flow_hash_insert(flow, INISIDE);
 
 	debug("UDP flow %u: spliced port %u to port %u %s", uflow_idx(uflow),
@@ -662,7 +657,6 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 					  in_port_t dport,
 					  const struct timespec *now)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_REPLY };
 	struct sockaddr_storage sa;
 	struct udp_flow *uflow;
 	union inany_addr tgt;
@@ -717,28 +711,16 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 	}
 
 	uflow = &flow->udp;
-	uflow->f.type = FLOW_UDP;
-	uflow->f.proto = IPPROTO_UDP;
-	uflow->f.pif[INISIDE] = PIF_TAP;
-	uflow->f.pif[TGTSIDE] = PIF_HOST;
-	uflow->f.side[INISIDE].eaddr = *saddr;
-	uflow->f.side[INISIDE].eport = sport;
-	uflow->f.side[INISIDE].oaddr = *daddr;
-	uflow->f.side[INISIDE].oport = dport;
-	uflow->f.side[TGTSIDE].eaddr = tgt;
-	uflow->f.side[TGTSIDE].eport = dport;
+	flow_from_tap(flow, FLOW_UDP, IPPROTO_UDP, saddr, sport, daddr, dport,
+		      &tgt);
 	uflow->tapside = INISIDE;
 	uflow->sock = s;
 	uflow->lsock = -1;
 	uflow->dns = dport == UDP_DNS_PORT;
 	uflow->last_ms = timespec_ms(now);
 
-	ref.flow = flow_idx(flow);
-	if (epoll_add(c, s, EPOLLIN, ref)) {
-		close(s);
-		flow_free(flow);
+	if (flow_sock_watch(c, flow, s, EPOLL_TYPE_UDP_REPLY))
 		return NULL;
-	}
 	flow_hash_insert(flow, INISIDE);
 
 	debug("UDP flow %u: guest port %u to port %u", uflow_idx(uflow), sport,

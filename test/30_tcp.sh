@@ -20,13 +20,7 @@ make_files
 
 # Transfers of each size, both families, every direction
 for v in 4 6; do
-	if [ $v = 4 ]; then
-		remote=203.0.113.1; gw=192.0.2.1; any=0.0.0.0; lo=127.0.0.1
-		host=192.0.2.2
-	else
-		remote=2001:db8:1::1; gw=2001:db8::1; any=::; lo=::1
-		host=2001:db8::2
-	fi
+	tb_addrs $v
 	for f in f1 f64k f64m; do
 		tcp_xfer "tcp${v}_guest_to_remote_${f}" out "${any}" 6001 \
 			 gst "${remote}" 6001 "${TMP}/${f}"

@@ -68,13 +68,7 @@ make_files
 
 # Transfers through the tap device, and spliced, IPv4 and IPv6
 for v in 4 6; do
-	if [ $v = 4 ]; then
-		remote=203.0.113.1; gw=192.0.2.1; any=0.0.0.0; lo=127.0.0.1
-		host=192.0.2.2
-	else
-		remote=2001:db8:1::1; gw=2001:db8::1; any=::; lo=::1
-		host=2001:db8::2
-	fi
+	tb_addrs $v
 	f="${TMP}/f64m"
 	tcp_xfer "pasta_tcp${v}_host_to_ns_spliced_64MiB" pst "${lo}" 8080 \
 		 hst "${lo}" 8080 "${f}"

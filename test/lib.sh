@@ -160,6 +160,20 @@ tb_setup() {
 		net.ipv4.ping_group_range="0 2147483647"
 }
 
+# tb_addrs() - Addresses of the test bed for one family
+# $1:	4 or 6
+# Sets remote (the "network" namespace's own address), gw (its address on
+# the link), host (the "host" namespace's), any and lo (wildcard, loopback)
+tb_addrs() {
+	if [ "$1" = 4 ]; then
+		remote=203.0.113.1 gw=192.0.2.1 host=192.0.2.2
+		any=0.0.0.0 lo=127.0.0.1
+	else
+		remote=2001:db8:1::1 gw=2001:db8::1 host=2001:db8::2
+		any=:: lo=::1
+	fi
+}
+
 # in_hst() - Run a command in the "host" namespace
 # $@:	Command
 in_hst() {
