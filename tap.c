@@ -65,7 +65,7 @@
 #define TAP_SEQ_PKTS		256	/* Segments of one flow in a batch */
 #define TAP_SNDBUF		(16 * 1024 * 1024)
 #define TAP_IOV_MAX		1024
-#define TAP_FRAME_BUFS		4	/* Buffers of one frame, at most */
+#define TAP_FRAME_BUFS		4	/* Buffers of a frame, at most */
 
 /* Frames start two bytes into a four-byte word: IP headers are aligned */
 #define TAP_IP_ALIGN		2
@@ -477,7 +477,8 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 		if (c->tap_vnet)
 			tap_vnet_hdr(c, &vh, f);
 		memcpy(v + 1, f, bufs_per_frame * sizeof(*iov));
-		if (writev(c->fd_tap, v + skip, bufs_per_frame + 1 - skip) < 0) {
+		if (writev(c->fd_tap, v + skip,
+			   bufs_per_frame + 1 - skip) < 0) {
 			if (errno == EINTR) {
 				i--;
 				continue;

@@ -271,7 +271,8 @@ fi
 
 # 7. Offloads, seen in a capture: at MTU 1500 the namespace hands TCP
 # segments of up to 64 KiB to the tap device; with a capture file, frames to
-# the namespace carry complete checksums, as they would on a wire
+# the namespace carry complete checksums, as they would on a wire, except UDP
+# over IPv4, which carries none
 ip netns add "${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-m 1500 -t none -u none -T none -U none -P "${TMP}/pasta4.pid" \
@@ -288,7 +289,7 @@ expect_eq pasta_offload_udp_ns_to_remote \
 	     1400 10)" "ECHO 10/10"
 kill "${ppid}"
 ip netns del "${NS_PST}"
-read -r _ n_from _ max_from _ n_to _ bad_to <<< \
+read -r _ n_from _ max_from _ n_to _ bad_to _ nosum4 <<< \
 	"$(python3 "${TOP}/test/pcap_check.py" "${TMP}/offload.pcap" \
 	   192.0.2.2 2001:db8::2)"
 if [ "${max_from:-0}" -gt 1514 ]; then
@@ -302,4 +303,11 @@ if [ "${n_to:-0}" -gt 0 ] && [ "${bad_to}" = 0 ]; then
 else
 	fail pasta_offload_capture_checksums_complete \
 	     "${bad_to:-?} of ${n_to:-0} frames to the namespace"
+fi
+# UDP over IPv4 to the namespace: no checksum (RFC 768), the echo replies
+if [ "${nosum4:-0}" -ge 10 ]; then
+	pass pasta_capture_udp4_to_ns_without_checksum
+else
+	fail pasta_capture_udp4_to_ns_without_checksum \
+	     "${nosum4:-0} datagrams without a checksum, 10 expected"
 fi
