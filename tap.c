@@ -148,6 +148,17 @@ bool tap_l4_csum(const struct ctx *c)
 }
 
 /**
+ * tap_gso_ok() - Tell if the guest takes TCP frames longer than a segment
+ * @c:		Execution context
+ *
+ * Return: true for pasta with an offloading tap device and no capture
+ */
+bool tap_gso_ok(const struct ctx *c)
+{
+	return !tap_l4_csum(c);
+}
+
+/**
  * tap_csum_udp4() - Set the checksum of a UDP datagram over IPv4 to the guest
  * @c:		Execution context
  * @uh:		UDP header, with a valid length field
@@ -187,17 +198,49 @@ void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
 }
 
 /**
+ * tap_vnet_gso() - Mark a TCP frame longer than one segment for segmentation
+ * @vh:		Header, checksum fields already set
+ * @iov:	Buffers of the frame, the first one with the whole TCP header
+ * @n:		Number of buffers
+ * @l4off:	Offset of the TCP header in the frame
+ * @et:		Ethertype, network order
+ * @gso_size:	Segment size
+ */
+static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
+			 size_t n, size_t l4off, uint16_t et, uint16_t gso_size)
+{
+	const uint8_t *th = (const uint8_t *)iov->iov_base + l4off;
+	size_t len = 0, hlen, i;
+
+	if (iov->iov_len < l4off + sizeof(struct tcphdr))
+		return;
+	hlen = l4off + (th[12] >> 4) * 4;	/* Data offset */
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (iov->iov_len < hlen || len <= hlen + gso_size)
+		return;
+
+	vh->hdr_len = hlen;
+	vh->gso_size = gso_size;
+	vh->gso_type = et == htons(ETH_P_IP) ? VIRTIO_NET_HDR_GSO_TCPV4 :
+					       VIRTIO_NET_HDR_GSO_TCPV6;
+}
+
+/**
  * tap_vnet_hdr() - Virtio-net header for a frame to the tap device
  * @c:		Execution context
  * @vh:		Header to fill in
  * @iov:	Buffers of the frame, the first one with the Ethernet, IP and
  *		transport headers
+ * @n:		Number of buffers
+ * @gso_size:	TCP segment size, if the frame may be a larger segment to
+ *		split (or, for the receiver, a run of segments already merged)
  *
  * TCP and UDP frames carry the sum of their pseudo-header only, unless
  * tap_l4_csum() says otherwise: the kernel is told where to complete it.
  */
 static void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
-			 const struct iovec *iov)
+			 const struct iovec *iov, size_t n, uint16_t gso_size)
 {
 	const uint8_t *f = iov->iov_base, *l3 = f + ETH_HLEN;
 	size_t l4off;
@@ -236,6 +279,9 @@ static void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
 	}
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = l4off;
+
+	if (proto == IPPROTO_TCP && gso_size)
+		tap_vnet_gso(vh, iov, n, l4off, et, gso_size);
 }
 
 /**
@@ -456,11 +502,13 @@ static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
  *		starting at the Ethernet header
  * @bufs_per_frame: Buffers making up each frame
  * @nframes:	Number of frames
+ * @gso_size:	TCP segment size of frames that may be longer, or 0
  *
  * Return: number of frames sent
  */
 static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
-			     size_t bufs_per_frame, size_t nframes)
+			     size_t bufs_per_frame, size_t nframes,
+			     uint16_t gso_size)
 {
 	struct virtio_net_hdr vh;
 	struct iovec v[TAP_FRAME_BUFS + 1] = {
@@ -475,7 +523,7 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 		const struct iovec *f = iov + i * bufs_per_frame;
 
 		if (c->tap_vnet)
-			tap_vnet_hdr(c, &vh, f);
+			tap_vnet_hdr(c, &vh, f, bufs_per_frame, gso_size);
 		memcpy(v + 1, f, bufs_per_frame * sizeof(*iov));
 		if (writev(c->fd_tap, v + skip,
 			   bufs_per_frame + 1 - skip) < 0) {
@@ -493,6 +541,43 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 }
 
 /**
+ * tap_send_frames_gso() - Send a batch of frames, TCP ones maybe longer than
+ *			   a segment, to the guest
+ * @c:		Execution context
+ * @iov:	Buffers, @bufs_per_frame per frame; the first buffer of each
+ *		frame starts with a struct tap_hdr at tap_hdr_offset()
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames
+ * @gso_size:	Segment size for TCP frames longer than that, 0 if none is:
+ *		only if tap_gso_ok()
+ *
+ * Return: number of frames sent; the caller may resend the rest later
+ */
+size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
+			   size_t bufs_per_frame, size_t nframes,
+			   uint16_t gso_size)
+{
+	size_t sent, i;
+
+	if (c->fd_tap < 0 || !nframes)
+		return 0;
+
+	if (c->mode == MODE_PASST)
+		sent = tap_send_passt(c, iov, bufs_per_frame, nframes);
+	else
+		sent = tap_send_pasta(c, iov, bufs_per_frame, nframes,
+				      gso_size);
+
+	if (pcap_fd() >= 0) {
+		for (i = 0; i < sent; i++)
+			pcap_iov(iov + i * bufs_per_frame, bufs_per_frame,
+				 c->mode == MODE_PASST ? TAP_LEN_BYTES : 0);
+	}
+
+	return sent;
+}
+
+/**
  * tap_send_frames() - Send a batch of frames to the guest
  * @c:		Execution context
  * @iov:	Buffers, @bufs_per_frame per frame; the first buffer of each
@@ -505,23 +590,7 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes)
 {
-	size_t sent, i;
-
-	if (c->fd_tap < 0 || !nframes)
-		return 0;
-
-	if (c->mode == MODE_PASST)
-		sent = tap_send_passt(c, iov, bufs_per_frame, nframes);
-	else
-		sent = tap_send_pasta(c, iov, bufs_per_frame, nframes);
-
-	if (pcap_fd() >= 0) {
-		for (i = 0; i < sent; i++)
-			pcap_iov(iov + i * bufs_per_frame, bufs_per_frame,
-				 c->mode == MODE_PASST ? TAP_LEN_BYTES : 0);
-	}
-
-	return sent;
+	return tap_send_frames_gso(c, iov, bufs_per_frame, nframes, 0);
 }
 
 /**

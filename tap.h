@@ -46,6 +46,7 @@ struct tap_hdr {
 size_t tap_hdr_offset(const struct ctx *c);
 void tap_hdr_set_len(struct tap_hdr *th, size_t l2len);
 bool tap_l4_csum(const struct ctx *c);
+bool tap_gso_ok(const struct ctx *c);
 void tap_csum_udp4(const struct ctx *c, struct udphdr *uh, struct in_addr src,
 		   struct in_addr dst, const void *payload, size_t len);
 void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
@@ -59,6 +60,9 @@ void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
 		    const struct in6_addr *dst, size_t l4len, uint8_t proto,
 		    uint32_t flow);
 void tap_send_single(const struct ctx *c, const void *frame, size_t len);
+size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
+			   size_t bufs_per_frame, size_t nframes,
+			   uint16_t gso_size);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes);
 void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,

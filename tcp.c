@@ -68,6 +68,9 @@
 #define TCP_CTL_FRAMES		256	/* Control frames per batch */
 #define TCP_PAYLOAD_MAX		65536
 #define TCP_OPT_MAX		20	/* MSS, window scale, timestamps */
+/* Largest payload of a frame of several segments: what IPv4 can carry */
+#define TCP_GSO_PAYLOAD_MAX	(65535 - sizeof(struct iphdr) -		\
+				 sizeof(struct tcphdr) - TCP_OPT_MAX)
 #define TCP_OPT_TS_LEN		12	/* Timestamps, with two NOPs */
 #define TCP_WS_TO_TAP		8	/* Window scale we announce */
 #define TCP_WND_MAX		(65535U << TCP_WS_TO_TAP)
@@ -828,6 +831,27 @@ static void tcp_connect_finish(struct ctx *c, struct tcp_tap_conn *conn,
 }
 
 /**
+ * tcp_frame_payload() - Payload of each data frame to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Where the guest takes TCP frames longer than a segment, as many segments as
+ * an IP packet holds go in one frame: its kernel takes it as received, merged.
+ *
+ * Return: the guest's MSS, or a multiple of it
+ */
+static size_t tcp_frame_payload(const struct ctx *c,
+				const struct tcp_tap_conn *conn)
+{
+	size_t mss = conn->mss_to_tap;
+
+	if (!tap_gso_ok(c) || mss * 2 > TCP_GSO_PAYLOAD_MAX)
+		return mss;
+
+	return TCP_GSO_PAYLOAD_MAX / mss * mss;
+}
+
+/**
  * tcp_sock_peek() - Read new data from the socket into frames, send them
  * @c:		Execution context
  * @conn:	Connection
@@ -840,6 +864,7 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 {
 	uint32_t sent = conn->seq_to_tap - conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap, avail, last;
+	size_t seg = tcp_frame_payload(c, conn);
 	struct iovec iov[TCP_FRAMES + 1];
 	struct msghdr mh = { .msg_iov = iov };
 	size_t nframes, i, k = 0, done;
@@ -862,12 +887,10 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 		iov[k++].iov_len = sent;
 	}
 
-	nframes = MIN((size_t)TCP_FRAMES, DIV_ROUND_UP(avail,
-						       conn->mss_to_tap));
+	nframes = MIN((size_t)TCP_FRAMES, DIV_ROUND_UP(avail, seg));
 	for (i = 0; i < nframes; i++) {
 		iov[k].iov_base = tcp_payload[i];
-		iov[k++].iov_len = MIN((uint32_t)conn->mss_to_tap,
-				       avail - i * conn->mss_to_tap);
+		iov[k++].iov_len = MIN(seg, avail - i * seg);
 	}
 	mh.msg_iovlen = k;
 
@@ -896,24 +919,25 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 		return 0;
 	}
 
-	nframes = DIV_ROUND_UP((size_t)n, conn->mss_to_tap);
-	last = n - (nframes - 1) * conn->mss_to_tap;
+	nframes = DIV_ROUND_UP((size_t)n, seg);
+	last = n - (nframes - 1) * seg;
 	for (i = 0; i < nframes; i++) {
-		size_t plen = i == nframes - 1 ? last : conn->mss_to_tap;
+		size_t plen = i == nframes - 1 ? last : seg;
 
 		tcp_frame_fill(c, conn, &tcp_hdrs[i], &tcp_iov[i * 2],
 			       FLAG_ACK | (i == nframes - 1 ? FLAG_PSH : 0),
-			       conn->seq_to_tap + i * conn->mss_to_tap,
+			       conn->seq_to_tap + i * seg,
 			       tcp_payload[i], plen);
 	}
 
 	/* Pending control frames (the SYN-ACK, say) go first */
 	tcp_defer_flush(c);
-	done = tap_send_frames(c, tcp_iov, 2, nframes);
+	done = tap_send_frames_gso(c, tcp_iov, 2, nframes,
+				   seg > conn->mss_to_tap ? conn->mss_to_tap : 0);
 	conn->flags &= ~TCP_ACK_PENDING;
 
 	if (done < nframes) {
-		size_t ok = done ? MIN((size_t)n, done * conn->mss_to_tap) : 0;
+		size_t ok = done ? MIN((size_t)n, done * seg) : 0;
 		int off = sent + ok;
 
 		conn->flags |= TCP_TAP_BLOCKED;
@@ -947,7 +971,7 @@ static void tcp_data_from_sock(struct ctx *c, struct tcp_tap_conn *conn,
 	for (i = 0; i < TCP_READS_PER_EVENT; i++) {
 		ssize_t n = tcp_sock_peek(c, conn, now);
 
-		if (n < (ssize_t)(TCP_FRAMES * conn->mss_to_tap))
+		if (n < (ssize_t)(TCP_FRAMES * tcp_frame_payload(c, conn)))
 			break;
 	}
 }

@@ -7,7 +7,7 @@
 # user; attaching to a namespace; transfers through the tap device and
 # spliced loopback connections both ways; automatic port forwarding; DHCP
 # clients; quitting when the namespace goes away; checksum and segmentation
-# offloads on the tap device
+# offloads on the tap device, both ways
 
 . "$(dirname "$0")/lib.sh"
 
@@ -311,3 +311,30 @@ else
 	fail pasta_capture_udp4_to_ns_without_checksum \
 	     "${nosum4:-0} datagrams without a checksum, 10 expected"
 fi
+
+# 8. Without a capture, at MTU 1500, TCP data goes into the namespace in
+# frames of many segments, which its kernel takes as merged ones: intact,
+# and far fewer frames than segments
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-m 1500 -t none -u none -T none -U none -P "${TMP}/pasta5.pid" \
+	2>/dev/null
+ppid=$(cat "${TMP}/pasta5.pid")
+at_exit "kill ${ppid}"
+tcp_pull pasta_gso_tcp4_remote_to_ns_64MiB out 0.0.0.0 6021 \
+	 pst 203.0.113.1 6021 "${TMP}/f64m"
+tcp_pull pasta_gso_tcp6_remote_to_ns_64MiB out :: 6022 \
+	 pst 2001:db8:1::1 6022 "${TMP}/f64m"
+rx=$(ip netns exec "${NS_PST}" sh -c 'cd /sys/class/net/eth0/statistics &&
+				       echo $(($(cat rx_bytes) / $(cat rx_packets)))')
+if [ "${rx:-0}" -gt 1514 ]; then
+	pass pasta_gso_frames_above_mtu
+else
+	fail pasta_gso_frames_above_mtu "average frame into the namespace:" \
+					"${rx:-?} bytes"
+fi
+errs=$(ip netns exec "${NS_PST}" nstat -asz TcpInCsumErrors | \
+       awk 'NR > 1 { s += $2 } END { print s + 0 }')
+expect_eq pasta_gso_no_checksum_errors "${errs}" 0
+kill "${ppid}"
+ip netns del "${NS_PST}"
