@@ -242,8 +242,6 @@ struct dns_name {
  * @sock_path:		passt: path of the UNIX domain socket
  * @fd_tap_listen:	passt: listening socket, or -1
  * @fd_tap:		Connected socket (passt) or tap device (pasta), or -1
- * @tap_vnet:		pasta: frames on the tap device carry a virtio-net
- *			header, and transport checksums are offloaded
  * @one_off:		passt: quit when the guest disconnects
  * @fd_given:		passt: -F given
  * @our_tap_mac:	MAC address we use on the tap link
@@ -317,7 +315,6 @@ struct ctx {
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd_tap_listen;
 	int fd_tap;
-	bool tap_vnet;
 	bool one_off;
 	bool fd_given;
 

@@ -508,7 +508,6 @@ void pasta_ns_conf(struct ctx *c)
 		    " (is /dev/net/tun usable by us?)" : "");
 
 	c->fd_tap = a.fd;
-	c->tap_vnet = true;
 	c->pasta_ifi = a.ifi;
 	c->nl_sock_ns = a.nl;
 	memcpy(c->pasta_ifname, a.name, IFNAMSIZ);

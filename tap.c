@@ -144,7 +144,7 @@ void tap_hdr_set_len(struct tap_hdr *th, size_t l2len)
  */
 bool tap_l4_csum(const struct ctx *c)
 {
-	return !c->tap_vnet || pcap_fd() >= 0;
+	return c->mode == MODE_PASST || pcap_fd() >= 0;
 }
 
 /**
@@ -514,7 +514,7 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 	struct iovec v[TAP_FRAME_BUFS + 1] = {
 		{ .iov_base = &vh, .iov_len = sizeof(vh) },
 	};
-	size_t i, skip = c->tap_vnet ? 0 : 1;
+	size_t i;
 
 	if (bufs_per_frame > TAP_FRAME_BUFS)
 		die("Frame of %zu buffers for the tap device", bufs_per_frame);
@@ -522,11 +522,9 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 	for (i = 0; i < nframes; i++) {
 		const struct iovec *f = iov + i * bufs_per_frame;
 
-		if (c->tap_vnet)
-			tap_vnet_hdr(c, &vh, f, bufs_per_frame, gso_size);
+		tap_vnet_hdr(c, &vh, f, bufs_per_frame, gso_size);
 		memcpy(v + 1, f, bufs_per_frame * sizeof(*iov));
-		if (writev(c->fd_tap, v + skip,
-			   bufs_per_frame + 1 - skip) < 0) {
+		if (writev(c->fd_tap, v, bufs_per_frame + 1) < 0) {
 			if (errno == EINTR) {
 				i--;
 				continue;
@@ -1225,7 +1223,7 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 		{ .iov_base = &vh, .iov_len = sizeof(vh) },
 		{ .iov_len = TAP_FRAME_MAX },
 	};
-	size_t off = 0, skip = c->tap_vnet ? 0 : 1;
+	size_t off = 0;
 
 	if (events & (EPOLLHUP | EPOLLERR))
 		die("Tap device went away");
@@ -1243,7 +1241,7 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 		}
 
 		v[1].iov_base = tap_buf + off + TAP_IP_ALIGN;
-		n = readv(c->fd_tap, v + skip, 2 - skip);
+		n = readv(c->fd_tap, v, 2);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1251,7 +1249,7 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 				debug_perror("Read from tap device failed");
 			break;
 		}
-		n -= (ssize_t)v[0].iov_len * (1 - skip);
+		n -= sizeof(vh);
 		if (n < ETH_HLEN)
 			continue;
 

@@ -797,7 +797,8 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 
 		uh = packet_get(p, i, 0, l4len, NULL);
 		if (!uh || l4len < sizeof(*uh) || ntohs(uh->len) != l4len ||
-		    (!c->tap_vnet && !udp_csum_ok(saddr, daddr, uh, l4len))) {
+		    (c->mode == MODE_PASST &&
+		     !udp_csum_ok(saddr, daddr, uh, l4len))) {
 			trace("UDP: dropping malformed datagram from guest");
 			continue;
 		}
