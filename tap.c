@@ -382,12 +382,27 @@ static int tap_pending_flush(struct ctx *c)
 	return 0;
 }
 
+/* passt: the stream socket to the guest is full, we wait for EPOLLOUT */
+static bool tap_out_blocked;
+
+/**
+ * tap_blocked() - Is the guest's stream socket too full to take frames?
+ * @c:		Execution context
+ *
+ * Return: true in passt mode while we wait for the socket to drain
+ */
+bool tap_blocked(const struct ctx *c)
+{
+	return c->mode == MODE_PASST && tap_out_blocked;
+}
+
 /**
  * tap_wait_writable() - Ask for EPOLLOUT on the stream socket to the guest
  * @c:		Execution context
  */
 static void tap_wait_writable(const struct ctx *c)
 {
+	tap_out_blocked = true;
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
 
@@ -1074,6 +1089,7 @@ static void tap_reset(struct ctx *c)
 	tap_partial = 0;
 	tap_rd_start = TAP_IP_ALIGN;
 	tap_pending_len = tap_pending_off = 0;
+	tap_out_blocked = false;
 	pool_flush(&pool_tap);
 	nseqs = 0;
 	memset(c->guest_mac, 0xff, ETH_ALEN);
@@ -1136,7 +1152,9 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		if (!tap_pending_flush(c)) {
 			ev.data.u64 = ref.u64;
 			epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+			tap_out_blocked = false;
 			tcp_tap_writable(c, now);
+			udp_tap_writable(c);
 		}
 	}
 

@@ -63,6 +63,7 @@ void tap_send_single(const struct ctx *c, const void *frame, size_t len);
 size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 			   size_t bufs_per_frame, size_t nframes,
 			   uint16_t gso_size);
+bool tap_blocked(const struct ctx *c);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes);
 void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,

@@ -88,6 +88,13 @@ static struct iovec udp_recv_iov[UDP_BATCH];
 static struct mmsghdr udp_mh[UDP_BATCH];
 static struct sockaddr_storage udp_names[UDP_BATCH];
 
+/* Sockets we stopped reading while the guest's stream socket is full: their
+ * datagrams wait in the kernel, or are dropped there, not after a copy
+ */
+#define UDP_PAUSED_MAX		128
+static union epoll_ref udp_paused[UDP_PAUSED_MAX];
+static unsigned udp_npaused;
+
 /* Datagrams of a flow from the guest, for sendmmsg() */
 static struct mmsghdr udp_tap_mh[UDP_TAP_BATCH];
 static struct iovec udp_tap_iov[UDP_TAP_BATCH];
@@ -186,6 +193,56 @@ static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
 }
 
 /**
+ * udp_pause() - Stop reading a socket until the guest can take frames again
+ * @c:		Execution context
+ * @ref:	epoll reference of the socket
+ *
+ * Return: true if paused, false if it must be read (and drained) as usual
+ */
+static bool udp_pause(const struct ctx *c, union epoll_ref ref)
+{
+	struct epoll_event ev = { .events = 0, .data.u64 = ref.u64 };
+
+	if (udp_npaused == UDP_PAUSED_MAX ||
+	    epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev))
+		return false;
+
+	udp_paused[udp_npaused++] = ref;
+	return true;
+}
+
+/**
+ * udp_unpause_fd() - Forget a paused socket that is about to be closed
+ * @fd:		Socket
+ */
+static void udp_unpause_fd(int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < udp_npaused; i++) {
+		if (udp_paused[i].fd == fd)
+			udp_paused[i--] = udp_paused[--udp_npaused];
+	}
+}
+
+/**
+ * udp_tap_writable() - The guest's socket can take frames: read sockets again
+ * @c:		Execution context
+ */
+void udp_tap_writable(const struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < udp_npaused; i++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u64 = udp_paused[i].u64 };
+
+		epoll_ctl(c->epollfd, EPOLL_CTL_MOD, udp_paused[i].fd, &ev);
+	}
+	udp_npaused = 0;
+}
+
+/**
  * udp_recv_batch() - Receive a batch of datagrams into the frame payloads
  * @s:		Socket
  * @names:	Ask for the senders' addresses
@@ -273,6 +330,7 @@ static void udp_flow_close(struct ctx *c, struct udp_flow *uflow)
 	debug("UDP flow %u: closed", uflow_idx(uflow));
 
 	if (uflow->sock >= 0) {
+		udp_unpause_fd(uflow->sock);
 		epoll_del(c, uflow->sock);
 		close(uflow->sock);
 	}
@@ -427,6 +485,7 @@ void udp_listen_closing(struct ctx *c, int fd)
 {
 	unsigned i;
 
+	udp_unpause_fd(fd);
 	for (i = 0; i < flow_span(); i++) {
 		struct udp_flow *uflow = uflow_at(i);
 
@@ -453,7 +512,9 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (uflow->f.type != FLOW_UDP || uflow->sock != ref.fd)
 		return;
 	tap = &uflow->f.side[uflow->tapside];
-	(void)events;
+	if (!uflow->spliced && tap_blocked(c) && !(events & EPOLLERR) &&
+	    udp_pause(c, ref))
+		return;
 
 	for (;;) {
 		n = udp_recv_batch(uflow->sock, false);
@@ -491,7 +552,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		tap_send_frames(c, udp_frame_iov, 2, k);
 
-		if (n < UDP_BATCH)
+		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
 			break;
 	}
 }
@@ -590,7 +651,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 {
 	int n, i, k;
 
-	(void)events;
+	if (tap_blocked(c) && !(events & EPOLLERR) && udp_pause(c, ref))
+		return;
 
 	for (;;) {
 		n = udp_recv_batch(ref.fd, true);
@@ -640,7 +702,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		tap_send_frames(c, udp_frame_iov, 2, k);
 
-		if (n < UDP_BATCH)
+		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
 			break;
 	}
 }
@@ -846,6 +908,8 @@ void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 void udp_tap_reset(struct ctx *c)
 {
 	unsigned i;
+
+	udp_tap_writable(c);
 
 	for (i = 0; i < flow_span(); i++) {
 		struct udp_flow *uflow = uflow_at(i);

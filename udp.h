@@ -25,6 +25,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		       const struct timespec *now);
 void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 		    const struct timespec *now);
+void udp_tap_writable(const struct ctx *c);
 void udp_tap_reset(struct ctx *c);
 void udp_listen_closing(struct ctx *c, int fd);
 int udp_init(struct ctx *c);

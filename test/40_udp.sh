@@ -5,7 +5,7 @@
 #
 # test/40_udp.sh - UDP through passt: echo both ways with small and large
 # datagrams, many flows, forwarded ports and replies, flows timing out,
-# malformed datagrams, port unreachable
+# malformed datagrams, port unreachable, a guest that stops reading
 
 . "$(dirname "$0")/lib.sh"
 
@@ -107,6 +107,33 @@ else
 	fail udp_idle_dns_flow_closed "$(grep "UDP flow" "${TMP}/passt.log" |
 					 tail -3)"
 fi
+
+# A guest that doesn't read: once its socket is full, passt leaves datagrams
+# in the kernel instead of reading and dropping them, and goes on when the
+# guest reads again
+recvq() {
+	in_hst ss -Huln sport = :6000 | awk '{ s += $2 } END { print s + 0 }'
+}
+kill -STOP "${BRIDGE_PID}"
+in_out ${TOOL} flood 192.0.2.2 6000 60000 3000 >/dev/null
+sleep 1
+q1=$(recvq)
+sleep 0.5
+q2=$(recvq)
+kill -CONT "${BRIDGE_PID}"
+if [ "${q1}" -gt 0 ] && [ "${q1}" = "${q2}" ]; then
+	pass udp_guest_full_socket_left_unread
+else
+	fail udp_guest_full_socket_left_unread "receive queue ${q1}, ${q2}"
+fi
+if wait_for 10 sh -c "[ \$(ip netns exec ${NS_HST} ss -Huln sport = :6000 | \
+			  awk '{ s += \$2 } END { print s + 0 }') = 0 ]"; then
+	pass udp_guest_reads_again_socket_drained
+else
+	fail udp_guest_reads_again_socket_drained "receive queue $(recvq)"
+fi
+expect_eq udp_guest_reads_again_forward \
+	  "$(in_out ${TOOL} echo 192.0.2.2 6000 1000 10)" "ECHO 10/10"
 
 if kill -0 "${PASST_PID}"; then
 	pass udp_passt_still_running

@@ -12,6 +12,8 @@
 #                                    the echoes; print ECHO ok/COUNT
 #   many HOST PORT N                 N sockets at once, one datagram each,
 #                                    checked; print MANY ok/N
+#   flood HOST PORT SIZE COUNT       send COUNT datagrams of SIZE bytes, no
+#                                    answers expected; print SENT n
 #   malformed SOCKET PORT            as a fake guest on passt's socket, send
 #                                    malformed datagrams to 203.0.113.1:PORT
 #                                    then a good one; print SENT
@@ -119,6 +121,21 @@ def many(host, port, n):
     print('MANY %d/%d' % (ok, n))
 
 
+def flood(host, port, size, count):
+    """Datagrams as fast as the socket takes them, none checked."""
+    sent = 0
+    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
+        s.connect((host, port))
+        data = bytes(size)
+        for _ in range(count):
+            try:
+                s.send(data)
+                sent += 1
+            except OSError:
+                pass
+    print('SENT %d' % sent)
+
+
 def malformed(path, port):
     """Malformed UDP datagrams as a guest, then a good one."""
     import frames  # pylint: disable=import-outside-toplevel
@@ -168,6 +185,8 @@ def main():
         echo(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == 'many':
         many(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'flood':
+        flood(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == 'malformed':
         malformed(args[0], int(args[1]))
     else:
