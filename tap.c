@@ -402,10 +402,10 @@ bool tap_blocked(const struct ctx *c)
  */
 static void tap_wait_writable(const struct ctx *c)
 {
-	tap_out_blocked = true;
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
 
+	tap_out_blocked = true;
 	ev.data.u64 = ref.u64;
 	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
 }
