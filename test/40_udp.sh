@@ -135,6 +135,33 @@ fi
 expect_eq udp_guest_reads_again_forward \
 	  "$(in_out ${TOOL} echo 192.0.2.2 6000 1000 10)" "ECHO 10/10"
 
+# The same for the socket of a flow the guest started: replies wait in it
+flowq() {
+	in_hst ss -Huna dport = :9300 | awk '{ s += $2 } END { print s + 0 }'
+}
+bg out ${TOOL} replyflood 9300 60000 3000 1 "${TMP}/flood"
+sleep_until_bound out 9300
+echo go | in_gst socat -u - UDP4:203.0.113.1:9300,sourceport=34600
+wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Hun dport = :9300 | grep -q ."
+kill -STOP "${BRIDGE_PID}"
+wait_for 10 grep -q DONE "${TMP}/flood"
+sleep 1
+q1=$(flowq)
+sleep 0.5
+q2=$(flowq)
+kill -CONT "${BRIDGE_PID}"
+if [ "${q1}" -gt 0 ] && [ "${q1}" = "${q2}" ]; then
+	pass udp_guest_full_flow_socket_left_unread
+else
+	fail udp_guest_full_flow_socket_left_unread "receive queue ${q1}, ${q2}"
+fi
+if wait_for 10 sh -c "[ \$(ip netns exec ${NS_HST} ss -Huna dport = :9300 | \
+			  awk '{ s += \$2 } END { print s + 0 }') = 0 ]"; then
+	pass udp_guest_reads_again_flow_socket_drained
+else
+	fail udp_guest_reads_again_flow_socket_drained "receive queue $(flowq)"
+fi
+
 if kill -0 "${PASST_PID}"; then
 	pass udp_passt_still_running
 else

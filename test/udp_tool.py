@@ -14,6 +14,10 @@
 #                                    checked; print MANY ok/N
 #   flood HOST PORT SIZE COUNT       send COUNT datagrams of SIZE bytes, no
 #                                    answers expected; print SENT n
+#   replyflood PORT SIZE COUNT DELAY FILE
+#                                    for each datagram, wait DELAY seconds,
+#                                    send COUNT datagrams of SIZE bytes back,
+#                                    then append DONE to FILE
 #   malformed SOCKET PORT            as a fake guest on passt's socket, send
 #                                    malformed datagrams to 203.0.113.1:PORT
 #                                    then a good one; print SENT
@@ -76,6 +80,22 @@ def sinkserver(port, path):
             data, _ = s.recvfrom(65536)
             f.write(data.hex() + '\n')
             f.flush()
+
+
+def replyflood(port, size, count, delay, path):
+    """Answer each datagram with many, as fast as the socket takes them."""
+    s = bound(port)
+    data = bytes(size)
+    while True:
+        _, peer = s.recvfrom(65536)
+        time.sleep(delay)
+        for _ in range(count):
+            try:
+                s.sendto(data, peer)
+            except OSError:
+                pass
+        with open(path, 'a', encoding='ascii') as f:
+            f.write('DONE\n')
 
 
 def echo(host, port, size, count):
@@ -187,6 +207,9 @@ def main():
         many(args[0], int(args[1]), int(args[2]))
     elif cmd == 'flood':
         flood(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'replyflood':
+        replyflood(int(args[0]), int(args[1]), int(args[2]), float(args[3]),
+                   args[4])
     elif cmd == 'malformed':
         malformed(args[0], int(args[1]))
     else:
