@@ -112,55 +112,53 @@ fi
 # in the kernel instead of reading and dropping them, and goes on when the
 # guest reads again
 recvq() {
-	in_hst ss -Huln sport = :6000 | awk '{ s += $2 } END { print s + 0 }'
+	in_hst ss -Huna "$@" | awk '{ s += $2 } END { print s + 0 }'
 }
-kill -STOP "${BRIDGE_PID}"
-in_out ${TOOL} flood 192.0.2.2 6000 60000 3000 >/dev/null
-sleep 1
-q1=$(recvq)
-sleep 0.5
-q2=$(recvq)
-kill -CONT "${BRIDGE_PID}"
-if [ "${q1}" -gt 0 ] && [ "${q1}" = "${q2}" ]; then
-	pass udp_guest_full_socket_left_unread
-else
-	fail udp_guest_full_socket_left_unread "receive queue ${q1}, ${q2}"
-fi
-if wait_for 10 sh -c "[ \$(ip netns exec ${NS_HST} ss -Huln sport = :6000 | \
-			  awk '{ s += \$2 } END { print s + 0 }') = 0 ]"; then
-	pass udp_guest_reads_again_socket_drained
-else
-	fail udp_guest_reads_again_socket_drained "receive queue $(recvq)"
-fi
+recvq_empty() {
+	[ "$(recvq "$@")" = 0 ]
+}
+# stalled_guest() - Flood a socket of passt while the guest's bridge is stopped
+# $1:	Name of the socket in test names
+# $2:	ss filter that selects it
+# $@:	Flood command, done when it returns
+stalled_guest() {
+	local name="$1" filter="$2" q1 q2
+	shift 2
+
+	kill -STOP "${BRIDGE_PID}"
+	"$@"
+	sleep 1
+	q1=$(recvq ${filter})
+	sleep 0.5
+	q2=$(recvq ${filter})
+	kill -CONT "${BRIDGE_PID}"
+	if [ "${q1}" -gt 0 ] && [ "${q1}" = "${q2}" ]; then
+		pass "udp_guest_full_${name}_left_unread"
+	else
+		fail "udp_guest_full_${name}_left_unread" \
+		     "receive queue ${q1}, ${q2}"
+	fi
+	if wait_for 10 recvq_empty ${filter}; then
+		pass "udp_guest_reads_again_${name}_drained"
+	else
+		fail "udp_guest_reads_again_${name}_drained" \
+		     "receive queue $(recvq ${filter})"
+	fi
+}
+
+# A forwarded port's socket
+stalled_guest socket "sport = :6000" \
+	in_out ${TOOL} flood 192.0.2.2 6000 60000 3000
 expect_eq udp_guest_reads_again_forward \
 	  "$(in_out ${TOOL} echo 192.0.2.2 6000 1000 10)" "ECHO 10/10"
 
-# The same for the socket of a flow the guest started: replies wait in it
-flowq() {
-	in_hst ss -Huna dport = :9300 | awk '{ s += $2 } END { print s + 0 }'
-}
+# The socket of a flow the guest started: a reply of many datagrams
 bg out ${TOOL} replyflood 9300 60000 3000 1 "${TMP}/flood"
 sleep_until_bound out 9300
 echo go | in_gst socat -u - UDP4:203.0.113.1:9300,sourceport=34600
 wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Hun dport = :9300 | grep -q ."
-kill -STOP "${BRIDGE_PID}"
-wait_for 10 grep -q DONE "${TMP}/flood"
-sleep 1
-q1=$(flowq)
-sleep 0.5
-q2=$(flowq)
-kill -CONT "${BRIDGE_PID}"
-if [ "${q1}" -gt 0 ] && [ "${q1}" = "${q2}" ]; then
-	pass udp_guest_full_flow_socket_left_unread
-else
-	fail udp_guest_full_flow_socket_left_unread "receive queue ${q1}, ${q2}"
-fi
-if wait_for 10 sh -c "[ \$(ip netns exec ${NS_HST} ss -Huna dport = :9300 | \
-			  awk '{ s += \$2 } END { print s + 0 }') = 0 ]"; then
-	pass udp_guest_reads_again_flow_socket_drained
-else
-	fail udp_guest_reads_again_flow_socket_drained "receive queue $(flowq)"
-fi
+stalled_guest flow_socket "dport = :9300" \
+	wait_for 10 grep -q DONE "${TMP}/flood"
 
 if kill -0 "${PASST_PID}"; then
 	pass udp_passt_still_running
