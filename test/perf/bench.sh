@@ -39,7 +39,10 @@
 #
 # Throughput is what the receiver counted; CPU time is the user and system
 # time of the implementation's process, from /proc/PID/stat before and after
-# each run, over the bytes the receiver counted.
+# each run, over the bytes it moved: for TCP, what the receiver counted; for
+# UDP, the datagrams that reached the receiving side's interface (a receiver
+# flooded by iperf3 -b 0 drops most of them). A second table has UDP's CPU
+# time over what the receiver counted.
 
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -384,46 +387,80 @@ cpu_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 
+# rx_packets() - Packets received by the interfaces of a namespace, but lo
+# $1:	Namespace
+# $2:	Interface, optional: all of them if not given
+rx_packets() {
+	ip -n "$1" -s -j link show ${2:+dev "$2"} 2>/dev/null |
+		python3 -c 'import json, sys
+print(sum(l["stats64"]["rx"]["packets"] for l in json.load(sys.stdin)
+	  if l["ifname"] != "lo"))' 2>/dev/null || echo -
+}
+
 # iperf_once() - One iperf3 run
 # $1:	Client namespace
 # $2:	Server address
 # $3:	Server port
 # $4:	PID whose CPU time to account, may be empty
 # $@:	Extra client options (-R, -u -b 0 -l LEN)
-# Prints Gbit/s and CPU seconds per GB (or "-"), nothing if the run failed
+# Prints Gbit/s, CPU seconds per GB moved, CPU seconds per GB received (or
+# "-" for either), nothing if the run failed
 # Return: 124 if the client timed out
+#
+# GB moved: for TCP, what the receiver counted. For UDP, the receiver drops
+# what it can't take, after the implementation did its work: datagrams that
+# reached the receiving side's interface (the namespace's, or the remote's
+# veth), times their length
 iperf_once() {
 	local ns="$1" addr="$2" port="$3" pid="$4" t0 t1 json rc
+	local len=0 rxns=- p0=- p1=- a
 	shift 4
 
+	for a in "$@"; do
+		[ "${len}" = next ] && len="${a}"
+		[ "${a}" = -l ] && len=next
+	done
+	if [ -n "${pid}" ] && [[ " $* " == *" -u "* ]]; then
+		rxns="${NS_OUT} veth-o"
+		[[ " $* " == *" -R "* ]] && rxns="${ns}"
+		# shellcheck disable=SC2086
+		p0=$(rx_packets ${rxns})
+	fi
 	t0=$(cpu_ticks "${pid}")
 	json=$(ip netns exec "${ns}" timeout $((SECS + 15)) iperf3 \
 	       -c "${addr}" -p "${port}" -t "${SECS}" -J "$@" 2>/dev/null)
 	rc=$?
+	t1=$(cpu_ticks "${pid}")
+	# shellcheck disable=SC2086
+	[ "${p0}" != - ] && p1=$(rx_packets ${rxns})
 	grep -q '"error"' <<< "${json}" &&
 		note "iperf3 -c ${addr} -p ${port} $*:" \
 		     "$(grep -m1 '"error"' <<< "${json}" | tr -s '\t ' ' ')"
-	t1=$(cpu_ticks "${pid}")
 	python3 -c 'import json, sys
 d = json.loads(sys.argv[1])["end"]
 s = d.get("sum_received") or d.get("sum")
+t0, t1, hz, p0, p1, ln = sys.argv[2:8]
 gb = s["bytes"] / 1e9
-cpu = "-"
-if sys.argv[2] != "-" and sys.argv[3] != "-" and gb > 0:
-    cpu = "%.4f" % ((float(sys.argv[3]) - float(sys.argv[2])) /
-                    float(sys.argv[4]) / gb)
+moved = gb
+if p0 != "-" and p1 != "-":
+    moved = (int(p1) - int(p0)) * int(ln) / 1e9
+cpu = ["-", "-"]
+if t0 != "-" and t1 != "-":
+    secs = (float(t1) - float(t0)) / float(hz)
+    cpu = ["%.4f" % (secs / g) if g > 0 else "-" for g in (moved, gb)]
 if gb > 0:
-    print("%.3f %s" % (s["bits_per_second"] / 1e9, cpu))' \
-		"${json}" "${t0}" "${t1}" "${HZ}" 2>/dev/null
+    print("%.3f %s %s" % (s["bits_per_second"] / 1e9, cpu[0], cpu[1]))' \
+		"${json}" "${t0}" "${t1}" "${HZ}" "${p0}" "${p1}" "${len}" \
+		2>/dev/null
 	[ "${rc}" = 124 ] && return 124
 	return 0
 }
 
 # Figures: R[KEY] is a throughput (Gbit/s), a rate (thousands a second) or a
-# size (KiB), C[KEY] CPU seconds per GB; unset means not measured (n/a), empty
-# failed. KEY is IMPL|MODE|ROW[|MTU], IMPL "limit" for the kernel's own path.
-# N[KEY] counts the runs that succeeded.
-declare -A R=() C=() N=()
+# size (KiB), C[KEY] CPU seconds per GB moved, CR[KEY] per GB received; unset
+# means not measured (n/a), empty failed. KEY is IMPL|MODE|ROW[|MTU], IMPL
+# "limit" for the kernel's own path. N[KEY] counts the runs that succeeded.
+declare -A R=() C=() CR=() N=()
 
 # Participants in the figure being measured, "PREFIX;NS;PID;AUX;PORT" each:
 # key prefix (IMPL|MODE), client namespace (empty if the instance failed), PID
@@ -480,7 +517,7 @@ fig() {
 		IFS=';' read -r pfx ns pid aux port <<< "${p}"
 		key="${pfx}|${row}"
 		[ -n "${R[${key}]+set}" ] && continue
-		R[${key}]="" C[${key}]=""
+		R[${key}]="" C[${key}]="" CR[${key}]=""
 		[ -n "${ns}" ] && todo+=("${p}")
 	done
 
@@ -515,7 +552,10 @@ fig() {
 		R[${key}]=$(awk '{ print $1 }' <<< "${out[${pfx}]}" | median)
 		N[${key}]=$(awk 'NF { n++ } END { print n + 0 }' \
 			    <<< "${out[${pfx}]}")
+		# shellcheck disable=SC2034 # fmt() reads them by name
 		C[${key}]=$(awk '{ print $2 }' <<< "${out[${pfx}]}" | median)
+		# shellcheck disable=SC2034
+		CR[${key}]=$(awk '{ print $3 }' <<< "${out[${pfx}]}" | median)
 		if [ -z "${R[${key}]}" ]; then
 			note "${key}: every run failed"
 		elif [ "${kind}" != iperf ]; then
@@ -740,17 +780,13 @@ rss_all() {
 # fmt() - Format a figure, or tell why there's none
 # $1:	Key in R (or C, see $3)
 # $2:	printf format
-# $3:	C to look in C instead of R
+# $3:	C or CR to look in that array instead of R
 fmt() {
+	local -n fig="${3:-R}"
 	local v
 
-	if [ "$3" = C ]; then
-		[ -n "${C[$1]+set}" ] || { echo n/a; return; }
-		v="${C[$1]}"
-	else
-		[ -n "${R[$1]+set}" ] || { echo n/a; return; }
-		v="${R[$1]}"
-	fi
+	[ -n "${fig[$1]+set}" ] || { echo n/a; return; }
+	v="${fig[$1]}"
 	[ -n "${v}" ] || { echo fail; return; }
 	# shellcheck disable=SC2059
 	printf "$2" "${v}"
@@ -804,15 +840,16 @@ row() {
 	     "$(ratio "${ours}" "${lim}")" "$(ratio "${ours}" "${up}")"
 }
 
-# cpu_row() - One row of the CPU time table
+# cpu_row() - One row of a CPU time table
 # $1:	Label
 # $2:	Key without the implementation, "|" first
+# $3:	C for CPU time per GB moved, CR per GB received
 cpu_row() {
 	local ours up sl
 
-	ours=$(fmt "ours$2" %.3f C)
-	up=$(fmt "upstream$2" %.3f C)
-	sl=$(fmt "slirp4netns$2" %.3f C)
+	ours=$(fmt "ours$2" %.3f "$3")
+	up=$(fmt "upstream$2" %.3f "$3")
+	sl=$(fmt "slirp4netns$2" %.3f "$3")
 	[ "${ours}${up}${sl}" = "n/an/an/a" ] && return
 	line "$1" "${ours}" "${up}" "${sl}" "$(ratio "${ours}" "${up}")"
 }
@@ -832,6 +869,38 @@ tap_labels() {
 				fi
 			done
 		done
+	done
+}
+
+# cpu_table() - CPU time per GB of every throughput row
+# $1:	C for all rows, per GB moved; CR for UDP rows, per GB received
+# $@:	Title
+cpu_table() {
+	local which="$1" mode mtus mtu key label v
+	shift
+
+	echo
+	echo "$@"
+	line "" "ours" "upstream" "slirp4ns" "ours/up"
+	for mode in passt pasta; do
+		want "${mode}" || continue
+		echo "${mode}"
+		mtus="${PASST_MTUS}"
+		[ "${mode}" = pasta ] && mtus="${PASTA_MTUS}"
+		for mtu in ${mtus}; do
+			while read -r key label; do
+				[ "${which}" = CR ] && [ "${key#udp}" = "${key}" ] &&
+					continue
+				cpu_row "  ${label} ${mtu}" \
+					"|${mode}|${key}|${mtu}" "${which}"
+			done < <(tap_labels)
+		done
+	done
+	[ "${which}" = CR ] && return
+	want splice && echo "pasta splice"
+	for v in 4 6; do
+		cpu_row "  TCP IPv${v} ns->host (-T)" "|splice|tcp${v}_n2h" C
+		cpu_row "  TCP IPv${v} host->ns (-t)" "|splice|tcp${v}_h2n" C
 	done
 }
 
@@ -887,29 +956,10 @@ print_tables() {
 	     "*: median of the runs that didn't fail"
 
 	if want tput; then
-		echo
-		echo "CPU seconds of the implementation's process per GB" \
-		     "received (lower is better)"
-		line "" "ours" "upstream" "slirp4ns" "ours/up"
-		for mode in passt pasta; do
-			want "${mode}" || continue
-			echo "${mode}"
-			mtus="${PASST_MTUS}"
-			[ "${mode}" = pasta ] && mtus="${PASTA_MTUS}"
-			for mtu in ${mtus}; do
-				while read -r key label; do
-					cpu_row "  ${label} ${mtu}" \
-						"|${mode}|${key}|${mtu}"
-				done < <(tap_labels)
-			done
-		done
-		want splice && echo "pasta splice"
-		for v in 4 6; do
-			cpu_row "  TCP IPv${v} ns->host (-T)" \
-				"|splice|tcp${v}_n2h"
-			cpu_row "  TCP IPv${v} host->ns (-t)" \
-				"|splice|tcp${v}_h2n"
-		done
+		cpu_table C "CPU seconds of the implementation's process per GB" \
+			  "moved (lower is better)"
+		cpu_table CR "UDP, CPU seconds per GB the receiver counted, the" \
+			  "datagrams it dropped included (lower is better)"
 	fi
 
 	if want rss; then
