@@ -132,12 +132,13 @@ check-unit: unit
 # The whole suite, unit and integration tests, on this build; then, unless
 # this is the sanitizer build already, again on binaries with ASan and UBSan
 # (whose seccomp filter also lets the sanitizer runtimes report). The first
-# pass also runs passt and pasta under valgrind, from build-vg/; the second
-# one doesn't fuzz again (the harness has its own sanitizers anyway).
+# pass also runs passt and pasta under valgrind, from build-vg/, and a short
+# make bench; the second one doesn't fuzz again (the harness has its own
+# sanitizers anyway).
 # The last line of the output sums up both passes.
 CHECK_TALLY := $(abspath build)/check.tally
 ifneq ($(SANITIZE),1)
-check: VG_ENV := VALGRIND_PASST=$(abspath build-vg)/passt
+check: VG_ENV := VALGRIND_PASST=$(abspath build-vg)/passt BENCH_SMOKE=1
 check: RUN_OPTS := --tally $(CHECK_TALLY)
 else
 check: VG_ENV := FUZZ_SECONDS=0
@@ -155,7 +156,7 @@ ifneq ($(SANITIZE),1)
 	$(MAKE) --no-print-directory SANITIZE=1 CHECK_ADD=$(CHECK_TALLY) check
 endif
 
-# Benchmarks (as root, about 20 minutes): passt and pasta next to the kernel's
+# Benchmarks (as root, about 25 minutes): passt and pasta next to the kernel's
 # own path, upstream's passt and pasta and slirp4netns; options of
 # test/perf/bench.sh in BENCH_OPTS, e.g. BENCH_OPTS='-t 1 -r 1 -s passt'
 .PHONY: bench
