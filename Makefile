@@ -72,6 +72,8 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/unit/%)
 
 TOOL_SRCS := $(wildcard test/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:test/tools/%.c=$(B)/tools/%)
+PRELOAD_SRCS := $(wildcard test/tools/preload/*.c)
+PRELOAD_LIBS := $(PRELOAD_SRCS:test/tools/preload/%.c=$(B)/tools/%.so)
 
 # Top-level binaries come from the default build only
 ifeq ($(B),build)
@@ -122,8 +124,15 @@ $(B)/tools/%: test/tools/%.c $(KHDR_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BASE_LDFLAGS)
 
+# Libraries for LD_PRELOAD, without sanitizers: those want their runtime
+# loaded first, and the library only passes calls on
+$(B)/tools/%.so: test/tools/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize%,$(BASE_CFLAGS) $(CFLAGS)) -shared -fPIC \
+		-o $@ $<
+
 unit: $(UNIT_BINS)
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(PRELOAD_LIBS)
 
 # Unit tests only, with this build's flags
 check-unit: unit

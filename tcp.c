@@ -852,6 +852,32 @@ static size_t tcp_frame_payload(const struct ctx *c,
 }
 
 /**
+ * tcp_sock_fin_rcvd() - Tell if the socket's peer closed its sending side
+ * @conn:	Connection
+ *
+ * Return: true once the kernel got the peer's FIN (or the socket is closed)
+ */
+static bool tcp_sock_fin_rcvd(const struct tcp_tap_conn *conn)
+{
+	struct tcp_info ti;
+	socklen_t sl = sizeof(ti);
+
+	if (getsockopt(conn->sock, IPPROTO_TCP, TCP_INFO, &ti, &sl))
+		return false;
+
+	switch (ti.tcpi_state) {
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
+	case TCP_TIME_WAIT:
+	case TCP_CLOSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
  * tcp_sock_peek() - Read new data from the socket into frames, send them
  * @c:		Execution context
  * @conn:	Connection
@@ -904,10 +930,12 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 	}
 
 	if (!tcp_peek_off_ok) {
-		if ((size_t)n < sent)
-			n = 0;
-		else
-			n -= sent;
+		/* The data already sent came again: past it, only a FIN
+		 * from the peer ends the stream, no new data isn't the end
+		 */
+		if ((size_t)n <= sent && sent && !tcp_sock_fin_rcvd(conn))
+			return 0;
+		n = (size_t)n < sent ? 0 : n - sent;
 	}
 
 	if (!n) {

@@ -17,6 +17,14 @@
 #                                    how many are refused, does the first
 #                                    still work
 #   synflood IF SRC DST COUNT        COUNT SYNs from random ports, raw
+#   pausesend PORT SIZE N            on each connection, send SIZE bytes N
+#                                    times, pausing in between, then close
+#   count HOST PORT                  connect, read to the end: print bytes
+#   keepalive HOST PORT IDLE         connect to an echo server, keepalive
+#                                    probes every second after IDLE s idle,
+#                                    three unanswered ones give up; wait
+#                                    IDLE + 5 s, then print the echo of a
+#                                    byte, or the error
 
 """Small TCP tools for the passt integration tests."""
 
@@ -245,6 +253,50 @@ def synflood(ifname, src, dst, count):
     print('SYNS %d' % sent)
 
 
+def pausesend(port, size, n):
+    """Send SIZE bytes N times on each connection, with pauses, then close."""
+    srv = listener(port)
+    data = os.urandom(size)
+    while True:
+        conn, _ = srv.accept()
+        for i in range(n):
+            if i:
+                time.sleep(0.5)
+            conn.sendall(data)
+        conn.close()
+
+
+def count(host, port):
+    """Read to the end of the stream, print how many bytes came."""
+    s = connect(host, port)
+    total = 0
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            total += len(chunk)
+    except OSError as e:
+        print('ERROR after %d bytes: %s' % (total, e))
+        return
+    print(total)
+
+
+def keepalive(host, port, idle):
+    """Idle with keepalive probes, then check the connection still works."""
+    s = connect(host, port, timeout=idle + 15)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+    time.sleep(idle + 5)
+    try:
+        s.sendall(b'k')
+        print(s.recv(1).decode() or 'EOF')
+    except OSError as e:
+        print('ERROR', e)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -267,6 +319,12 @@ def main():
         limits(args[0], int(args[1]), int(args[2]))
     elif cmd == 'synflood':
         synflood(args[0], args[1], args[2], int(args[3]))
+    elif cmd == 'pausesend':
+        pausesend(int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == 'count':
+        count(args[0], int(args[1]))
+    elif cmd == 'keepalive':
+        keepalive(args[0], int(args[1]), int(args[2]))
     else:
         sys.exit('unknown command ' + cmd)
 
