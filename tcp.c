@@ -1219,7 +1219,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 {
 	uint32_t next = conn->seq_from_tap, ack = conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap, start = conn->seq_from_tap;
-	bool fin = false, data = false;
+	bool fin = false, data = false, probe = false;
 	struct iovec iov[TCP_SEGS_MAX];
 	struct msghdr mh = { .msg_iov = iov };
 	size_t i, k = 0, total = 0;
@@ -1245,8 +1245,14 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 				dup++;
 		}
 
-		if (!len && !th->fin)
+		if (!len && !th->fin) {
+			/* Below what we expect, as keepalive probes are: not
+			 * acceptable, answer with an ACK (RFC 9293, 3.10.7.4)
+			 */
+			if (SEQ_LT(seq, start))
+				probe = true;
 			continue;
+		}
 		data = true;
 
 		if (SEQ_LT(seq, next)) {
@@ -1329,7 +1335,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		conn->flags |= TCP_RECOVERY;
 		if (!(conn->flags & TCP_WRITE_SHORT))
 			tcp_dup_acks(c, conn, TCP_DUP_ACKS);
-	} else if (data) {
+	} else if (data || probe) {
 		tcp_wnd_update(c, conn);
 		tcp_ack_defer(c, conn);
 	}

@@ -79,6 +79,15 @@ expect_eq tcp_1000_concurrent_connections \
 expect_eq tcp6_200_concurrent_connections \
 	  "$(in_gst ${TOOL} many 2001:db8:1::1 6020 200 100000)" "MANY 200/200"
 
+# Keepalive probes of the guest (no data, one below the next sequence number)
+# are answered: the connection outlives the three the guest would give up at
+in_gst ${TOOL} keepalive 203.0.113.1 6020 2 > "${TMP}/keepalive4" &
+ka4=$!
+expect_eq tcp6_guest_keepalive_answered \
+	  "$(in_gst ${TOOL} keepalive 2001:db8:1::1 6020 2)" k
+wait "${ka4}"
+expect_eq tcp_guest_keepalive_answered "$(cat "${TMP}/keepalive4")" k
+
 # Port specifications: a remap, a range with an exclusion, one address
 tcp_xfer tcp_fwd_remap_8080_to_5180 gst 0.0.0.0 5180 hst 127.0.0.1 8080 \
 	 "${TMP}/f64k"
