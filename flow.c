@@ -39,6 +39,7 @@ static uint32_t flow_hashtab[FLOW_HASH_SIZE];
 
 static unsigned flow_hwm;		/* Entries ever used */
 static unsigned flow_free_head = FLOW_MAX;
+static unsigned flow_freed_head = FLOW_MAX;	/* Freed, not yet to take */
 static unsigned flow_limit = FLOW_MAX;
 static unsigned flow_nr;
 static struct siphash_key flow_key;
@@ -143,8 +144,13 @@ union flow *flow_alloc(void)
 }
 
 /**
- * flow_free() - Return an entry to the free list, out of the index
+ * flow_free() - Take an entry out of the index, free it after this batch
  * @flow:	Entry
+ *
+ * Events already fetched for the flow still carry its index, and its
+ * descriptor number may be reused at once: until flow_free_release(), the
+ * entry stays of type FLOW_TYPE_NONE, so that they find it gone, not a new
+ * flow in its place.
  */
 void flow_free(union flow *flow)
 {
@@ -155,9 +161,25 @@ void flow_free(union flow *flow)
 
 	memset(flow, 0, sizeof(flow->free));
 	flow->f.type = FLOW_TYPE_NONE;
-	flow->free.next = flow_free_head;
-	flow_free_head = flow_idx(flow);
+	flow->free.next = flow_freed_head;
+	flow_freed_head = flow_idx(flow);
 	flow_nr--;
+}
+
+/**
+ * flow_free_release() - Entries freed since the last call go to the free list
+ *
+ * Called once the events of a batch are handled.
+ */
+void flow_free_release(void)
+{
+	while (flow_freed_head < FLOW_MAX) {
+		union flow *flow = &flowtab[flow_freed_head];
+
+		flow_freed_head = flow->free.next;
+		flow->free.next = flow_free_head;
+		flow_free_head = flow_idx(flow);
+	}
 }
 
 /**

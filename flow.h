@@ -89,6 +89,7 @@ union flow;
 void flow_init(unsigned max);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
+void flow_free_release(void);
 unsigned flow_idx(const union flow *flow);
 union flow *flow_at(unsigned idx);
 unsigned flow_count(void);

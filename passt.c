@@ -374,5 +374,6 @@ int main(int argc, char **argv)
 			dispatch(&c, &events[i], &c.now);
 
 		tcp_defer_flush(&c);
+		flow_free_release();
 	}
 }

@@ -1311,6 +1311,7 @@ static void fuzz_dispatch(struct ctx *c, int rounds)
 		}
 
 		tcp_defer_flush(c);
+		flow_free_release();
 	}
 
 	fuzz_services();
@@ -1424,6 +1425,7 @@ static void fuzz_timers(struct ctx *c)
 		flow_timer(c, &fuzz_now);
 		ndp_timer(c, &fuzz_now);
 		tcp_defer_flush(c);
+		flow_free_release();
 		fuzz_dispatch(c, FUZZ_ROUNDS_MAX);
 	}
 }
