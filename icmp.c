@@ -20,9 +20,12 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
+#include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+
+#include <linux/ipv6.h>
 
 #include "flow.h"
 #include "flow_table.h"
@@ -306,6 +309,14 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 
 		/* The kernel checked the identifier, we restore the guest's */
 		ih->un.echo.id = htons(tap->eport);
+
+		if ((size_t)n + (pf->f.type == FLOW_PING4 ?
+				 sizeof(struct iphdr) :
+				 sizeof(struct ipv6hdr)) > (size_t)c->mtu) {
+			trace("Ping flow %u: reply of %zi bytes over the MTU",
+			      ref.flow, n);
+			continue;
+		}
 
 		if (pf->f.type == FLOW_PING4) {
 			if (ih->type != ICMP_ECHOREPLY)

@@ -683,7 +683,7 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 					  flow);
 	char *data = (char *)(uh + 1);
 
-	if (len > IP6_MAX_PAYLOAD - sizeof(*uh))
+	if (len > TAP_L3_MAX - sizeof(*ip6h) - sizeof(*uh))
 		return;
 
 	uh->source = htons(sport);
@@ -735,7 +735,7 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 	struct icmp6_hdr *ih = tap_push_ip6h(ip6h, src, dst, len,
 					     IPPROTO_ICMPV6, 0);
 
-	if (len < sizeof(*ih) || len > IP6_MAX_PAYLOAD)
+	if (len < sizeof(*ih) || len > TAP_L3_MAX - sizeof(*ip6h))
 		return;
 
 	memmove(ih, in, len);
@@ -1252,7 +1252,7 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 	for (;;) {
 		ssize_t n;
 
-		if (sizeof(tap_buf) - off < TAP_FRAME_MAX + TAP_IP_ALIGN ||
+		if (off + TAP_IP_ALIGN + TAP_FRAME_MAX > sizeof(tap_buf) ||
 		    pool_full(&pool_tap)) {
 			tap_handle_batch(c, now);
 			off = 0;
@@ -1268,8 +1268,11 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 			break;
 		}
 		n -= sizeof(vh);
-		if (n < ETH_HLEN)
+		/* The kernel tells the length of a frame it had to cut */
+		if (n < ETH_HLEN || n > TAP_FRAME_MAX) {
+			trace("Dropping frame of %zi bytes from tap", n);
 			continue;
+		}
 
 		packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n);
 		off += ROUND_UP((size_t)n + TAP_IP_ALIGN, 64);

@@ -23,6 +23,8 @@ struct udphdr;
 
 /* Largest frame on the link: an IP packet of 64 KiB and its Ethernet header */
 #define TAP_FRAME_MAX		(ETH_HLEN + 65535)
+/* Largest IP packet in a frame: over IPv6, a bit less than the protocol's */
+#define TAP_L3_MAX		(TAP_FRAME_MAX - ETH_HLEN)
 
 /* passt: each frame on the UNIX domain socket is preceded by its length */
 #define TAP_LEN_BYTES		sizeof(uint32_t)
