@@ -641,7 +641,7 @@ int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
 
 	ref.type = proto == IPPROTO_TCP ? EPOLL_TYPE_TCP_LISTEN :
 					  EPOLL_TYPE_UDP_LISTEN;
-	ref.listen.rule = rule >= 0 ? rule : 0xff;
+	ref.listen.rule = rule >= 0 ? rule : FWD_RULE_NONE;
 	fds[0] = fds[1] = -1;
 	inany_from_v4(&lo4, (struct in_addr){ htonl(INADDR_LOOPBACK) });
 

@@ -18,7 +18,9 @@
 #include "util.h"
 
 #define NUM_PORTS		(1U << 16)
-#define FWD_RULES_MAX		256
+/* Rule indices fit the 8 bits of epoll references, with one left for none */
+#define FWD_RULE_NONE		0xff
+#define FWD_RULES_MAX		FWD_RULE_NONE
 
 /**
  * enum fwd_mode - How ports of one protocol and direction are forwarded

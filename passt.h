@@ -89,7 +89,7 @@ enum epoll_type {
  * @flowside:	Which side of the flow the descriptor is for
  * @listen:	Listening or bound socket for port forwarding
  * @listen.port:	Port bound, host order
- * @listen.rule:	Rule index in the forwarding table, or 0xffff
+ * @listen.rule:	Rule index in the forwarding table, or FWD_RULE_NONE
  * @listen.pif:		Interface the socket is on (host side, namespace side)
  * @listen.v6:		Socket is IPv6 (possibly dual-stack)
  * @data:	Raw handler data

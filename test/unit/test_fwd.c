@@ -5,6 +5,7 @@
  * test/unit/test_fwd.c - Port forwarding specification parsing
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -55,6 +56,27 @@ static bool rule_is(unsigned i, unsigned first, unsigned last, unsigned to,
 		return true;
 	inany_pton(addr, &a);
 	return inany_equals(&a, &r->addr);
+}
+
+/**
+ * check_rules_max() - As many rules as epoll references can tell from none
+ */
+static void check_rules_max(void)
+{
+	char spec[16];
+	unsigned i;
+	int ret = 0;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < FWD_RULES_MAX && !ret; i++) {
+		snprintf(spec, sizeof(spec), "%u", 1000 + i);
+		ret = fwd_parse(&f, spec, true, err, sizeof(err));
+	}
+	CHECK("spec_rules_max_fit", !ret && f.nr_rules == FWD_RULES_MAX &&
+	      f.nr_rules - 1 < FWD_RULE_NONE);
+	CHECK("spec_rules_max_one_more_refused",
+	      fwd_parse(&f, "2000", true, err, sizeof(err)) &&
+	      f.nr_rules == FWD_RULES_MAX);
 }
 
 /**
@@ -112,6 +134,8 @@ static void check_valid(void)
 	CHECK("spec_podman_style",
 	      !parse("127.0.0.1/8080-8081:80-81", true) &&
 	      rule_is(0, 8080, 8081, 80, AF_INET, "127.0.0.1", ""));
+
+	check_rules_max();
 
 	memset(&f, 0, sizeof(f));
 	fwd_finalise(&f, true);
