@@ -15,7 +15,6 @@
 #include <linux/ipv6.h>
 
 #define IP4_MAX_PAYLOAD		(65535 - sizeof(struct iphdr))
-#define IP6_MAX_PAYLOAD		65535
 
 #define IP4_DF			0x4000
 #define IP4_MF			0x2000
