@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1638,6 +1639,26 @@ static const char *addr_str(int af, const void *a)
 }
 
 /**
+ * conf_append() - Append formatted text to a line, cut at the line's end
+ * @line:	Line, terminated
+ * @size:	Size of @line
+ * @off:	Length of @line, updated: at most @size - 1
+ * @fmt:	Format
+ */
+static void __attribute__((format(printf, 4, 5)))
+conf_append(char *line, size_t size, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line + *off, size - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = MIN(*off + (size_t)n, size - 1);
+}
+
+/**
  * conf_print_fwd() - Print the port forwarding of one protocol and direction
  * @what:	Label
  * @fwd:	Forwarding table
@@ -1650,29 +1671,27 @@ static void conf_print_fwd(const char *what, const struct fwd_ports *fwd,
 	size_t off = 0;
 	unsigned i;
 
-	off += snprintf(line, sizeof(line), "%s: %s", what,
-			fwd_mode_str(fwd->mode));
+	line[0] = '\0';
+	conf_append(line, sizeof(line), &off, "%s: %s", what,
+		    fwd_mode_str(fwd->mode));
 	for (i = 0; i < fwd->nr_rules && off < sizeof(line) - 64; i++) {
 		const struct fwd_rule *r = &fwd->rules[i];
 
-		off += snprintf(line + off, sizeof(line) - off, "%s",
-				i ? ", " : " ");
+		conf_append(line, sizeof(line), &off, "%s", i ? ", " : " ");
 		if (r->af != AF_UNSPEC)
-			off += snprintf(line + off, sizeof(line) - off, "%s",
-					inany_ntop(&r->addr, buf, sizeof(buf)));
+			conf_append(line, sizeof(line), &off, "%s",
+				    inany_ntop(&r->addr, buf, sizeof(buf)));
 		if (*r->ifname)
-			off += snprintf(line + off, sizeof(line) - off, "%%%s",
-					r->ifname);
+			conf_append(line, sizeof(line), &off, "%%%s",
+				    r->ifname);
 		if (r->af != AF_UNSPEC || *r->ifname)
-			off += snprintf(line + off, sizeof(line) - off, "/");
-		off += snprintf(line + off, sizeof(line) - off, "%u", r->first);
+			conf_append(line, sizeof(line), &off, "/");
+		conf_append(line, sizeof(line), &off, "%u", r->first);
 		if (r->last != r->first)
-			off += snprintf(line + off, sizeof(line) - off, "-%u",
-					r->last);
+			conf_append(line, sizeof(line), &off, "-%u", r->last);
 		if (r->to != r->first)
-			off += snprintf(line + off, sizeof(line) - off,
-					":%u-%u", r->to,
-					(unsigned)(r->to + (r->last - r->first)));
+			conf_append(line, sizeof(line), &off, ":%u-%u", r->to,
+				    (unsigned)(r->to + (r->last - r->first)));
 	}
 
 	logmsg(pri, "%s", line);
