@@ -311,17 +311,18 @@ int main(int argc, char **argv)
 		if (c.pasta_child_pid)
 			c.foreground = true;
 	}
+	/* Files named on the command line, with the rights of who started us */
+	if (*c.log_file)
+		log_open_file(c.log_file, c.log_size);
+	pcap_init(&c);
+	c.pidfile_fd = pidfile_open(c.pid_file);
 	isolate_user(&c);
 	tap_sock_init(&c);
 	tcp_init(&c);
 	udp_init(&c);
 	fwd_scan_init(&c);
-	if (*c.log_file)
-		log_open_file(c.log_file, c.log_size);
 	if (!c.foreground)
 		log_open_syslog();
-	pcap_init(&c);
-	c.pidfile_fd = pidfile_open(c.pid_file);
 	if (c.mode == MODE_PASTA)
 		pasta_netns_quit_init(&c);
 

@@ -221,3 +221,32 @@ if grep -q "IPv4 address" "${TMP}/conf.out"; then
 else
 	fail conf_no_default_route_single_if "IPv4 disabled"
 fi
+
+# A long forwarding specification: the printed line is cut, nothing overrun
+spec=
+for p in 10000 10002 10004 10006 10008 10010 10012 10014 10016 10018 10020; do
+	spec="${spec}ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%abcdefghijklmno/"
+	spec="${spec}${p}-$((p + 1)):$((p + 10000))-$((p + 10001)),"
+done
+spec="${spec}30000-30001:40000-40001,30002-30003:40002-40003,"
+spec="${spec}ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%abcdefghijklmno/"
+spec="${spec}10022-10023:20022-20023"
+conf_run -t "${spec}"
+check conf_long_port_spec_printed grep -q "UDP inbound" "${TMP}/conf.out"
+
+# Started as root, passt opens the files named on the command line before it
+# becomes nobody: they can be where only root may write
+priv="${TMP}/rootonly"
+mkdir -m 0700 "${priv}"
+rm -f "${TMP}/p.sock"
+ip netns exec "${NS_HST}" "${PASST}" -f -s "${TMP}/p.sock" \
+	-P "${priv}/passt.pid" --pcap "${priv}/passt.pcap" \
+	-l "${priv}/passt.log" > "${TMP}/priv.out" 2>&1 &
+pid=$!
+wait_for 5 test -S "${TMP}/p.sock"
+expect_eq conf_root_only_dir_pid_file "$(cat "${priv}/passt.pid" 2>/dev/null)" \
+	  "${pid}"
+check conf_root_only_dir_capture test -s "${priv}/passt.pcap"
+check conf_root_only_dir_log test -s "${priv}/passt.log"
+kill "${pid}" 2>/dev/null
+wait "${pid}" 2>/dev/null
