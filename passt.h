@@ -290,6 +290,8 @@ struct dns_name {
  * @pasta_userns_fd:	pasta: open user namespace descriptor, or -1
  * @pasta_child_pid:	pasta: PID of the command we started, or 0
  * @pasta_argv:		pasta: command to run, NULL for the shell
+ * @tap_udp_gso:	pasta: the tap device carries runs of UDP datagrams in
+ *			one frame both ways (UDP segmentation offload)
  * @nl_sock:		Netlink socket in the init namespace
  * @nl_sock_ns:		pasta: netlink socket in the target namespace
  * @now:		Time of the current wake-up of the main loop
@@ -369,6 +371,7 @@ struct ctx {
 	int pasta_userns_fd;
 	pid_t pasta_child_pid;
 	char **pasta_argv;
+	bool tap_udp_gso;
 
 	int nl_sock;
 	int nl_sock_ns;

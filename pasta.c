@@ -343,16 +343,24 @@ void pasta_release_child(struct ctx *c)
  * @fd:		Descriptor, set
  * @ifi:	Interface index, set
  * @nl:		Netlink socket in the namespace, set
+ * @udp_gso:	The device offers UDP segmentation offload, set
  */
 struct pasta_tap_arg {
 	char name[IFNAMSIZ];
 	int fd;
 	unsigned ifi;
 	int nl;
+	bool udp_gso;
 };
 
+/* Linux 6.2 uapi, not in older headers */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
+#endif
+
 /**
- * pasta_tap_offload() - Let the namespace leave checksums (and TCP
+ * pasta_tap_offload() - Let the namespace leave checksums (and TCP and UDP
  *			 segmentation, if the kernel can) to the tap device
  * @fd:		Tap device, opened with IFF_VNET_HDR
  *
@@ -360,14 +368,23 @@ struct pasta_tap_arg {
  * (we don't check them: nothing on this device crosses a wire), and takes
  * TCP and UDP frames from us with the sum of their pseudo-header only, as it
  * would its own. With TSO, it sends TCP segments of up to 64 KiB whatever
- * the MTU: they go to sockets as they are.
+ * the MTU: they go to sockets as they are. With USO (Linux 6.2), a run of
+ * datagrams sent with UDP_SEGMENT comes in one frame, and the kernel takes
+ * such frames from us too.
+ *
+ * Return: true if the device offers UDP segmentation offload
  */
-static void pasta_tap_offload(int fd)
+static bool pasta_tap_offload(int fd)
 {
-	if (!ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
-		return;
+	unsigned long tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		return true;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso))
+		return false;
 	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
 		ioctl(fd, TUNSETOFFLOAD, 0);
+	return false;
 }
 
 /**
@@ -395,7 +412,7 @@ static int pasta_tap_open(void *arg)
 	}
 	memcpy(a->name, ifr.ifr_name, IFNAMSIZ);
 	a->ifi = if_nametoindex(a->name);
-	pasta_tap_offload(a->fd);
+	a->udp_gso = pasta_tap_offload(a->fd);
 
 	a->nl = nl_sock_open();
 	if (a->nl < 0)
@@ -509,6 +526,7 @@ void pasta_ns_conf(struct ctx *c)
 
 	c->fd_tap = a.fd;
 	c->pasta_ifi = a.ifi;
+	c->tap_udp_gso = a.udp_gso;
 	c->nl_sock_ns = a.nl;
 	memcpy(c->pasta_ifname, a.name, IFNAMSIZ);
 

@@ -67,6 +67,11 @@
 #define TAP_IOV_MAX		1024
 #define TAP_FRAME_BUFS		4	/* Buffers of a frame, at most */
 
+/* Linux 6.2 uapi, not in older headers */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+
 /* Frames start two bytes into a four-byte word: IP headers are aligned */
 #define TAP_IP_ALIGN		2
 
@@ -74,6 +79,11 @@
 static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
 
 PACKET_POOL(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
+
+/* pasta: datagram size of each UDP frame of pool_tap that carries a run of
+ * datagrams (the namespace sent it with UDP_SEGMENT), 0 for any other frame
+ */
+static uint16_t tap_udp_gso[TAP_MSGS];
 
 /* passt: bytes of an incomplete frame (with its length) at tap_rd_start in
  * tap_buf. The stream is read on after them until a frame of the largest size
@@ -102,6 +112,7 @@ struct tap_seq {
 
 static struct tap_seq seqs[TAP_SEQS];
 static struct iovec seq_pkt[TAP_SEQS][TAP_SEQ_PKTS];
+static uint16_t seq_gso[TAP_SEQS][TAP_SEQ_PKTS];
 static unsigned nseqs;
 
 /* Rest of a frame the stream socket only took part of */
@@ -159,6 +170,19 @@ bool tap_gso_ok(const struct ctx *c)
 }
 
 /**
+ * tap_udp_gso_ok() - Tell if the guest takes a run of UDP datagrams in one
+ *		      frame, to be split by its kernel (UDP segmentation offload)
+ * @c:		Execution context
+ *
+ * Return: true for pasta with a tap device that offers it (Linux 6.2 and
+ *	   later), and no capture
+ */
+bool tap_udp_gso_ok(const struct ctx *c)
+{
+	return tap_gso_ok(c) && c->tap_udp_gso;
+}
+
+/**
  * tap_csum_udp4() - Set the checksum of a UDP datagram over IPv4 to the guest
  * @c:		Execution context
  * @uh:		UDP header, with a valid length field
@@ -198,23 +222,30 @@ void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
 }
 
 /**
- * tap_vnet_gso() - Mark a TCP frame longer than one segment for segmentation
+ * tap_vnet_gso() - Mark a frame longer than one segment for segmentation
  * @vh:		Header, checksum fields already set
- * @iov:	Buffers of the frame, the first one with the whole TCP header
+ * @iov:	Buffers of the frame, the first one with the whole transport
+ *		header
  * @n:		Number of buffers
- * @l4off:	Offset of the TCP header in the frame
+ * @l4off:	Offset of the transport header in the frame
  * @et:		Ethertype, network order
- * @gso_size:	Segment size
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @gso_size:	Segment size: TCP payload, or UDP datagram payload
  */
 static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
-			 size_t n, size_t l4off, uint16_t et, uint16_t gso_size)
+			 size_t n, size_t l4off, uint16_t et, uint8_t proto,
+			 uint16_t gso_size)
 {
 	const uint8_t *th = (const uint8_t *)iov->iov_base + l4off;
 	size_t len = 0, hlen, i;
 
-	if (iov->iov_len < l4off + sizeof(struct tcphdr))
-		return;
-	hlen = l4off + (th[12] >> 4) * 4;	/* Data offset */
+	if (proto == IPPROTO_TCP) {
+		if (iov->iov_len < l4off + sizeof(struct tcphdr))
+			return;
+		hlen = l4off + (th[12] >> 4) * 4;	/* Data offset */
+	} else {
+		hlen = l4off + sizeof(struct udphdr);
+	}
 	for (i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	if (iov->iov_len < hlen || len <= hlen + gso_size)
@@ -222,8 +253,12 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
 
 	vh->hdr_len = hlen;
 	vh->gso_size = gso_size;
-	vh->gso_type = et == htons(ETH_P_IP) ? VIRTIO_NET_HDR_GSO_TCPV4 :
-					       VIRTIO_NET_HDR_GSO_TCPV6;
+	if (proto == IPPROTO_UDP)
+		vh->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	else if (et == htons(ETH_P_IP))
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	else
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
 }
 
 /**
@@ -234,7 +269,8 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
  *		transport headers
  * @n:		Number of buffers
  * @gso_size:	TCP segment size, if the frame may be a larger segment to
- *		split (or, for the receiver, a run of segments already merged)
+ *		split (or, for the receiver, a run of segments already merged),
+ *		or the size of the datagrams of a run of UDP datagrams
  *
  * TCP and UDP frames carry the sum of their pseudo-header only, unless
  * tap_l4_csum() says otherwise: the kernel is told where to complete it.
@@ -280,8 +316,8 @@ static void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = l4off;
 
-	if (proto == IPPROTO_TCP && gso_size)
-		tap_vnet_gso(vh, iov, n, l4off, et, gso_size);
+	if (gso_size)
+		tap_vnet_gso(vh, iov, n, l4off, et, proto, gso_size);
 }
 
 /**
@@ -554,6 +590,54 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 }
 
 /**
+ * tap_send_udp_gso() - Send a run of UDP datagrams of one flow as one frame,
+ *			split by the guest's kernel
+ * @c:		Execution context
+ * @iov:	Buffers of the frame: Ethernet, IP and UDP headers first
+ *		(lengths and checksum as for one datagram of the whole
+ *		payload), then the payload of each datagram
+ * @n:		Number of buffers, at most TAP_IOV_MAX - 1
+ * @gso_size:	Payload length of every datagram but the last, which may be
+ *		shorter
+ *
+ * Only if tap_udp_gso_ok(). Should the kernel refuse the frame, the offload
+ * is off from then on.
+ *
+ * Return: 1 if sent, 0 if the device couldn't take it (the datagrams are
+ *	   lost, as they would be one by one), -1 if the caller has to send
+ *	   them one by one
+ */
+int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
+		     uint16_t gso_size)
+{
+	static struct iovec v[TAP_IOV_MAX];
+	struct virtio_net_hdr vh;
+
+	if (!tap_udp_gso_ok(c) || n > TAP_IOV_MAX - 1)
+		return -1;
+
+	tap_vnet_hdr(c, &vh, iov, n, gso_size);
+	v[0].iov_base = &vh;
+	v[0].iov_len = sizeof(vh);
+	memcpy(v + 1, iov, n * sizeof(*iov));
+
+	while (writev(c->fd_tap, v, n + 1) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL) {
+			info("Tap device refuses UDP segmentation offload");
+			c->tap_udp_gso = false;
+			return -1;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			debug_perror("Write to tap device failed");
+		return 0;
+	}
+
+	return 1;
+}
+
+/**
  * tap_send_frames_gso() - Send a batch of frames, TCP ones maybe longer than
  *			   a segment, to the guest
  * @c:		Execution context
@@ -751,12 +835,13 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
  * @daddr:	Destination address
  * @l4:		Transport header and payload, within tap_buf
  * @l4len:	Length of @l4, at least the size of the ports
+ * @gso:	Datagram size of a run of UDP datagrams in one frame, or 0
  *
  * Return: 0 on success, -1 if the batch has no room for it
  */
 static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
 		       const union inany_addr *daddr, const void *l4,
-		       size_t l4len)
+		       size_t l4len, uint16_t gso)
 {
 	const in_port_t *ports = l4;
 	struct tap_seq *s;
@@ -768,7 +853,7 @@ static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
 		if (s->proto == proto && s->sport == ports[0] &&
 		    s->dport == ports[1] && inany_equals(&s->saddr, saddr) &&
 		    inany_equals(&s->daddr, daddr))
-			return packet_add(&s->p, l4, l4len);
+			goto add;
 	}
 
 	if (nseqs >= TAP_SEQS)
@@ -786,7 +871,11 @@ static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
 	s->p.count = 0;
 	s->p.pkt = seq_pkt[s - seqs];
 
-	return packet_add(&s->p, l4, l4len);
+add:
+	if (packet_add(&s->p, l4, l4len))
+		return -1;
+	seq_gso[s - seqs][s->p.count - 1] = gso;
+	return 0;
 }
 
 /**
@@ -804,7 +893,8 @@ static void tap_seqs_flush(struct ctx *c, const struct timespec *now)
 		if (s->proto == IPPROTO_TCP)
 			tcp_tap_handler(c, &s->saddr, &s->daddr, &s->p, now);
 		else
-			udp_tap_handler(c, &s->saddr, &s->daddr, &s->p, now);
+			udp_tap_handler(c, &s->saddr, &s->daddr, &s->p,
+					seq_gso[i], now);
 	}
 
 	nseqs = 0;
@@ -818,11 +908,12 @@ static void tap_seqs_flush(struct ctx *c, const struct timespec *now)
  * @daddr:	Destination address
  * @l4:		Transport header and payload
  * @l4len:	Length of @l4
+ * @gso:	Datagram size of a run of UDP datagrams in one frame, or 0
  * @now:	Current time
  */
 static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 		   const union inany_addr *daddr, const void *l4, size_t l4len,
-		   const struct timespec *now)
+		   uint16_t gso, const struct timespec *now)
 {
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		if ((proto == IPPROTO_TCP && c->no_tcp) ||
@@ -830,9 +921,11 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 			return;
 		if (l4len < 2 * sizeof(in_port_t))
 			return;
-		if (tap_seq_add(proto, saddr, daddr, l4, l4len)) {
+		if (proto != IPPROTO_UDP)
+			gso = 0;
+		if (tap_seq_add(proto, saddr, daddr, l4, l4len, gso)) {
 			tap_seqs_flush(c, now);
-			tap_seq_add(proto, saddr, daddr, l4, l4len);
+			tap_seq_add(proto, saddr, daddr, l4, l4len, gso);
 		}
 		return;
 	}
@@ -845,10 +938,11 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
  * @c:		Execution context
  * @p:		Pool with the frame
  * @idx:	Index of the frame
+ * @gso:	Datagram size, if the frame is a run of UDP datagrams, or 0
  * @now:	Current time
  */
 static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
-		    const struct timespec *now)
+		    uint16_t gso, const struct timespec *now)
 {
 	union inany_addr saddr, daddr;
 	const struct iphdr *iph;
@@ -897,7 +991,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 
 	inany_from_v4(&saddr, s);
 	inany_from_v4(&daddr, d);
-	tap_l4(c, iph->protocol, &saddr, &daddr, l4, tot - hlen, now);
+	tap_l4(c, iph->protocol, &saddr, &daddr, l4, tot - hlen, gso, now);
 	return;
 
 drop:
@@ -955,10 +1049,11 @@ static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
  * @c:		Execution context
  * @p:		Pool with the frame
  * @idx:	Index of the frame
+ * @gso:	Datagram size, if the frame is a run of UDP datagrams, or 0
  * @now:	Current time
  */
 static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
-		    const struct timespec *now)
+		    uint16_t gso, const struct timespec *now)
 {
 	const struct ipv6hdr *ip6h;
 	union inany_addr saddr, daddr;
@@ -1017,7 +1112,7 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 
 	saddr.a6 = ip6h->saddr;
 	daddr.a6 = ip6h->daddr;
-	tap_l4(c, proto, &saddr, &daddr, l4, end - off, now);
+	tap_l4(c, proto, &saddr, &daddr, l4, end - off, gso, now);
 	return;
 
 drop:
@@ -1052,11 +1147,11 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 			break;
 		case ETH_P_IP:
 			if (ipv4_enabled(c))
-				tap_ip4(c, &pool_tap, i, now);
+				tap_ip4(c, &pool_tap, i, tap_udp_gso[i], now);
 			break;
 		case ETH_P_IPV6:
 			if (ipv6_enabled(c))
-				tap_ip6(c, &pool_tap, i, now);
+				tap_ip6(c, &pool_tap, i, tap_udp_gso[i], now);
 			break;
 		default:
 			trace("Dropping frame with ethertype 0x%04x",
@@ -1225,6 +1320,22 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 }
 
 /**
+ * tap_vnet_udp_gso() - Datagram size of a frame with a run of UDP datagrams
+ * @vh:		Virtio-net header of a frame from the tap device
+ *
+ * Return: the size the datagrams of the run were split at, 0 if the frame
+ *	   isn't such a run
+ */
+static uint16_t tap_vnet_udp_gso(const struct virtio_net_hdr *vh)
+{
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+	    VIRTIO_NET_HDR_GSO_UDP_L4)
+		return 0;
+
+	return vh->gso_size;
+}
+
+/**
  * tap_handler_pasta() - Read frames from the tap device
  * @c:		Execution context
  * @events:	epoll events
@@ -1233,15 +1344,16 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 void tap_handler_pasta(struct ctx *c, uint32_t events,
 		       const struct timespec *now)
 {
-	/* Offload details don't matter: checksums aren't verified here, and
-	 * a TCP segment of any size goes to its socket the same way
+	/* Checksums aren't verified here, and a TCP segment of any size goes
+	 * to its socket the same way: only runs of UDP datagrams need the
+	 * details, to be split again
 	 */
 	struct virtio_net_hdr vh;
 	struct iovec v[2] = {
 		{ .iov_base = &vh, .iov_len = sizeof(vh) },
 		{ .iov_len = TAP_FRAME_MAX },
 	};
-	size_t off = 0;
+	size_t off = 0, idx;
 
 	if (events & (EPOLLHUP | EPOLLERR))
 		die("Tap device went away");
@@ -1274,7 +1386,10 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 			continue;
 		}
 
-		packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n);
+		idx = pool_tap.count;
+		if (packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n))
+			continue;
+		tap_udp_gso[idx] = tap_vnet_udp_gso(&vh);
 		off += ROUND_UP((size_t)n + TAP_IP_ALIGN, 64);
 	}
 

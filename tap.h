@@ -49,6 +49,7 @@ size_t tap_hdr_offset(const struct ctx *c);
 void tap_hdr_set_len(struct tap_hdr *th, size_t l2len);
 bool tap_l4_csum(const struct ctx *c);
 bool tap_gso_ok(const struct ctx *c);
+bool tap_udp_gso_ok(const struct ctx *c);
 void tap_csum_udp4(const struct ctx *c, struct udphdr *uh, struct in_addr src,
 		   struct in_addr dst, const void *payload, size_t len);
 void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
@@ -65,6 +66,8 @@ void tap_send_single(const struct ctx *c, const void *frame, size_t len);
 size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 			   size_t bufs_per_frame, size_t nframes,
 			   uint16_t gso_size);
+int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
+		     uint16_t gso_size);
 bool tap_blocked(const struct ctx *c);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes);

@@ -16,6 +16,12 @@
  * Both ways move in batches: recvmmsg() straight into the payload of
  * prepared frames, one write of many frames to the guest; sendmmsg() of all
  * the datagrams of a flow in a batch from the guest.
+ *
+ * Runs of datagrams of the same size, the last one maybe shorter, move as one
+ * where the other side can split them again (segmentation offload): to the
+ * host, as one message with UDP_SEGMENT; to pasta's namespace, as one frame
+ * that its kernel splits, where the tap device offers that (Linux 6.2). Runs
+ * the namespace sends us that way are sent on as they are.
  */
 
 #include <errno.h>
@@ -53,7 +59,17 @@
 #define UDP_TIMEOUT_MS		(180 * MS_PER_SEC)
 #define UDP_DNS_TIMEOUT_MS	(10 * MS_PER_SEC)
 #define UDP_DNS_PORT		53
-#define UDP_TAP_BATCH		256	/* Datagrams of a flow from the guest */
+#define UDP_TAP_DGRAMS		1024	/* Datagrams of a flow from the guest,
+					 * sent at once */
+#define UDP_GSO_SEGS		64	/* Datagrams in a run: UDP_MAX_SEGMENTS
+					 * of Linux before 6.9 */
+/* Largest payload of a run, all datagrams together: what IPv4 carries */
+#define UDP_GSO_PAYLOAD_MAX	(65535 - sizeof(struct iphdr) -		\
+				 sizeof(struct udphdr))
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT		103	/* Linux 4.18 uapi */
+#endif
 
 /**
  * struct udp_frame_hdrs - Headers of one datagram's frame to the guest
@@ -95,9 +111,24 @@ static struct sockaddr_storage udp_names[UDP_BATCH];
 static union epoll_ref udp_paused[UDP_PAUSED_MAX];
 static unsigned udp_npaused;
 
-/* Datagrams of a flow from the guest, for sendmmsg() */
-static struct mmsghdr udp_tap_mh[UDP_TAP_BATCH];
-static struct iovec udp_tap_iov[UDP_TAP_BATCH];
+/* Where each datagram of a batch from a socket goes: the guest's side of its
+ * flow, NULL if nowhere
+ */
+static const struct flowside *udp_to[UDP_BATCH];
+
+/* One run of datagrams to the guest in one frame: headers, then payloads */
+static struct udp_frame_hdrs udp_gso_hdrs;
+static struct iovec udp_gso_iov[1 + UDP_GSO_SEGS];
+
+/* Datagrams of a flow from the guest, one buffer each, for sendmmsg(): a run
+ * of them is one message, with its datagram size in a control message
+ */
+static struct mmsghdr udp_tap_mh[UDP_TAP_DGRAMS];
+static struct iovec udp_tap_iov[UDP_TAP_DGRAMS];
+static union {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+} udp_tap_cmsg[UDP_TAP_DGRAMS];
 
 /**
  * uflow_at() - UDP flow at a flow index
@@ -190,6 +221,96 @@ static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
 		      (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
 
 	return len + hdrs <= (size_t)c->mtu;
+}
+
+/**
+ * udp_run_to_tap() - Count the datagrams of a batch that go to the guest in
+ *		      one frame with the first one, as a run of datagrams
+ * @c:		Execution context
+ * @first:	Index of the first datagram in the batch
+ * @n:		Number of datagrams in the batch
+ *
+ * A run is datagrams of one flow, of the same size but for the last one,
+ * which may be shorter, together within what an IP packet carries.
+ *
+ * Return: datagrams in the run, 1 if the first one goes on its own
+ */
+static int udp_run_to_tap(const struct ctx *c, int first, int n)
+{
+	size_t gso = udp_mh[first].msg_len, total = gso;
+	int i;
+
+	if (!tap_udp_gso_ok(c) || !gso)
+		return 1;
+
+	for (i = first + 1; i < n && i - first < UDP_GSO_SEGS; i++) {
+		size_t len = udp_mh[i].msg_len;
+
+		if (udp_to[i] != udp_to[first] || !len || len > gso ||
+		    total + len > UDP_GSO_PAYLOAD_MAX)
+			break;
+		total += len;
+		if (len < gso)
+			return i - first + 1;
+	}
+
+	return i - first;
+}
+
+/**
+ * udp_send_to_tap() - Send the datagrams of a batch to the guest, runs of
+ *		       them as one frame where the guest takes that
+ * @c:		Execution context
+ * @n:		Number of datagrams received, each going to udp_to[i]
+ */
+static void udp_send_to_tap(struct ctx *c, int n)
+{
+	int i, k = 0, run, j;
+
+	for (i = 0; i < n; i += run) {
+		const struct flowside *tap = udp_to[i];
+		size_t total = 0;
+
+		run = 1;
+		if (!tap)
+			continue;
+
+		run = udp_run_to_tap(c, i, n);
+		if (run > 1) {
+			for (j = 0; j < run; j++) {
+				struct iovec *v = &udp_gso_iov[1 + j];
+
+				v->iov_base = udp_payload[i + j];
+				v->iov_len = udp_mh[i + j].msg_len;
+				total += v->iov_len;
+			}
+			/* No checksum over the payload with offloads: the
+			 * headers are all udp_frame_fill() builds here
+			 */
+			udp_frame_fill(c, &udp_gso_hdrs, udp_gso_iov,
+				       &tap->oaddr, tap->oport, &tap->eaddr,
+				       tap->eport, udp_payload[i], total);
+			udp_gso_iov[1].iov_base = udp_payload[i];
+			udp_gso_iov[1].iov_len = udp_mh[i].msg_len;
+
+			/* Frames so far first, so that the order holds */
+			tap_send_frames(c, udp_frame_iov, 2, k);
+			k = 0;
+			if (tap_send_udp_gso(c, udp_gso_iov, 1 + run,
+					     udp_mh[i].msg_len) >= 0)
+				continue;
+		}
+
+		for (j = i; j < i + run; j++) {
+			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
+				       &tap->oaddr, tap->oport, &tap->eaddr,
+				       tap->eport, udp_payload[j],
+				       udp_mh[j].msg_len);
+			k++;
+		}
+	}
+
+	tap_send_frames(c, udp_frame_iov, 2, k);
 }
 
 /**
@@ -506,7 +627,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 {
 	struct udp_flow *uflow = uflow_at(ref.flow);
 	const struct flowside *tap;
-	int n, i, k;
+	int n, i;
 
 	/* Closed, or closed and reused, earlier in the same batch of events */
 	if (uflow->f.type != FLOW_UDP || uflow->sock != ref.fd)
@@ -540,17 +661,13 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			continue;
 		}
 
-		for (i = k = 0; i < n; i++) {
+		for (i = 0; i < n; i++) {
 			size_t len = udp_mh[i].msg_len;
 
-			if (!udp_fits_tap(c, inany_v4(&tap->eaddr), len))
-				continue;
-			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
-				       &tap->oaddr, tap->oport, &tap->eaddr,
-				       tap->eport, udp_payload[i], len);
-			k++;
+			udp_to[i] = udp_fits_tap(c, inany_v4(&tap->eaddr), len) ?
+				    tap : NULL;
 		}
-		tap_send_frames(c, udp_frame_iov, 2, k);
+		udp_send_to_tap(c, n);
 
 		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
 			break;
@@ -649,7 +766,7 @@ static bool udp_splice_wanted(const struct ctx *c, union epoll_ref ref,
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now)
 {
-	int n, i, k;
+	int n, i;
 
 	if (tap_blocked(c) && !(events & EPOLLERR) && udp_pause(c, ref))
 		return;
@@ -659,7 +776,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		if (n <= 0)
 			break;
 
-		for (i = k = 0; i < n; i++) {
+		for (i = 0; i < n; i++) {
 			const union inany_addr *any;
 			struct udp_flow *uflow;
 			const struct flowside *tap;
@@ -667,6 +784,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			union flow *flow;
 			in_port_t pport;
 
+			udp_to[i] = NULL;
 			inany_from_sockaddr(&udp_names[i], &peer, &pport);
 			any = inany_v4(&peer) ? &inany_any4 : &inany_any6;
 			flow = flow_lookup(IPPROTO_UDP, ref.listen.pif, &peer,
@@ -691,16 +809,11 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				continue;
 			}
 			tap = &uflow->f.side[uflow->tapside];
-			if (!udp_fits_tap(c, inany_v4(&tap->eaddr),
-					  udp_mh[i].msg_len))
-				continue;
-			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
-				       &tap->oaddr, tap->oport, &tap->eaddr,
-				       tap->eport, udp_payload[i],
-				       udp_mh[i].msg_len);
-			k++;
+			if (udp_fits_tap(c, inany_v4(&tap->eaddr),
+					 udp_mh[i].msg_len))
+				udp_to[i] = tap;
 		}
-		tap_send_frames(c, udp_frame_iov, 2, k);
+		udp_send_to_tap(c, n);
 
 		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
 			break;
@@ -797,25 +910,143 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 }
 
 /**
+ * udp_tap_msgs() - Make messages of the datagrams from the guest, a run of
+ *		    them a message with its datagram size (UDP_SEGMENT)
+ * @first:	Index of the first datagram in udp_tap_iov
+ * @n:		Number of datagrams from there
+ * @runs:	Runs of datagrams allowed
+ * @sa:		Destination address, NULL if the socket is connected
+ * @sl:		Length of @sa
+ *
+ * Return: number of messages in udp_tap_mh
+ */
+static int udp_tap_msgs(int first, int n, bool runs,
+			const struct sockaddr_storage *sa, socklen_t sl)
+{
+	int i, m, k;
+
+	for (i = first, m = 0; i < first + n; m++, i += k) {
+		struct msghdr *mh = &udp_tap_mh[m].msg_hdr;
+		size_t gso = udp_tap_iov[i].iov_len, total = gso;
+
+		/* Same size, but for the last one, which may be shorter */
+		for (k = 1; runs && gso && i + k < first + n &&
+			    k < UDP_GSO_SEGS; k++) {
+			size_t len = udp_tap_iov[i + k].iov_len;
+
+			if (!len || len > gso ||
+			    total + len > UDP_GSO_PAYLOAD_MAX)
+				break;
+			total += len;
+			if (len < gso) {
+				k++;
+				break;
+			}
+		}
+
+		mh->msg_name = (void *)sa;
+		mh->msg_namelen = sa ? sl : 0;
+		mh->msg_iov = &udp_tap_iov[i];
+		mh->msg_iovlen = k;
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+		mh->msg_flags = 0;
+		if (k > 1) {
+			struct cmsghdr *cm;
+			uint16_t size = gso;
+
+			mh->msg_control = udp_tap_cmsg[m].buf;
+			mh->msg_controllen = sizeof(udp_tap_cmsg[m].buf);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = IPPROTO_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+		}
+	}
+
+	return m;
+}
+
+/**
+ * udp_tap_send() - Send datagrams of the guest to the flow's peer
+ * @c:		Execution context
+ * @uflow:	Flow
+ * @n:		Number of datagrams, in udp_tap_iov
+ *
+ * Runs of datagrams go as one message each, unless the socket refuses that:
+ * then they go one by one, and always will for this flow (a path MTU below
+ * the datagram size, say).
+ */
+static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
+{
+	const struct flowside *ini = &uflow->f.side[INISIDE];
+	struct sockaddr_storage sa, *dst = NULL;
+	int s = uflow->sock, m = 0, nm, sent, first;
+	socklen_t sl = 0;
+
+	if (s < 0) {
+		s = uflow->lsock;
+		sl = inany_to_sockaddr(&sa, &ini->eaddr, ini->eport, c->ifi6);
+		dst = &sa;
+	}
+
+	uflow->last_len = udp_tap_iov[n - 1].iov_len;
+	nm = udp_tap_msgs(0, n, !uflow->no_gso, dst, sl);
+
+	while (m < nm) {
+		const struct msghdr *mh = &udp_tap_mh[m].msg_hdr;
+
+		sent = sendmmsg(s, udp_tap_mh + m, nm - m,
+				MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent > 0) {
+			m += sent;
+			/* A short count only tells a run that failed apart */
+			if (m < nm && !udp_tap_mh[m].msg_hdr.msg_controllen)
+				break;
+			continue;
+		}
+
+		if (mh->msg_controllen &&
+		    (errno == EINVAL || errno == EIO || errno == EMSGSIZE)) {
+			debug("UDP flow %u: no UDP_SEGMENT: %s",
+			      uflow_idx(uflow), strerror(errno));
+			first = mh->msg_iov - udp_tap_iov;
+			uflow->no_gso = true;
+			nm = udp_tap_msgs(first, n - first, false, dst, sl);
+			m = 0;
+			continue;
+		}
+
+		if (errno == ECONNREFUSED && uflow->sock >= 0)
+			udp_icmp_unreach(c, uflow);
+		else
+			trace("UDP flow %u: send failed: %s", uflow_idx(uflow),
+			      strerror(errno));
+		break;
+	}
+}
+
+/**
  * udp_tap_handler() - Datagrams of one flow from the guest
  * @c:		Execution context
  * @saddr:	Source address
  * @daddr:	Destination address
  * @p:		Pool of datagrams, UDP header and payload each
+ * @gso:	For each datagram of @p, 0, or the size of the datagrams it
+ *		holds a run of, one after the other (pasta's namespace sent
+ *		them with UDP_SEGMENT)
  * @now:	Current time
  */
 void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const union inany_addr *daddr, const struct pool *p,
-		     const struct timespec *now)
+		     const uint16_t *gso, const struct timespec *now)
 {
 	const struct udphdr *uh = packet_get(p, 0, 0, sizeof(*uh), NULL);
-	struct sockaddr_storage sa;
-	struct udp_flow *uflow;
+	struct udp_flow *uflow = NULL;
 	in_port_t sport, dport;
-	union flow *flow;
-	size_t i, n = 0;
-	socklen_t sl = 0;
-	int s;
+	size_t i;
+	int n = 0;
 
 	if (!uh)
 		return;
@@ -825,8 +1056,9 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 	if (!dport || inany_is_unspecified(daddr) || inany_is_loopback(daddr))
 		return;
 
-	for (i = 0; i < p->count && n < UDP_TAP_BATCH; i++) {
-		size_t l4len = packet_len(p, i);
+	for (i = 0; i < p->count; i++) {
+		size_t l4len = packet_len(p, i), len, seg;
+		const char *data;
 
 		uh = packet_get(p, i, 0, l4len, NULL);
 		/* The checksum isn't verified: the frame came over a local
@@ -839,49 +1071,36 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			continue;
 		}
 
-		udp_tap_iov[n].iov_base = (char *)(uh + 1);
-		udp_tap_iov[n].iov_len = l4len - sizeof(*uh);
-		n++;
-	}
-	if (!n)
-		return;
+		if (!uflow) {
+			union flow *flow = flow_lookup(IPPROTO_UDP, PIF_TAP,
+						       saddr, sport, daddr,
+						       dport, NULL);
 
-	flow = flow_lookup(IPPROTO_UDP, PIF_TAP, saddr, sport, daddr, dport,
-			   NULL);
-	uflow = flow ? &flow->udp :
-		udp_flow_from_tap(c, saddr, sport, daddr, dport, now);
-	if (!uflow)
-		return;
+			uflow = flow ? &flow->udp :
+				udp_flow_from_tap(c, saddr, sport, daddr,
+						  dport, now);
+			if (!uflow)
+				return;
+			uflow->last_ms = timespec_ms(now);
+		}
 
-	if (uflow->sock >= 0) {
-		s = uflow->sock;
-	} else {
-		const struct flowside *ini = &uflow->f.side[INISIDE];
-
-		s = uflow->lsock;
-		sl = inany_to_sockaddr(&sa, &ini->eaddr, ini->eport, c->ifi6);
-	}
-
-	for (i = 0; i < n; i++) {
-		udp_tap_mh[i].msg_hdr.msg_name = sl ? &sa : NULL;
-		udp_tap_mh[i].msg_hdr.msg_namelen = sl;
-		udp_tap_mh[i].msg_hdr.msg_iov = &udp_tap_iov[i];
-		udp_tap_mh[i].msg_hdr.msg_iovlen = 1;
-		udp_tap_mh[i].msg_hdr.msg_control = NULL;
-		udp_tap_mh[i].msg_hdr.msg_controllen = 0;
-		udp_tap_mh[i].msg_hdr.msg_flags = 0;
+		data = (const char *)(uh + 1);
+		len = l4len - sizeof(*uh);
+		seg = gso[i] && gso[i] < len ? gso[i] : len;
+		do {
+			if (n == UDP_TAP_DGRAMS) {
+				udp_tap_send(c, uflow, n);
+				n = 0;
+			}
+			udp_tap_iov[n].iov_base = (char *)data;
+			udp_tap_iov[n++].iov_len = MIN(seg, len);
+			data += MIN(seg, len);
+			len -= MIN(seg, len);
+		} while (len);
 	}
 
-	uflow->last_ms = timespec_ms(now);
-	uflow->last_len = udp_tap_iov[n - 1].iov_len;
-
-	if (sendmmsg(s, udp_tap_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		if (errno == ECONNREFUSED && uflow->sock >= 0)
-			udp_icmp_unreach(c, uflow);
-		else
-			trace("UDP flow %u: send failed: %s", uflow_idx(uflow),
-			      strerror(errno));
-	}
+	if (n)
+		udp_tap_send(c, uflow, n);
 }
 
 /**

@@ -18,7 +18,7 @@ struct udp_flow;
 
 void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const union inany_addr *daddr, const struct pool *p,
-		     const struct timespec *now);
+		     const uint16_t *gso, const struct timespec *now);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now);
 void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,

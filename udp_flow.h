@@ -24,6 +24,7 @@
  * @dns:	Flow to a name server: short timeout
  * @last_ms:	Last activity, milliseconds
  * @last_len:	Payload length of the last datagram from the guest
+ * @no_gso:	The socket refused runs of datagrams sent with UDP_SEGMENT
  */
 struct udp_flow {
 	struct flow_common f;
@@ -34,6 +35,7 @@ struct udp_flow {
 	bool dns;
 	long long last_ms;
 	uint16_t last_len;
+	bool no_gso;
 };
 
 #endif /* UDP_FLOW_H */

@@ -49,6 +49,33 @@ expect_eq udp_forward_bound_to_address \
 expect_eq udp_500_concurrent_flows \
 	  "$(in_gst ${TOOL} many 203.0.113.1 9000 500)" "MANY 500/500"
 
+# Runs of datagrams the guest sends with UDP_SEGMENT reach its tap device
+# one by one: passt sends a batch of them on as runs again, one message each,
+# which cross the link as one packet each. Runs from the remote side arrive
+# one by one in the guest, all of them.
+bg out ${TOOL} runsecho 7001 1000 640
+sleep_until_bound out 7001
+for remote in 203.0.113.1 2001:db8:1::1; do
+	in_out ${TOOL} runsrecv 7002 1000 640 > "${TMP}/runs.out" &
+	rpid=$!
+	sleep_until_bound out 7002
+	o0=$(in_out cat /sys/class/net/veth-o/statistics/rx_packets)
+	in_gst ${TOOL} runs "${remote}" 7002 1000 640 > /dev/null
+	wait "${rpid}"
+	o1=$(in_out cat /sys/class/net/veth-o/statistics/rx_packets)
+	expect_eq "udp_runs_guest_to_remote_${remote}" "$(cat "${TMP}/runs.out")" \
+		  "RUNS 640/640"
+	if [ $((o1 - o0)) -le 160 ]; then
+		pass "udp_runs_guest_to_remote_${remote}_in_few_packets"
+	else
+		fail "udp_runs_guest_to_remote_${remote}_in_few_packets" \
+		     "$((o1 - o0)) packets for 640 datagrams"
+	fi
+	expect_eq "udp_runs_remote_to_guest_${remote}" \
+		  "$(in_gst ${TOOL} runsrecv 7003 1000 640 "${remote}" 7001)" \
+		  "RUNS 640/640"
+done
+
 # A closed port: the guest gets an ICMP port unreachable
 out=$(echo x | in_gst socat -t 2 - UDP4:203.0.113.1:9999 2>&1)
 if grep -q "Connection refused" <<< "${out}"; then

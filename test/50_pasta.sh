@@ -338,3 +338,109 @@ errs=$(ip netns exec "${NS_PST}" nstat -asz TcpInCsumErrors | \
 expect_eq pasta_gso_no_checksum_errors "${errs}" 0
 kill "${ppid}"
 ip netns del "${NS_PST}"
+
+# 9. Runs of UDP datagrams (UDP_SEGMENT), at MTU 1500: from the namespace,
+# they come as one frame each and leave as one message each, split again
+# only on the receiving side; to the namespace, datagrams of one flow that
+# arrive together go in as one frame, which its kernel splits. Every
+# datagram arrives intact. A host route with a smaller MTU than the
+# datagrams makes the host refuse runs: they go one by one then. The tap
+# device offers UDP segmentation from Linux 6.2 on: before that, only the
+# contents are checked
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-m 1500 -t none -u 7010 -T none -U none -P "${TMP}/pasta6.pid" \
+	2>/dev/null
+ppid=$(cat "${TMP}/pasta6.pid")
+at_exit "kill ${ppid}"
+uso=0
+kv=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+[ "${kv}" -ge 6002 ] && uso=1
+
+# ifstat() - A packet counter of an interface in a namespace
+# $1:	Namespace
+# $2:	Interface
+# $3:	rx_packets or tx_packets
+ifstat() {
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+# few_packets() - Check that runs of datagrams were carried as runs
+# $1:	Test name
+# $2:	Packets counted on the way for 640 datagrams: at most 640 / 4
+few_packets() {
+	[ "${uso}" = 1 ] || return 0
+	if [ "$2" -le 160 ]; then
+		pass "$1"
+	else
+		fail "$1" "$2 packets for 640 datagrams"
+	fi
+}
+
+# expect_runs() - Check the datagrams a run test received, and the packets
+# that carried them
+# $1:	Test name
+# $2:	Output of udp_tool.py runsrecv
+# $3:	Packets counted on the way
+expect_runs() {
+	expect_eq "$1" "$2" "RUNS 640/640"
+	few_packets "$1_in_few_packets" "$3"
+}
+
+bg out ${UDP_TOOL} runsecho 7001 1000 640
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7001 | grep -q ."
+for remote in 203.0.113.1 2001:db8:1::1; do
+	# From the namespace: one frame per run, one packet per run on the link
+	in_out ${UDP_TOOL} runsrecv 7002 1000 640 > "${TMP}/runs.out" &
+	rpid=$!
+	wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7002 | \
+			  grep -q ."
+	t0=$(ifstat "${NS_PST}" eth0 tx_packets)
+	o0=$(ifstat "${NS_OUT}" veth-o rx_packets)
+	ip netns exec "${NS_PST}" ${UDP_TOOL} runs "${remote}" 7002 1000 640 \
+		>/dev/null
+	wait "${rpid}"
+	t1=$(ifstat "${NS_PST}" eth0 tx_packets)
+	o1=$(ifstat "${NS_OUT}" veth-o rx_packets)
+	expect_runs "pasta_udp_runs_ns_to_remote_${remote}" \
+		    "$(cat "${TMP}/runs.out")" $((o1 - o0))
+	few_packets "pasta_udp_runs_from_ns_in_few_frames_${remote}" \
+		    $((t1 - t0))
+
+	# To the namespace: replies to a flow it started, and to a forwarded
+	# port, in few frames
+	r0=$(ifstat "${NS_PST}" eth0 rx_packets)
+	out=$(ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7003 1000 640 \
+	      "${remote}" 7001)
+	r1=$(ifstat "${NS_PST}" eth0 rx_packets)
+	expect_runs "pasta_udp_runs_remote_to_ns_reply_${remote}" "${out}" \
+		    $((r1 - r0))
+done
+for host in 192.0.2.2 2001:db8::2; do
+	ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7010 1000 640 \
+		> "${TMP}/runs.out" &
+	rpid=$!
+	wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :7010 | \
+			  grep -q ."
+	r0=$(ifstat "${NS_PST}" eth0 rx_packets)
+	in_out ${UDP_TOOL} runs "${host}" 7010 1000 640 >/dev/null
+	wait "${rpid}"
+	r1=$(ifstat "${NS_PST}" eth0 rx_packets)
+	expect_runs "pasta_udp_runs_remote_to_ns_forward_${host}" \
+		    "$(cat "${TMP}/runs.out")" $((r1 - r0))
+done
+
+# The host can't send runs of 1400-byte datagrams on a 1280-byte path: they
+# go one by one, as IP fragments
+ip -n "${NS_HST}" route add 203.0.113.1/32 via 192.0.2.1 mtu 1280
+in_out ${UDP_TOOL} runsrecv 7004 1400 640 > "${TMP}/runs.out" &
+rpid=$!
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7004 | grep -q ."
+ip netns exec "${NS_PST}" ${UDP_TOOL} runs 203.0.113.1 7004 1400 640 \
+	>/dev/null
+wait "${rpid}"
+expect_eq pasta_udp_runs_refused_by_host_sent_one_by_one \
+	  "$(cat "${TMP}/runs.out")" "RUNS 640/640"
+ip -n "${NS_HST}" route del 203.0.113.1/32
+kill "${ppid}"
+ip netns del "${NS_PST}"

@@ -21,6 +21,16 @@
 #   malformed SOCKET PORT            as a fake guest on passt's socket, send
 #                                    malformed datagrams to 203.0.113.1:PORT
 #                                    then a good one; print SENT
+#   runs HOST PORT SIZE COUNT        send COUNT numbered datagrams of SIZE
+#                                    bytes, 64 at a time in one call
+#                                    (UDP_SEGMENT); print SENT n
+#   runsecho PORT SIZE COUNT         for each datagram, send COUNT numbered
+#                                    ones of SIZE bytes back the same way
+#   runsrecv PORT SIZE COUNT [HOST HPORT]
+#                                    receive and check COUNT numbered
+#                                    datagrams (after sending one to
+#                                    HOST:HPORT from PORT, if given); print
+#                                    RUNS ok/COUNT
 
 """UDP tools for the passt integration tests."""
 
@@ -35,6 +45,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SO_RCVBUFFORCE = 33
+UDP_SEGMENT = 103
+RUN = 64            # Datagrams in one call with UDP_SEGMENT
 
 
 def family(host):
@@ -191,6 +203,68 @@ def malformed(path, port):
     print('SENT')
 
 
+def numbered(i, size):
+    """Datagram number i of a run test: its number, then a pattern of it."""
+    head = struct.pack('!I', i)
+    body = bytes((i + k) & 0xff for k in range(256)) * (size // 256 + 1)
+    return (head + body)[:size]
+
+
+def send_runs(s, size, count, peer=None):
+    """Numbered datagrams, up to RUN of them (64 KB at most) to a call with
+    UDP_SEGMENT, a short pause between calls so that no receive buffer on
+    the way overflows."""
+    sent = 0
+    gso = [(socket.IPPROTO_UDP, UDP_SEGMENT, struct.pack('=H', size))]
+    while sent < count:
+        n = min(RUN, 65000 // size, count - sent)
+        data = b''.join(numbered(sent + k, size) for k in range(n))
+        if peer:
+            s.sendmsg([data], gso if n > 1 else [], 0, peer)
+        else:
+            s.sendmsg([data], gso if n > 1 else [])
+        sent += n
+        time.sleep(0.02)
+    return sent
+
+
+def runs(host, port, size, count):
+    """Runs of datagrams to a peer."""
+    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
+        s.connect((host, port))
+        print('SENT %d' % send_runs(s, size, count))
+
+
+def runsecho(port, size, count):
+    """Answer each datagram with runs of numbered datagrams."""
+    s = bound(port)
+    while True:
+        _, peer = s.recvfrom(65536)
+        send_runs(s, size, count, peer)
+
+
+def runsrecv(port, size, count, host=None, hport=0):
+    """Numbered datagrams, each checked, counted until a second passes
+    without any."""
+    s = bound(port, '0.0.0.0' if host and ':' not in host else '::')
+    if host:
+        s.sendto(b'go', (host, hport))
+    s.settimeout(5)
+    seen = set()
+    try:
+        while len(seen) < count:
+            data = s.recv(65536)
+            s.settimeout(1)
+            if len(data) < 4:
+                continue
+            i = struct.unpack('!I', data[:4])[0]
+            if data == numbered(i, size):
+                seen.add(i)
+    except socket.timeout:
+        pass
+    print('RUNS %d/%d' % (len(seen), count))
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -212,6 +286,13 @@ def main():
                    args[4])
     elif cmd == 'malformed':
         malformed(args[0], int(args[1]))
+    elif cmd == 'runs':
+        runs(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'runsecho':
+        runsecho(int(args[0]), int(args[1]), int(args[2]))
+    elif cmd == 'runsrecv':
+        runsrecv(int(args[0]), int(args[1]), int(args[2]),
+                 *(args[3:4] + [int(a) for a in args[4:5]]))
     else:
         sys.exit('unknown command ' + cmd)
 
