@@ -23,6 +23,7 @@
 #
 # Sections (-s, default: all of them):
 #   passt	a guest namespace on passt's socket, through test/tools/tapbridge
+#		(--gro: the guest merges TCP segments it receives)
 #   pasta	a namespace attached to pasta (or slirp4netns), tap device path
 #   splice	pasta's loopback port forwarding, host to namespace and back
 #   tput	throughput rows (iperf3), and CPU time per GB moved
@@ -282,8 +283,10 @@ inst_start() {
 		track $!
 		wait_for 5 test -S "${sock}" || return 1
 
+		# The guest merges the TCP segments it receives, as the GRO
+		# of a virtio-net guest does
 		ip netns exec "${ns}" "${TOOLS}/tapbridge" -s "${sock}" \
-			-i eth0 -m "${mtu}" --up -q &
+			-i eth0 -m "${mtu}" --up -q --gro &
 		I_AUX[${tag}]=$!
 		track $!
 		wait_for 5 ip -n "${ns}" link show eth0 >/dev/null || return 1

@@ -12,6 +12,12 @@
  * Optional impairments (drop, duplicate, reorder) driven by a seeded PRNG
  * make loss tests reproducible.
  *
+ * With --gro, consecutive TCP segments of one connection that come in one
+ * read from the socket go to the tap device as one frame, marked as merged
+ * segments (a virtio-net header with TSO fields): the namespace's stack
+ * then sees what a virtio-net guest's does after receive offload (GRO),
+ * instead of every segment on its own.
+ *
  * Example:
  *	ip netns exec ns1 tapbridge -s /tmp/passt.sock --up -P /tmp/tb.pid
  */
@@ -38,9 +44,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #define ETH_HDR_LEN		14
 #define MAC_LEN			6
@@ -56,6 +64,13 @@
 #define MTU_MIN			68
 #define MTU_MAX			65535
 #define MTU_DEFAULT		65520
+#define GRO_SEGS		64	/* Segments merged into one frame */
+#define GRO_HDR_MAX		(ETH_HDR_LEN + 40 + 60)	/* IPv6, TCP */
+#define ETHERTYPE_V4		0x0800
+#define ETHERTYPE_V6		0x86dd
+#define PROTO_TCP		6
+#define TCP_FLAG_PSH		0x08
+#define TCP_FLAG_ACK		0x10
 
 /* Set from signal handler, checked only while signals are blocked */
 static volatile sig_atomic_t quit;
@@ -109,6 +124,39 @@ struct dir {
 };
 
 /**
+ * struct gro - TCP segments being merged into one frame to the tap
+ * @n:		Segments so far, 0 if none
+ * @hdr:	Headers of the first segment, then of the merged frame
+ * @hlen:	Length of the headers: Ethernet, IP, TCP
+ * @l4off:	Offset of the TCP header
+ * @v6:		IPv6, not IPv4
+ * @first:	First segment as it came, sent as it is if alone
+ * @first_len:	Length of @first
+ * @gso:	Payload length of the first segment: each one but the last
+ *		has that much
+ * @total:	Payload of all the segments
+ * @next_seq:	Sequence number a segment must have to be merged next
+ * @done:	The last segment was shorter, or had PSH: nothing more merges
+ * @psh:	Some segment had PSH
+ * @iov:	Virtio-net header, headers, then the payload of each segment
+ */
+struct gro {
+	unsigned int n;
+	unsigned char hdr[GRO_HDR_MAX];
+	size_t hlen;
+	size_t l4off;
+	bool v6;
+	const unsigned char *first;
+	size_t first_len;
+	size_t gso;
+	size_t total;
+	uint32_t next_seq;
+	bool done;
+	bool psh;
+	struct iovec iov[2 + GRO_SEGS];
+};
+
+/**
  * struct opts - Command line options
  * @sock_path:	UNIX domain socket path
  * @ifname:	tap interface name
@@ -123,6 +171,7 @@ struct dir {
  * @dup:	Percentage of frames to duplicate
  * @reorder:	Percentage of frames to hold back and send after the next one
  * @seed:	PRNG seed
+ * @gro:	Merge TCP segments to the tap, as receive offload would
  */
 struct opts {
 	const char *sock_path;
@@ -138,6 +187,7 @@ struct opts {
 	double dup;
 	double reorder;
 	uint64_t seed;
+	bool gro;
 };
 
 /**
@@ -157,6 +207,7 @@ struct opts {
  * @wneed:	Free space @wbuf needs to take one frame from the tap
  * @to_tap:	Socket to tap direction
  * @to_sock:	tap to socket direction
+ * @gro:	Segments being merged (--gro)
  */
 struct bridge {
 	const struct opts *o;
@@ -174,6 +225,7 @@ struct bridge {
 	size_t wneed;
 	struct dir to_tap;
 	struct dir to_sock;
+	struct gro gro;
 };
 
 /**
@@ -214,6 +266,8 @@ static void usage(const char *name, int status)
 		"      --dup PCT      duplicate PCT %% of frames\n"
 		"      --reorder PCT  send PCT %% of frames after the next\n"
 		"      --seed N       PRNG seed for impairments (default: 1)\n"
+		"      --gro          merge TCP segments to the tap device, as\n"
+		"                     a guest's receive offload would\n"
 		"  -P, --pid FILE     write PID to FILE once ready\n"
 		"  -q, --quiet        don't print messages and counters\n"
 		"  -h, --help         show this help\n",
@@ -415,6 +469,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		OPT_REORDER,
 		OPT_SEED,
 		OPT_UP,
+		OPT_GRO,
 	};
 	static const struct option longopts[] = {
 		{ "socket",	required_argument,	NULL,	's' },
@@ -431,6 +486,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "reorder",	required_argument,	NULL,	OPT_REORDER },
 		{ "seed",	required_argument,	NULL,	OPT_SEED },
 		{ "up",		no_argument,		NULL,	OPT_UP },
+		{ "gro",	no_argument,		NULL,	OPT_GRO },
 		{ NULL,		0,			NULL,	0 },
 	};
 	int c;
@@ -486,6 +542,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_UP:
 			o->up = true;
+			break;
+		case OPT_GRO:
+			o->gro = true;
 			break;
 		default:
 			usage(argv[0], EXIT_FAILURE);
@@ -573,7 +632,7 @@ static int tap_open(const struct opts *o, char name[IFNAMSIZ])
 		die("open /dev/net/tun: %s", strerror(errno));
 
 	ifr_init(&ifr, o->ifname);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (o->gro ? IFF_VNET_HDR : 0);
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		die("TUNSETIFF %s: %s", o->ifname, strerror(errno));
 	memcpy(name, ifr.ifr_name, IFNAMSIZ);
@@ -877,22 +936,24 @@ static void hold(struct dir *d, const unsigned char *frame, size_t len)
 }
 
 /**
- * tap_send() - Write one frame to the tap device, count drops on failure
+ * tap_write() - Write a frame to the tap device, count drops on failure
  * @b:		Bridge
- * @frame:	Ethernet frame
- * @len:	Frame length
+ * @iov:	Buffers of the frame, a virtio-net header first with --gro
+ * @cnt:	Number of buffers
+ * @len:	Frame length, without virtio-net header
  *
  * A tap write fails with EAGAIN or ENOBUFS if the kernel can't take the frame,
  * with EIO if the interface is down, with EINVAL for runt frames: the frame
  * is dropped and counted, as a real link would.
  */
-static void tap_send(struct bridge *b, const unsigned char *frame, size_t len)
+static void tap_write(struct bridge *b, const struct iovec *iov, int cnt,
+		      size_t len)
 {
 	struct dir *d = &b->to_tap;
 	ssize_t n;
 
 	do
-		n = write(b->tap, frame, len);
+		n = writev(b->tap, iov, cnt);
 	while (n < 0 && errno == EINTR);
 
 	if (n < 0) {
@@ -908,6 +969,285 @@ static void tap_send(struct bridge *b, const unsigned char *frame, size_t len)
 
 	d->out_frames++;
 	d->out_bytes += len;
+}
+
+/**
+ * tap_send() - Write one frame to the tap device, count drops on failure
+ * @b:		Bridge
+ * @frame:	Ethernet frame
+ * @len:	Frame length
+ */
+static void tap_send(struct bridge *b, const unsigned char *frame, size_t len)
+{
+	struct virtio_net_hdr vh = { 0 };
+	struct iovec iov[2] = {
+		{ .iov_base = &vh, .iov_len = sizeof(vh) },
+		{ .iov_base = (void *)frame, .iov_len = len },
+	};
+
+	if (b->o->gro)
+		tap_write(b, iov, 2, len);
+	else
+		tap_write(b, iov + 1, 1, len);
+}
+
+/**
+ * be16() - Read a big-endian 16-bit field
+ * @p:		Field
+ *
+ * Return: value
+ */
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/**
+ * put_be16() - Write a big-endian 16-bit field
+ * @p:		Field
+ * @v:		Value
+ */
+static void put_be16(unsigned char *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/**
+ * sum16() - Add 16-bit big-endian words to a one's complement sum
+ * @p:		Data, an even number of bytes
+ * @len:	Length
+ * @sum:	Sum so far
+ *
+ * Return: sum, not folded
+ */
+static uint32_t sum16(const unsigned char *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += be16(p + i);
+
+	return sum;
+}
+
+/**
+ * fold16() - Fold a one's complement sum to 16 bits
+ * @sum:	Sum
+ *
+ * Return: folded sum, not inverted
+ */
+static uint16_t fold16(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+
+	return (uint16_t)sum;
+}
+
+/**
+ * gro_parse() - Tell if a frame is a TCP segment that can be merged
+ * @f:		Ethernet frame
+ * @len:	Frame length
+ * @v6:		IPv6, set
+ * @hlen:	Length of Ethernet, IP and TCP headers, set
+ * @plen:	Payload length, set
+ *
+ * IPv4 without options or fragments, IPv6 without extension headers, data
+ * with no flags but ACK and PSH.
+ *
+ * Return: offset of the TCP header, 0 if the frame can't be merged
+ */
+static size_t gro_parse(const unsigned char *f, size_t len, bool *v6,
+			size_t *hlen, size_t *plen)
+{
+	size_t l4off, iplen, thlen;
+	uint8_t flags;
+
+	if (len < ETH_HDR_LEN + 40 + 20)
+		return 0;
+
+	if (be16(f + 12) == ETHERTYPE_V4) {
+		const unsigned char *ip = f + ETH_HDR_LEN;
+
+		if (ip[0] != 0x45 || ip[9] != PROTO_TCP ||
+		    (be16(ip + 6) & 0x3fff))	/* MF, fragment offset */
+			return 0;
+		iplen = be16(ip + 2);
+		l4off = ETH_HDR_LEN + 20;
+		*v6 = false;
+	} else if (be16(f + 12) == ETHERTYPE_V6) {
+		const unsigned char *ip = f + ETH_HDR_LEN;
+
+		if ((ip[0] >> 4) != 6 || ip[6] != PROTO_TCP)
+			return 0;
+		iplen = 40 + be16(ip + 4);
+		l4off = ETH_HDR_LEN + 40;
+		*v6 = true;
+	} else {
+		return 0;
+	}
+
+	if (ETH_HDR_LEN + iplen > len || iplen < l4off - ETH_HDR_LEN + 20)
+		return 0;
+	thlen = (f[l4off + 12] >> 4) * 4;
+	flags = f[l4off + 13];
+	if (thlen < 20 || l4off + thlen > ETH_HDR_LEN + iplen ||
+	    !(flags & TCP_FLAG_ACK) || (flags & ~(TCP_FLAG_ACK | TCP_FLAG_PSH)))
+		return 0;
+
+	*hlen = l4off + thlen;
+	*plen = ETH_HDR_LEN + iplen - *hlen;
+	return *plen ? l4off : 0;
+}
+
+/**
+ * gro_match() - Tell if a segment continues the one being merged
+ * @g:		Segments being merged, at least one
+ * @f:		Ethernet frame of the segment, as parsed by gro_parse()
+ * @v6:		IPv6
+ * @hlen:	Length of the headers
+ * @plen:	Payload length
+ *
+ * The next sequence number, the same headers but for lengths, IPv4
+ * identification and checksums, sequence number and PSH; no more than the
+ * first segment's payload, and all of it within an IP packet.
+ *
+ * Return: true if it can be merged
+ */
+static bool gro_match(const struct gro *g, const unsigned char *f, bool v6,
+		      size_t hlen, size_t plen)
+{
+	const unsigned char *h = g->hdr, *t = f + g->l4off, *gt = h + g->l4off;
+	size_t ip = ETH_HDR_LEN;
+
+	if (g->done || v6 != g->v6 || hlen != g->hlen || plen > g->gso ||
+	    g->total + plen > 65535 - (hlen - ETH_HDR_LEN) ||
+	    be16(t + 4) != (g->next_seq >> 16) ||
+	    be16(t + 6) != (g->next_seq & 0xffff))
+		return false;
+
+	if (memcmp(f, h, ETH_HDR_LEN))
+		return false;
+	if (!v6 && (memcmp(f + ip, h + ip, 2) ||
+		    memcmp(f + ip + 6, h + ip + 6, 4) ||
+		    memcmp(f + ip + 12, h + ip + 12, 8)))
+		return false;
+	if (v6 && (memcmp(f + ip, h + ip, 4) ||
+		   memcmp(f + ip + 6, h + ip + 6, 34)))
+		return false;
+
+	/* Ports; acknowledgement, offset and flags but PSH, window; options */
+	return !memcmp(t, gt, 4) && !memcmp(t + 8, gt + 8, 5) &&
+	       (t[13] & ~TCP_FLAG_PSH) == (gt[13] & ~TCP_FLAG_PSH) &&
+	       !memcmp(t + 14, gt + 14, 2) &&
+	       !memcmp(t + 18, gt + 18, hlen - g->l4off - 18);
+}
+
+/**
+ * gro_flush() - Send the segments being merged, as one frame
+ * @b:		Bridge
+ *
+ * The IP and TCP headers of the first segment get the lengths of the whole
+ * frame, and the TCP checksum field the sum of the pseudo-header only: the
+ * virtio-net header says where the kernel completes it (as it would for a
+ * segment of its own), and how the frame splits into segments.
+ */
+static void gro_flush(struct bridge *b)
+{
+	struct gro *g = &b->gro;
+	struct virtio_net_hdr vh = { 0 };
+	unsigned char *ip = g->hdr + ETH_HDR_LEN, *th = g->hdr + g->l4off;
+	size_t l4len = g->hlen - g->l4off + g->total;
+	uint32_t sum;
+
+	if (!g->n)
+		return;
+	if (g->n == 1) {
+		g->n = 0;
+		tap_send(b, g->first, g->first_len);
+		return;
+	}
+
+	if (g->psh)
+		th[13] |= TCP_FLAG_PSH;
+	if (g->v6) {
+		put_be16(ip + 4, l4len);
+		sum = sum16(ip + 8, 32, l4len + PROTO_TCP);
+	} else {
+		put_be16(ip + 2, 20 + l4len);
+		put_be16(ip + 10, 0);
+		put_be16(ip + 10, ~fold16(sum16(ip, 20, 0)));
+		sum = sum16(ip + 12, 8, l4len + PROTO_TCP);
+	}
+	put_be16(th + 16, fold16(sum));
+
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.gso_type = g->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+			      VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.hdr_len = g->hlen;
+	vh.gso_size = g->gso;
+	vh.csum_start = g->l4off;
+	vh.csum_offset = 16;
+
+	g->iov[0].iov_base = &vh;
+	g->iov[0].iov_len = sizeof(vh);
+	g->iov[1].iov_base = g->hdr;
+	g->iov[1].iov_len = g->hlen;
+	tap_write(b, g->iov, 2 + g->n, g->hlen + g->total);
+	g->n = 0;
+}
+
+/**
+ * gro_add() - Merge a frame to the tap with the segments before it, or send
+ *	       it, if it's not a TCP segment that can be merged
+ * @b:		Bridge
+ * @f:		Ethernet frame
+ * @len:	Frame length
+ */
+static void gro_add(struct bridge *b, const unsigned char *f, size_t len)
+{
+	struct gro *g = &b->gro;
+	size_t l4off, hlen, plen;
+	uint32_t seq;
+	bool v6;
+
+	l4off = gro_parse(f, len, &v6, &hlen, &plen);
+	if (!l4off) {
+		gro_flush(b);
+		tap_send(b, f, len);
+		return;
+	}
+
+	if (g->n && !gro_match(g, f, v6, hlen, plen))
+		gro_flush(b);
+
+	seq = (uint32_t)be16(f + l4off + 4) << 16 | be16(f + l4off + 6);
+	if (!g->n) {
+		memcpy(g->hdr, f, hlen);
+		g->hlen = hlen;
+		g->l4off = l4off;
+		g->v6 = v6;
+		g->first = f;
+		g->first_len = len;
+		g->gso = plen;
+		g->total = 0;
+		g->next_seq = seq;
+		g->done = g->psh = false;
+	}
+
+	g->iov[2 + g->n].iov_base = (void *)(f + hlen);
+	g->iov[2 + g->n].iov_len = plen;
+	g->n++;
+	g->total += plen;
+	g->next_seq = seq + plen;
+	if (f[l4off + 13] & TCP_FLAG_PSH)
+		g->done = g->psh = true;
+	if (plen < g->gso)
+		g->done = true;
+
+	if (g->n == GRO_SEGS)
+		gro_flush(b);
 }
 
 /**
@@ -929,12 +1269,19 @@ static void to_tap_frame(struct bridge *b, const unsigned char *frame,
 	case DROP:
 		return;
 	case HOLD:
+		gro_flush(b);
 		hold(d, frame, len);
 		return;
 	case PASS:
 		break;
 	}
 
+	if (b->o->gro && !dup && !d->held.len) {
+		gro_add(b, frame, len);
+		return;
+	}
+
+	gro_flush(b);
 	tap_send(b, frame, len);
 	if (dup)
 		tap_send(b, frame, len);
@@ -989,6 +1336,7 @@ static int sock_rx(struct bridge *b)
 		to_tap_frame(b, b->rbuf + off + LEN_HDR, len);
 		off += LEN_HDR + len;
 	}
+	gro_flush(b);	/* Merged segments point to frames in the buffer */
 
 	/* Move partial frame, if any, to the start: less than REC_MAX bytes */
 	if (off) {
@@ -1128,6 +1476,11 @@ static void to_sock_frame(struct bridge *b, size_t len)
  */
 static int tap_rx(struct bridge *b)
 {
+	struct virtio_net_hdr vh;
+	struct iovec iov[2] = {
+		{ .iov_base = &vh, .iov_len = sizeof(vh) },
+		{ .iov_len = FRAME_MAX + 1 },
+	};
 	int i;
 
 	for (i = 0; i < TAP_BATCH; i++) {
@@ -1136,7 +1489,11 @@ static int tap_rx(struct bridge *b)
 		if (!wbuf_room(b, b->wneed))
 			break;
 
-		n = read(b->tap, b->wbuf + b->wtail + LEN_HDR, FRAME_MAX + 1);
+		/* The device offers no offloads: the header is all zeroes */
+		iov[1].iov_base = b->wbuf + b->wtail + LEN_HDR;
+		n = readv(b->tap, iov + !b->o->gro, 1 + b->o->gro);
+		if (n > 0 && b->o->gro)
+			n -= (ssize_t)sizeof(vh);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
