@@ -829,6 +829,50 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 }
 
 /**
+ * tap_seq_get() - Find the sequence of a flow in the batch, or start one
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @ports:	Source and destination ports, network order
+ *
+ * Return: the sequence, NULL if the batch has no room for another one
+ */
+static struct tap_seq *tap_seq_get(uint8_t proto,
+				   const union inany_addr *saddr,
+				   const union inany_addr *daddr,
+				   const in_port_t *ports)
+{
+	struct tap_seq *s;
+	unsigned i;
+
+	/* Most batches are one flow: look at the latest sequences first */
+	for (i = nseqs; i-- > 0; ) {
+		s = &seqs[i];
+		if (s->proto == proto && s->sport == ports[0] &&
+		    s->dport == ports[1] && inany_equals(&s->saddr, saddr) &&
+		    inany_equals(&s->daddr, daddr))
+			return s;
+	}
+
+	if (nseqs >= TAP_SEQS)
+		return NULL;
+
+	s = &seqs[nseqs++];
+	s->proto = proto;
+	s->saddr = *saddr;
+	s->daddr = *daddr;
+	s->sport = ports[0];
+	s->dport = ports[1];
+	s->p.buf = tap_buf;
+	s->p.buf_size = sizeof(tap_buf);
+	s->p.size = TAP_SEQ_PKTS;
+	s->p.count = 0;
+	s->p.pkt = seq_pkt[s - seqs];
+
+	return s;
+}
+
+/**
  * tap_seq_add() - Add a transport segment to the sequence of its flow
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
  * @saddr:	Source address
@@ -843,37 +887,11 @@ static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
 		       const union inany_addr *daddr, const void *l4,
 		       size_t l4len, uint16_t gso)
 {
-	const in_port_t *ports = l4;
-	struct tap_seq *s;
-	unsigned i;
+	struct tap_seq *s = tap_seq_get(proto, saddr, daddr, l4);
 
-	/* Most batches are one flow: look at the latest sequences first */
-	for (i = nseqs; i-- > 0; ) {
-		s = &seqs[i];
-		if (s->proto == proto && s->sport == ports[0] &&
-		    s->dport == ports[1] && inany_equals(&s->saddr, saddr) &&
-		    inany_equals(&s->daddr, daddr))
-			goto add;
-	}
-
-	if (nseqs >= TAP_SEQS)
+	if (!s || packet_add(&s->p, l4, l4len))
 		return -1;
 
-	s = &seqs[nseqs++];
-	s->proto = proto;
-	s->saddr = *saddr;
-	s->daddr = *daddr;
-	s->sport = ports[0];
-	s->dport = ports[1];
-	s->p.buf = tap_buf;
-	s->p.buf_size = sizeof(tap_buf);
-	s->p.size = TAP_SEQ_PKTS;
-	s->p.count = 0;
-	s->p.pkt = seq_pkt[s - seqs];
-
-add:
-	if (packet_add(&s->p, l4, l4len))
-		return -1;
 	seq_gso[s - seqs][s->p.count - 1] = gso;
 	return 0;
 }
