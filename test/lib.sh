@@ -380,3 +380,31 @@ alive() {
 	state=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
 	[ -n "${state}" ] && [ "${state}" != Z ] && [ "${state}" != X ]
 }
+
+# merged_frames() - Check that the frames a namespace's eth0 received average
+# more than a size: segments went in as frames of many
+# $1:	Test name
+# $2:	Namespace
+# $3:	Size, bytes, the average must exceed
+merged_frames() {
+	local avg
+
+	avg=$(ip netns exec "$2" sh -c 'cd /sys/class/net/eth0/statistics &&
+				       echo $(($(cat rx_bytes) / $(cat rx_packets)))')
+	if [ "${avg:-0}" -gt "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "average frame into the namespace: ${avg:-?} bytes"
+	fi
+}
+
+# csum_errors() - Sum of checksum error counters of a namespace
+# $1:	Namespace
+# $@:	nstat counter names
+csum_errors() {
+	local ns="$1"
+	shift
+
+	ip netns exec "${ns}" nstat -asz "$@" |
+		awk 'NR > 1 { s += $2 } END { print s + 0 }'
+}
