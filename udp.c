@@ -63,6 +63,8 @@
 					 * sent at once */
 #define UDP_GSO_SEGS		64	/* Datagrams in a run: UDP_MAX_SEGMENTS
 					 * of Linux before 6.9 */
+#define UDP_GSO_SEGS_IN		128	/* ...and from 6.9 on, for runs from
+					 * pasta's namespace */
 /* Largest payload of a run, all datagrams together: what IPv4 carries */
 #define UDP_GSO_PAYLOAD_MAX	(65535 - sizeof(struct iphdr) -		\
 				 sizeof(struct udphdr))
@@ -1087,6 +1089,12 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		data = (const char *)(uh + 1);
 		len = l4len - sizeof(*uh);
 		seg = gso[i] && gso[i] < len ? gso[i] : len;
+		/* More than the kernel's UDP_SEGMENT ever makes of a run */
+		if (seg && DIV_ROUND_UP(len, seg) > UDP_GSO_SEGS_IN) {
+			trace("UDP: dropping run of %zu-byte datagrams",
+			      seg);
+			continue;
+		}
 		do {
 			if (n == UDP_TAP_DGRAMS) {
 				udp_tap_send(c, uflow, n);
