@@ -65,7 +65,6 @@
 #define TAP_SEQ_PKTS		256	/* Segments of one flow in a batch */
 #define TAP_SNDBUF		(16 * 1024 * 1024)
 #define TAP_IOV_MAX		1024
-#define TAP_FRAME_BUFS		4	/* Buffers of a frame, at most */
 
 /* Linux 6.2 uapi, not in older headers */
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
@@ -547,6 +546,36 @@ static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
 }
 
 /**
+ * tap_vnet_writev() - Write one frame to the tap device, virtio-net header
+ *		       first
+ * @c:		Execution context
+ * @iov:	Buffers of the frame, the first one starting at the Ethernet
+ *		header, with the transport header
+ * @n:		Number of buffers, at most TAP_IOV_MAX - 1
+ * @gso_size:	Segment or datagram size, for tap_vnet_hdr()
+ *
+ * Return: what writev() returned, errno set on failure
+ */
+static ssize_t tap_vnet_writev(const struct ctx *c, const struct iovec *iov,
+			       size_t n, uint16_t gso_size)
+{
+	static struct iovec v[TAP_IOV_MAX];
+	struct virtio_net_hdr vh;
+	ssize_t ret;
+
+	tap_vnet_hdr(c, &vh, iov, n, gso_size);
+	v[0].iov_base = &vh;
+	v[0].iov_len = sizeof(vh);
+	memcpy(v + 1, iov, n * sizeof(*iov));
+
+	do
+		ret = writev(c->fd_tap, v, n + 1);
+	while (ret < 0 && errno == EINTR);
+
+	return ret;
+}
+
+/**
  * tap_send_pasta() - Write frames to the tap device, one call each
  * @c:		Execution context
  * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
@@ -561,29 +590,18 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 			     size_t bufs_per_frame, size_t nframes,
 			     uint16_t gso_size)
 {
-	struct virtio_net_hdr vh;
-	struct iovec v[TAP_FRAME_BUFS + 1] = {
-		{ .iov_base = &vh, .iov_len = sizeof(vh) },
-	};
 	size_t i;
 
-	if (bufs_per_frame > TAP_FRAME_BUFS)
+	if (bufs_per_frame > TAP_IOV_MAX - 1)
 		die("Frame of %zu buffers for the tap device", bufs_per_frame);
 
 	for (i = 0; i < nframes; i++) {
-		const struct iovec *f = iov + i * bufs_per_frame;
-
-		tap_vnet_hdr(c, &vh, f, bufs_per_frame, gso_size);
-		memcpy(v + 1, f, bufs_per_frame * sizeof(*iov));
-		if (writev(c->fd_tap, v, bufs_per_frame + 1) < 0) {
-			if (errno == EINTR) {
-				i--;
-				continue;
-			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				debug_perror("Write to tap device failed");
-			break;
-		}
+		if (tap_vnet_writev(c, iov + i * bufs_per_frame,
+				    bufs_per_frame, gso_size) >= 0)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			debug_perror("Write to tap device failed");
+		break;
 	}
 
 	return i;
@@ -610,31 +628,20 @@ static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
 int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 		     uint16_t gso_size)
 {
-	static struct iovec v[TAP_IOV_MAX];
-	struct virtio_net_hdr vh;
-
 	if (!tap_udp_gso_ok(c) || n > TAP_IOV_MAX - 1)
 		return -1;
 
-	tap_vnet_hdr(c, &vh, iov, n, gso_size);
-	v[0].iov_base = &vh;
-	v[0].iov_len = sizeof(vh);
-	memcpy(v + 1, iov, n * sizeof(*iov));
+	if (tap_vnet_writev(c, iov, n, gso_size) >= 0)
+		return 1;
 
-	while (writev(c->fd_tap, v, n + 1) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EINVAL) {
-			info("Tap device refuses UDP segmentation offload");
-			c->tap_udp_gso = false;
-			return -1;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			debug_perror("Write to tap device failed");
-		return 0;
+	if (errno == EINVAL) {
+		info("Tap device refuses UDP segmentation offload");
+		c->tap_udp_gso = false;
+		return -1;
 	}
-
-	return 1;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		debug_perror("Write to tap device failed");
+	return 0;
 }
 
 /**

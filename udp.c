@@ -231,17 +231,20 @@ static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
  * @c:		Execution context
  * @first:	Index of the first datagram in the batch
  * @n:		Number of datagrams in the batch
+ * @total:	Payload of the run, all datagrams together, set
  *
  * A run is datagrams of one flow, of the same size but for the last one,
  * which may be shorter, together within what an IP packet carries.
  *
  * Return: datagrams in the run, 1 if the first one goes on its own
  */
-static int udp_run_to_tap(const struct ctx *c, int first, int n)
+static int udp_run_to_tap(const struct ctx *c, int first, int n,
+			  size_t *total)
 {
-	size_t gso = udp_mh[first].msg_len, total = gso;
+	size_t gso = udp_mh[first].msg_len;
 	int i;
 
+	*total = gso;
 	if (!tap_udp_gso_ok(c) || !gso)
 		return 1;
 
@@ -249,9 +252,9 @@ static int udp_run_to_tap(const struct ctx *c, int first, int n)
 		size_t len = udp_mh[i].msg_len;
 
 		if (udp_to[i] != udp_to[first] || !len || len > gso ||
-		    total + len > UDP_GSO_PAYLOAD_MAX)
+		    *total + len > UDP_GSO_PAYLOAD_MAX)
 			break;
-		total += len;
+		*total += len;
 		if (len < gso)
 			return i - first + 1;
 	}
@@ -271,29 +274,26 @@ static void udp_send_to_tap(struct ctx *c, int n)
 
 	for (i = 0; i < n; i += run) {
 		const struct flowside *tap = udp_to[i];
-		size_t total = 0;
+		size_t total;
 
 		run = 1;
 		if (!tap)
 			continue;
 
-		run = udp_run_to_tap(c, i, n);
+		run = udp_run_to_tap(c, i, n, &total);
 		if (run > 1) {
+			/* Headers for the whole run: with offloads, no sum
+			 * is computed over the payload, only its length counts
+			 */
+			udp_frame_fill(c, &udp_gso_hdrs, udp_gso_iov,
+				       &tap->oaddr, tap->oport, &tap->eaddr,
+				       tap->eport, udp_payload[i], total);
 			for (j = 0; j < run; j++) {
 				struct iovec *v = &udp_gso_iov[1 + j];
 
 				v->iov_base = udp_payload[i + j];
 				v->iov_len = udp_mh[i + j].msg_len;
-				total += v->iov_len;
 			}
-			/* No checksum over the payload with offloads: the
-			 * headers are all udp_frame_fill() builds here
-			 */
-			udp_frame_fill(c, &udp_gso_hdrs, udp_gso_iov,
-				       &tap->oaddr, tap->oport, &tap->eaddr,
-				       tap->eport, udp_payload[i], total);
-			udp_gso_iov[1].iov_base = udp_payload[i];
-			udp_gso_iov[1].iov_len = udp_mh[i].msg_len;
 
 			/* Frames so far first, so that the order holds */
 			tap_send_frames(c, udp_frame_iov, 2, k);
