@@ -33,6 +33,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "passt.h"
+#include "quit.h"
 #include "util.h"
 
 #define RESOLV_CONF		"/etc/resolv.conf"
@@ -82,6 +83,9 @@ enum conf_opt {
 	OPT_NSRUN_DIR,
 	OPT_NO_COPY_ROUTES,
 	OPT_NO_COPY_ADDRS,
+	OPT_EXIT_GRACE,
+	OPT_CHROOT_FALLBACK,
+	OPT_SPLICE_ONLY,
 };
 
 static const struct option options[] = {
@@ -133,6 +137,7 @@ static const struct option options[] = {
 	{ "tcp-ports",		required_argument,	NULL, 't' },
 	{ "udp-ports",		required_argument,	NULL, 'u' },
 	{ "socket",		required_argument,	NULL, 's' },
+	{ "socket-path",	required_argument,	NULL, 's' },
 	{ "fd",			required_argument,	NULL, 'F' },
 	{ "one-off",		no_argument,		NULL, '1' },
 	{ "ns-ifname",		required_argument,	NULL, 'I' },
@@ -150,6 +155,10 @@ static const struct option options[] = {
 	{ "nsrun-dir",		required_argument,	NULL, OPT_NSRUN_DIR },
 	{ "no-copy-routes",	no_argument,		NULL, OPT_NO_COPY_ROUTES },
 	{ "no-copy-addrs",	no_argument,		NULL, OPT_NO_COPY_ADDRS },
+	{ "exit-grace",		required_argument,	NULL, OPT_EXIT_GRACE },
+	{ "chroot-fallback",	no_argument,		NULL,
+	  OPT_CHROOT_FALLBACK },
+	{ "splice-only",	no_argument,		NULL, OPT_SPLICE_ONLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -236,6 +245,10 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: nobody\n"
 "  -p, --pcap FILE           Capture every frame to a pcap FILE\n"
 "  -P, --pid FILE            Write our process ID to FILE\n"
+"      --exit-grace SEC      When quitting, wait up to SEC seconds for\n"
+"                            connections to finish sending; then reset\n"
+"                            the rest. default: %g, 0: reset at once\n"
+"      --chroot-fallback     Use chroot() where pivot_root() fails\n"
 "  -h, --help                Print this help and exit\n"
 "      --version             Print the version and exit\n"
 "\n"
@@ -292,7 +305,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "[ADDR[%%IFACE]/]PORTS[:PORTS], PORTS being N, N-M, ~N or ~N-M (excluded):\n"
 "  -t, --tcp-ports SPEC      TCP ports forwarded to the guest, default: %s\n"
 "  -u, --udp-ports SPEC      UDP ports forwarded to the guest, default: %s\n",
-		LOG_SIZE_DEFAULT, MTU_DEFAULT, pasta ? "auto" : "all",
+		LOG_SIZE_DEFAULT, EXIT_GRACE_MS_DEFAULT / 1000.0, MTU_DEFAULT,
+		pasta ? "auto" : "all",
 		pasta ? "auto" : "none", pasta ? "auto" : "none");
 
 	if (pasta) {
@@ -316,6 +330,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "      --netns-only          Don't join or create a user namespace\n"
 "      --no-netns-quit       Don't quit when the namespace is deleted\n"
 "      --no-splice           Don't splice loopback connections\n"
+"      --splice-only         No tap device: forwarded connections are all\n"
+"                            spliced to the namespace's loopback\n"
 "      --host-lo-to-ns-lo    Host loopback traffic reaches the\n"
 "                            namespace's loopback, not its address\n",
 			NETNS_RUN_DIR);
@@ -323,7 +339,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 		fprintf(f,
 "\n"
 "UNIX domain socket:\n"
-"  -s, --socket PATH         Listen on PATH\n"
+"  -s, --socket, --socket-path PATH\n"
+"                            Listen on PATH\n"
 "                            default: first free of " SOCK_PATH_DEFAULT_FMT
 "\n"
 "  -F, --fd FD               Use FD, a connected stream socket (implies -1)\n"
@@ -395,6 +412,42 @@ int conf_parse_netmask(const char *s, int *prefix_len)
 		return -1;
 
 	*prefix_len = v;
+	return 0;
+}
+
+/**
+ * conf_parse_seconds_ms() - Parse a time in seconds, with up to three decimals
+ * @s:		Text, e.g. "5", "0.25"
+ * @max_ms:	Largest value accepted, milliseconds
+ * @ms:		Result, milliseconds
+ *
+ * Return: 0 on success, -1 if malformed or out of range
+ */
+int conf_parse_seconds_ms(const char *s, long long max_ms, long long *ms)
+{
+	unsigned long whole, frac = 0;
+	char buf[32], *dot;
+	size_t digits = 0;
+
+	if (str_copy(buf, sizeof(buf), s))
+		return -1;
+
+	dot = strchr(buf, '.');
+	if (dot) {
+		*dot++ = '\0';
+		digits = strlen(dot);
+		if (!digits || digits > 3 || parse_uint(dot, 999, &frac))
+			return -1;
+		while (digits++ < 3)
+			frac *= 10;
+	}
+
+	if (parse_uint(buf, (unsigned long)(max_ms / MS_PER_SEC), &whole))
+		return -1;
+	if ((long long)whole * MS_PER_SEC + (long long)frac > max_ms)
+		return -1;
+
+	*ms = (long long)whole * MS_PER_SEC + frac;
 	return 0;
 }
 
@@ -603,7 +656,8 @@ static int parse_addr(int name, const char *arg, struct in_addr *a4,
 }
 
 /**
- * struct conf_seen - Options already given, to refuse conflicting repeats
+ * struct conf_seen - Options given: for defaults, and for conflicts between
+ *		      options (of one option given twice, the last one wins)
  * @addr4:	-a with an IPv4 address
  * @addr6:	-a with an IPv6 address
  * @prefix4:	IPv4 prefix length from -a or -n, or -1
@@ -626,7 +680,6 @@ static int parse_addr(int name, const char *arg, struct in_addr *a4,
  * @search:	-S
  * @mac:	-M
  * @mtu:	-m
- * @log_size:	--log-size
  * @dhcp_dns:	--dhcp-dns or --no-dhcp-dns, by identifier
  * @dhcp_search:	--dhcp-search or --no-dhcp-search, by identifier
  */
@@ -643,36 +696,19 @@ struct conf_seen {
 	bool search;
 	bool mac;
 	bool mtu;
-	bool log_size;
 	int dhcp_dns;
 	int dhcp_search;
 };
 
 /**
- * set_once() - Refuse an option given twice with different values
+ * conf_path() - Store a path option: the last one given wins
  * @name:	Option
- * @seen:	Whether it was given before, set
- * @arg:	New value
- * @same:	New value equals the previous one
- */
-static void set_once(int name, bool *seen, const char *arg, bool same)
-{
-	if (*seen && !same)
-		opt_die(name, arg, "conflicts with an earlier value");
-	*seen = true;
-}
-
-/**
- * conf_path() - Store a path option, once
- * @name:	Option
- * @dst:	Destination, empty if not set yet
+ * @dst:	Destination
  * @size:	Size of @dst
  * @arg:	Path
  */
 static void conf_path(int name, char *dst, size_t size, const char *arg)
 {
-	if (*dst && strcmp(dst, arg))
-		opt_die(name, arg, "given more than once");
 	if (!*arg)
 		opt_die(name, arg, "empty path");
 	if (str_copy(dst, size, arg))
@@ -680,15 +716,13 @@ static void conf_path(int name, char *dst, size_t size, const char *arg)
 }
 
 /**
- * conf_ifname() - Store an interface name option, once
+ * conf_ifname() - Store an interface name option: the last one given wins
  * @name:	Option
- * @dst:	Destination, IFNAMSIZ bytes, empty if not set yet
+ * @dst:	Destination, IFNAMSIZ bytes
  * @arg:	Interface name
  */
 static void conf_ifname(int name, char *dst, const char *arg)
 {
-	if (*dst && strcmp(dst, arg))
-		opt_die(name, arg, "given more than once");
 	if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/'))
 		opt_die(name, arg, "invalid interface name");
 	strcpy(dst, arg);
@@ -704,8 +738,6 @@ static void conf_runas(struct ctx *c, const char *arg)
 	char user[LOGIN_NAME_MAX + 1] = { 0 }, *group;
 	unsigned long v;
 
-	if (c->runas_given)
-		opt_die(OPT_RUNAS, arg, "given more than once");
 	if (str_copy(user, sizeof(user), arg) || !*user)
 		opt_die(OPT_RUNAS, arg, "invalid user");
 
@@ -763,21 +795,20 @@ static void conf_addr(struct ctx *c, struct conf_seen *s, const char *arg)
 		*slash++ = '\0';
 
 	if (parse_addr('a', buf, &a4, &a6) == AF_INET) {
-		set_once('a', &s->addr4, arg,
-			 c->ip4.addr.s_addr == a4.s_addr);
+		s->addr4 = true;
 		c->ip4.addr = a4;
 		if (!slash)
 			return;
 		if (parse_uint(slash, 32, &v))
 			opt_die('a', arg, "prefix length must be 0 to 32");
-		if (s->prefix4 >= 0 && s->prefix4 != (int)v)
+		if (s->prefix4_opt == 'n' && s->prefix4 != (int)v)
 			opt_die('a', arg, "prefix length conflicts with -n");
 		s->prefix4 = v;
 		s->prefix4_opt = 'a';
 		return;
 	}
 
-	set_once('a', &s->addr6, arg, IN6_ARE_ADDR_EQUAL(&c->ip6.addr, &a6));
+	s->addr6 = true;
 	c->ip6.addr = a6;
 	if (!slash)
 		return;
@@ -858,7 +889,7 @@ static void conf_addr_pair(int name, const char *arg, bool *seen4,
 	if (inet_pton(AF_INET, arg, &n4) == 1) {
 		if (!any_ok && !addr4_usable(n4))
 			opt_die(name, arg, "address not usable here");
-		set_once(name, seen4, arg, a4->s_addr == n4.s_addr);
+		*seen4 = true;
 		*a4 = n4;
 		return;
 	}
@@ -866,7 +897,7 @@ static void conf_addr_pair(int name, const char *arg, bool *seen4,
 	if (inet_pton(AF_INET6, arg, &n6) == 1) {
 		if (!any_ok && !addr6_usable(&n6))
 			opt_die(name, arg, "address not usable here");
-		set_once(name, seen6, arg, IN6_ARE_ADDR_EQUAL(a6, &n6));
+		*seen6 = true;
 		*a6 = n6;
 		return;
 	}
@@ -992,8 +1023,15 @@ static bool conf_flag(struct ctx *c, int name)
 		c->pasta_conf_ns = true;
 		break;
 	case OPT_NO_SPLICE:
-		mode_only(c, name, true);
+		/* passt splices nothing: accepted for pasta's sake, no effect */
 		c->no_splice = true;
+		break;
+	case OPT_SPLICE_ONLY:
+		mode_only(c, name, true);
+		c->splice_only = true;
+		break;
+	case OPT_CHROOT_FALLBACK:
+		c->chroot_fallback = true;
 		break;
 	case OPT_HOST_LO_TO_NS_LO:
 		mode_only(c, name, true);
@@ -1050,7 +1088,6 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 		if (parse_uint(arg, SIZE_MAX, &v) || v < LOG_SIZE_MIN)
 			opt_die(name, arg, "must be a number of bytes, "
 				"at least " STRINGIFY(LOG_SIZE_MIN));
-		set_once(name, &s->log_size, arg, c->log_size == v);
 		c->log_size = v;
 		break;
 	case OPT_RUNAS:
@@ -1066,7 +1103,7 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 		if (parse_uint(arg, MTU_MAX, &v) || v < MTU_MIN)
 			opt_die(name, arg, "must be between "
 				STRINGIFY(MTU_MIN) " and " STRINGIFY(MTU_MAX));
-		set_once(name, &s->mtu, arg, c->mtu == (int)v);
+		s->mtu = true;
 		c->mtu = v;
 		break;
 	case 'a':
@@ -1078,10 +1115,9 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 		if (conf_parse_netmask(arg, &prefix))
 			opt_die(name, arg, "must be a contiguous netmask or "
 				"a prefix length from 0 to 32");
-		if (s->prefix4 >= 0 && s->prefix4 != prefix)
-			opt_die(name, arg, s->prefix4_opt == 'a' ?
-				"conflicts with the prefix length of -a" :
-				"conflicts with an earlier value");
+		if (s->prefix4_opt == 'a' && s->prefix4 != prefix)
+			opt_die(name, arg,
+				"conflicts with the prefix length of -a");
 		s->prefix4 = prefix;
 		s->prefix4_opt = 'n';
 		break;
@@ -1091,8 +1127,7 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 
 		if (conf_parse_mac(arg, mac))
 			opt_die(name, arg, "not a unicast MAC address");
-		set_once(name, &s->mac, arg,
-			 !memcmp(mac, c->our_tap_mac, ETH_ALEN));
+		s->mac = true;
 		memcpy(c->our_tap_mac, mac, ETH_ALEN);
 		break;
 	}
@@ -1125,11 +1160,10 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 			       &c->ip4.dns_host, &c->ip6.dns_host, true);
 		break;
 	case 'S':
-		if (s->search)
-			opt_die(name, arg, "given more than once");
 		s->search = true;
-		if (!strcmp(arg, "none")) {
-			c->no_dns_search = true;
+		c->no_dns_search = !strcmp(arg, "none");
+		if (c->no_dns_search) {
+			c->dns_search[0].n[0] = '\0';
 			break;
 		}
 		if (conf_parse_search(arg, c->dns_search, DNS_SEARCH_MAX) <= 0)
@@ -1166,15 +1200,11 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 			       false);
 		break;
 	case 'H':
-		if (*c->hostname && strcmp(c->hostname, arg))
-			opt_die(name, arg, "given more than once");
 		if (!domain_valid(arg, strlen(arg)))
 			opt_die(name, arg, "not a valid host name");
 		str_copy(c->hostname, sizeof(c->hostname), arg);
 		break;
 	case OPT_FQDN:
-		if (*c->fqdn && strcmp(c->fqdn, arg))
-			opt_die(name, arg, "given more than once");
 		if (!domain_valid(arg, strlen(arg)))
 			opt_die(name, arg, "not a valid domain name");
 		str_copy(c->fqdn, sizeof(c->fqdn), arg);
@@ -1194,8 +1224,6 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 		break;
 	case 'F':
 		mode_only(c, name, false);
-		if (c->fd_given)
-			opt_die(name, arg, "given more than once");
 		if (parse_uint(arg, INT_MAX, &v))
 			opt_die(name, arg, "not a file descriptor number");
 		if (fcntl(v, F_GETFD) < 0)
@@ -1219,6 +1247,12 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 	case OPT_NSRUN_DIR:
 		mode_only(c, name, true);
 		conf_path(name, c->nsrun_dir, sizeof(c->nsrun_dir), arg);
+		break;
+	case OPT_EXIT_GRACE:
+		if (conf_parse_seconds_ms(arg, EXIT_GRACE_MS_MAX,
+					  &c->exit_grace_ms))
+			opt_die(name, arg, "must be a number of seconds, "
+				"from 0 to 3600, e.g. 5 or 0.5");
 		break;
 	case OPT_NS_MAC_ADDR:
 		mode_only(c, name, true);
@@ -1298,6 +1332,8 @@ static void conf_check(struct ctx *c, const struct conf_seen *s)
 		die("Options -F/--fd and -s/--socket conflict");
 	if (*c->netns_path && c->pasta_argv)
 		die("Option --netns conflicts with a command to run");
+	if (c->splice_only && c->no_splice)
+		die("Options --splice-only and --no-splice conflict");
 }
 
 /**
@@ -1789,6 +1825,7 @@ static void conf_defaults(struct ctx *c, struct conf_seen *s)
 	c->nl_sock = c->nl_sock_ns = -1;
 	c->epollfd = -1;
 	c->log_size = LOG_SIZE_DEFAULT;
+	c->exit_grace_ms = EXIT_GRACE_MS_DEFAULT;
 	c->uid = geteuid();
 	c->gid = getegid();
 	if (!c->uid) {

@@ -37,6 +37,7 @@ void conf(struct ctx *c, int argc, char **argv);
 void resolv_parse(const char *text, struct resolv_conf *r);
 int conf_parse_mac(const char *s, unsigned char *mac);
 int conf_parse_netmask(const char *s, int *prefix_len);
+int conf_parse_seconds_ms(const char *s, long long max_ms, long long *ms);
 int conf_parse_search(const char *s, struct dns_name *list, size_t max);
 
 #endif /* CONF_H */

@@ -42,6 +42,7 @@ static unsigned flow_free_head = FLOW_MAX;
 static unsigned flow_freed_head = FLOW_MAX;	/* Freed, not yet to take */
 static unsigned flow_limit = FLOW_MAX;
 static unsigned flow_nr;
+static bool flow_refusing;		/* Quitting: no new flows */
 static struct siphash_key flow_key;
 
 /**
@@ -120,13 +121,14 @@ unsigned flow_span(void)
 /**
  * flow_alloc() - Take a free entry
  *
- * Return: zeroed entry, NULL if the table is at its limit
+ * Return: zeroed entry, NULL if the table is at its limit, or if we're
+ *	   quitting and refuse new flows
  */
 union flow *flow_alloc(void)
 {
 	union flow *flow;
 
-	if (flow_nr >= flow_limit)
+	if (flow_nr >= flow_limit || flow_refusing)
 		return NULL;
 
 	if (flow_free_head < FLOW_MAX) {
@@ -400,4 +402,68 @@ void flow_timer(struct ctx *c, const struct timespec *now)
 			break;
 		}
 	}
+}
+
+/**
+ * flow_refuse_new() - Quitting: refuse every new flow from now on
+ */
+void flow_refuse_new(void)
+{
+	flow_refusing = true;
+}
+
+/**
+ * flow_pending() - Count flows whose guest side hasn't finished sending
+ *
+ * Return: number of TCP connections, translated or spliced, with data or a
+ *	   FIN from the guest (or pasta's namespace) still to pass on
+ */
+unsigned flow_pending(void)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < flow_hwm; i++) {
+		const union flow *flow = &flowtab[i];
+
+		switch (flow->f.type) {
+		case FLOW_TCP:
+			n += tcp_flow_pending(&flow->tcp);
+			break;
+		case FLOW_TCP_SPLICE:
+			n += tcp_splice_flow_pending(&flow->tcp_splice);
+			break;
+		default:
+			break;
+		}
+	}
+
+	return n;
+}
+
+/**
+ * flow_end_all() - Before exiting: end every connection as its state allows
+ * @c:		Execution context
+ *
+ * Datagram flows need nothing: their sockets just close.
+ */
+void flow_end_all(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_hwm; i++) {
+		union flow *flow = &flowtab[i];
+
+		switch (flow->f.type) {
+		case FLOW_TCP:
+			tcp_flow_end(c, &flow->tcp, c->fd_tap >= 0);
+			break;
+		case FLOW_TCP_SPLICE:
+			tcp_splice_flow_end(c, &flow->tcp_splice);
+			break;
+		default:
+			break;
+		}
+	}
+
+	tcp_defer_flush(c);
 }

@@ -105,6 +105,9 @@ void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
 		   const union inany_addr *saddr, in_port_t sport,
 		   const union inany_addr *daddr, in_port_t dport,
 		   const union inany_addr *tgt);
+void flow_refuse_new(void);
+unsigned flow_pending(void);
+void flow_end_all(struct ctx *c);
 int flow_sock_watch(const struct ctx *c, union flow *flow, int s,
 		    uint8_t type);
 

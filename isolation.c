@@ -11,7 +11,10 @@
  *   the hard limit, no descriptors inherited by mistake
  * - isolate_user(): started as root, become nobody (or --runas), without
  *   supplementary groups, keeping only the capabilities we still need: to
- *   bind low ports, and for pasta to enter its namespace later
+ *   bind low ports, and for pasta to enter its namespace later. Root of a
+ *   user namespace other than the initial one (rootless podman runs pasta
+ *   so) has no privilege outside it, and often no other user mapped to
+ *   switch to: it stays as it is, unless --runas says otherwise
  * - (everything is opened: sockets, tap device, files)
  * - isolate_prefork(): a user namespace of our own for passt, then new
  *   mount, IPC and UTS namespaces, and an empty read-only root we pivot to:
@@ -52,6 +55,7 @@
 /* #syscalls exit_group exit rt_sigreturn */
 
 static bool started_as_root;
+static bool userns_initial;
 static int sock_dir_fd = -1;
 static int daemon_ready_fd = -1;
 static char sock_name[NAME_MAX + 1];
@@ -88,6 +92,29 @@ static int fd_arg(int argc, char **argv)
 }
 
 /**
+ * userns_is_initial() - Tell if we run in the initial user namespace
+ *
+ * Only there does the user ID map cover every ID, onto itself, in one line.
+ *
+ * Return: true in the initial user namespace (or if we can't tell)
+ */
+static bool userns_is_initial(void)
+{
+	unsigned long inside, outside, count;
+	char map[256];
+	int end = 0;
+
+	if (read_file("/proc/self/uid_map", map, sizeof(map)) < 0)
+		return true;
+
+	if (sscanf(map, "%lu %lu %lu %n", &inside, &outside, &count,
+		   &end) != 3)
+		return true;
+
+	return !inside && !outside && count == 4294967295UL && !map[end];
+}
+
+/**
  * isolate_initial() - First steps, before parsing options
  * @argc:	Argument count
  * @argv:	Arguments
@@ -102,6 +129,7 @@ void isolate_initial(int argc, char **argv)
 
 	/* Later, in a user namespace, we might look like root anyway */
 	started_as_root = !geteuid();
+	userns_initial = userns_is_initial();
 
 	/* Every connection is a socket or more: take all the soft limit can */
 	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
@@ -160,15 +188,27 @@ void isolate_user(struct ctx *c)
 	if (!started_as_root)
 		return;
 
+	if (!userns_initial && !c->runas_given) {
+		debug("Root of a user namespace: staying so, no user to drop to");
+		return;
+	}
+
 	if (!c->uid)
 		warn("Running as root, because of --runas: not advised");
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		die_perror("Can't keep capabilities across user switch");
 
-	if (setgroups(0, NULL) || setresgid(c->gid, c->gid, c->gid) ||
+	/* A user namespace may deny setgroups() (unshare -r does): then
+	 * there's nothing we could drop either */
+	if (setgroups(0, NULL) && (userns_initial || errno != EPERM))
+		die_perror("Can't drop supplementary groups");
+
+	if (setresgid(c->gid, c->gid, c->gid) ||
 	    setresuid(c->uid, c->uid, c->uid))
-		die_perror("Can't switch to user %u, group %u", c->uid, c->gid);
+		die_perror("Can't switch to user %u, group %u%s", c->uid,
+			   c->gid, userns_initial ? "" :
+			   " (are they mapped in this user namespace?)");
 
 	if (cap_set(isolate_keep_caps(c)))
 		die_perror("Can't set capabilities");
@@ -248,14 +288,26 @@ void isolate_unlink_socket(const struct ctx *c)
 
 /**
  * isolate_fs() - An empty, read-only root, the only one we can see
+ * @chroot_fallback:	Where pivot_root() fails, chroot() into it instead
+ *
+ * pivot_root() fails where the root isn't a mount point (we run in a
+ * chroot) or where a seccomp profile refuses it (some container engines'
+ * default ones). chroot() then gives the same view of the file system,
+ * with the old root still there, out of our sight, to whoever can escape a
+ * chroot: no one, once we drop our capabilities.
  *
  * Return: 0 on success, -1 on failure
  */
-static int isolate_fs(void)
+static int isolate_fs(bool chroot_fallback)
 {
-	/* Nothing we do from here propagates back to the parent namespace */
-	if (mount("", "/", "", MS_REC | MS_PRIVATE, NULL))
-		return -1;
+	/* Nothing we do from here propagates back to the parent namespace.
+	 * In a chroot, "/" isn't a mount point and can't be made private:
+	 * our own mount namespace is all we have then */
+	if (mount("", "/", "", MS_REC | MS_PRIVATE, NULL)) {
+		if (!chroot_fallback)
+			return -1;
+		debug_perror("Can't make mounts private");
+	}
 
 	if (mount("", "/tmp", "tmpfs", MS_NODEV | MS_NOEXEC | MS_NOSUID,
 		  "mode=0500"))
@@ -263,9 +315,19 @@ static int isolate_fs(void)
 
 	/* New root on top of the old one at the same point, then let the old
 	 * one go: pivot_root(".", ".") needs no directory to put it in */
-	if (chdir("/tmp") || syscall(SYS_pivot_root, ".", ".") ||
-	    umount2(".", MNT_DETACH))
+	if (chdir("/tmp"))
 		return -1;
+
+	if (syscall(SYS_pivot_root, ".", ".")) {
+		if (!chroot_fallback)
+			return -1;
+		info("pivot_root() failed (%s), using chroot()",
+		     strerror(errno));
+		if (chroot("."))
+			return -1;
+	} else if (umount2(".", MNT_DETACH)) {
+		return -1;
+	}
 
 	if (mount("", "/", "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NODEV |
 		  MS_NOEXEC | MS_NOSUID, NULL))
@@ -292,8 +354,9 @@ void isolate_prefork(struct ctx *c)
 	if (unshare(flags))
 		die_perror("Can't create sandbox namespaces");
 
-	if (isolate_fs())
-		die_perror("Can't set up an empty root");
+	if (isolate_fs(c->chroot_fallback))
+		die_perror("Can't set up an empty root%s", c->chroot_fallback ?
+			   "" : " (try --chroot-fallback)");
 
 	/* passt detaches into a PID namespace where it's alone */
 	if (c->mode == MODE_PASST && !c->foreground &&
@@ -305,20 +368,23 @@ void isolate_prefork(struct ctx *c)
  * isolate_daemon() - Detach into the background
  * @c:		Execution context
  *
- * The parent waits until the child is ready to serve (sandboxed, filter
- * applied: isolate_ready()), writes the child's PID, as seen from outside,
- * to the PID file, and exits with 0: whoever started us (libvirt, podman)
- * finds everything in place as soon as we return. If the child fails
- * before that, the parent exits with 1.
+ * The parent tells the child its PID as seen from outside (in a PID
+ * namespace of its own, the child sees 1), waits until the child is ready to
+ * serve (sandboxed, filter applied: isolate_ready()), writes that PID to the
+ * PID file, and exits with 0: whoever started us (libvirt, podman) finds
+ * everything in place as soon as we return. If the child fails before that,
+ * the parent exits with 1.
+ *
+ * Return: in the child, its PID as seen from outside
  */
-void isolate_daemon(struct ctx *c)
+pid_t isolate_daemon(struct ctx *c)
 {
-	int devnull, ready[2];
+	int devnull, ready[2], tell[2];
 	pid_t pid;
 	char b;
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (pipe2(ready, O_CLOEXEC))
+	if (pipe2(ready, O_CLOEXEC) || pipe2(tell, O_CLOEXEC))
 		die_perror("Can't create a pipe");
 
 	pid = fork();
@@ -327,14 +393,20 @@ void isolate_daemon(struct ctx *c)
 
 	if (pid) {
 		close(ready[1]);
-		if (read(ready[0], &b, 1) != 1)
+		close(tell[0]);
+		if (write(tell[1], &pid, sizeof(pid)) != sizeof(pid) ||
+		    read(ready[0], &b, 1) != 1)
 			_exit(EXIT_FAILURE);
 		pidfile_write(c->pidfile_fd, pid);
 		_exit(EXIT_SUCCESS);
 	}
 
 	close(ready[0]);
+	close(tell[1]);
 	daemon_ready_fd = ready[1];
+	if (read(tell[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = getpid();
+	close(tell[0]);
 
 	if (c->pidfile_fd >= 0)
 		close(c->pidfile_fd);
@@ -350,7 +422,7 @@ void isolate_daemon(struct ctx *c)
 			close(STDERR_FILENO);
 			log_to_stderr(false);
 		}
-		return;
+		return pid;
 	}
 
 	dup2(devnull, STDIN_FILENO);
@@ -360,6 +432,8 @@ void isolate_daemon(struct ctx *c)
 		log_to_stderr(false);
 	}
 	close(devnull);
+
+	return pid;
 }
 
 /**

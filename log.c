@@ -9,6 +9,11 @@
  * syslog otherwise. The log file is kept below a size limit by cutting its
  * oldest lines away, in place, whenever a write would exceed it: the file
  * is opened once, before sandboxing, and never reopened.
+ *
+ * The first line of the log file names the program, its version and the
+ * process ID that serves (the one in the PID file): that's known only once
+ * we detached, so lines logged before wait in a buffer until then. Cuts
+ * keep that line.
  */
 
 #include <errno.h>
@@ -29,6 +34,7 @@
 
 #define LOG_LINE_MAX		2048
 #define LOG_MOVE_CHUNK		4096
+#define LOG_HOLD_MAX		16384
 
 int log_level = LOG_INFO;
 bool log_trace;
@@ -39,6 +45,10 @@ static int log_sock = -1;
 static int log_fd = -1;
 static size_t log_size;
 static size_t log_written;
+static size_t log_header_len;		/* First line, kept by cuts */
+static bool log_holding;		/* Header not written yet */
+static char log_hold[LOG_HOLD_MAX];	/* Lines logged before it */
+static size_t log_hold_len;
 static struct timespec log_start;
 
 /**
@@ -130,6 +140,7 @@ void log_open_file(const char *path, size_t size)
 	log_fd = fd;
 	log_size = size;
 	log_written = 0;
+	log_holding = true;
 }
 
 /**
@@ -137,22 +148,23 @@ void log_open_file(const char *path, size_t size)
  * @need:	Bytes that must fit after the cut
  *
  * At least a quarter of the file goes, rounded up to the next line start,
- * so that cuts stay rare. The surviving tail moves to the start of the file
- * in small chunks: the destination is always before the source.
+ * so that cuts stay rare. The surviving tail moves to just after the first
+ * line in small chunks: the destination is always before the source.
  *
- * Return: 0 on success, -1 on error (the file is then truncated to zero)
+ * Return: 0 on success, -1 on error (the file is then truncated to its
+ *	   first line)
  */
 static int log_file_cut(size_t need)
 {
 	char buf[LOG_MOVE_CHUNK];
-	size_t cut = MAX(log_size / 4, need), from, to = 0;
+	size_t cut = MAX(log_size / 4, need), from, to = log_header_len;
 	ssize_t n;
 
-	if (cut >= log_written)
+	if (to + cut >= log_written)
 		goto empty;
 
-	/* Find the first line start at or after @cut */
-	for (from = cut; from < log_written; ) {
+	/* Find the first line start at or after @cut, past the first line */
+	for (from = to + cut; from < log_written; ) {
 		char *nl;
 
 		n = pread(log_fd, buf, MIN(sizeof(buf), log_written - from),
@@ -182,9 +194,9 @@ static int log_file_cut(size_t need)
 	return 0;
 
 empty:
-	if (ftruncate(log_fd, 0))
+	if (ftruncate(log_fd, log_header_len))
 		return -1;
-	log_written = 0;
+	log_written = log_header_len;
 	return -1;
 }
 
@@ -197,7 +209,16 @@ static void log_file_write(const char *line, size_t len)
 {
 	ssize_t n;
 
-	if (len > log_size)
+	if (log_holding) {
+		if (log_hold_len + len <= sizeof(log_hold)) {
+			memcpy(log_hold + log_hold_len, line, len);
+			log_hold_len += len;
+			return;
+		}
+		log_file_start(getpid());
+	}
+
+	if (log_header_len + len > log_size)
 		return;
 
 	if (log_written + len > log_size)
@@ -206,6 +227,37 @@ static void log_file_write(const char *line, size_t len)
 	n = pwrite(log_fd, line, len, log_written);
 	if (n > 0)
 		log_written += n;
+}
+
+/**
+ * log_file_start() - Write the first line of the log file, then what waited
+ * @pid:	Process ID that serves, as seen from outside
+ */
+void log_file_start(pid_t pid)
+{
+	size_t off, len;
+	char line[128];
+	int n;
+
+	if (log_fd < 0 || !log_holding)
+		return;
+	log_holding = false;
+
+	n = snprintf(line, sizeof(line), "%s " VERSION ", PID %i\n", log_name,
+		     (int)pid);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    pwrite(log_fd, line, n, 0) == n)
+		log_written = log_header_len = n;
+
+	for (off = 0; off < log_hold_len; off += len) {
+		const char *nl = memchr(log_hold + off, '\n',
+					log_hold_len - off);
+
+		len = nl ? (size_t)(nl - log_hold - off) + 1 :
+			   log_hold_len - off;
+		log_file_write(log_hold + off, len);
+	}
+	log_hold_len = 0;
 }
 
 /**
@@ -315,5 +367,6 @@ void die_(bool with_errno, const char *fmt, ...)
 	logmsg_va(LOG_ERR, with_errno ? errnum : 0, fmt, ap);
 	va_end(ap);
 
+	log_file_start(getpid());
 	_exit(EXIT_FAILURE);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h>
+#include <sys/types.h>
 
 #define LOG_SIZE_DEFAULT	(1024 * 1024)
 #define LOG_SIZE_MIN		4096
@@ -65,6 +66,7 @@ void log_set_level(int level, bool trace_on);
 void log_to_stderr(bool on);
 void log_open_syslog(void);
 void log_open_file(const char *path, size_t size);
+void log_file_start(pid_t pid);
 int log_file_fd(void);
 int log_syslog_fd(void);
 

@@ -33,6 +33,7 @@
 #include "ndp.h"
 #include "pasta.h"
 #include "pcap.h"
+#include "quit.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
@@ -47,18 +48,20 @@
  * struct periodic - A job the main loop runs at a fixed interval
  * @fn:		Job
  * @interval_ms: Interval
+ * @until_quit:	Stop running it once we're quitting
  * @last:	When it last ran
  */
 struct periodic {
 	void (*fn)(struct ctx *c, const struct timespec *now);
 	long long interval_ms;
+	bool until_quit;
 	struct timespec last;
 };
 
 static struct periodic periodic[] = {
-	{ flow_timer,	100,	{ 0, 0 } },
-	{ ndp_timer,	1000,	{ 0, 0 } },
-	{ fwd_scan,	1000,	{ 0, 0 } },
+	{ flow_timer,	100,	false,	{ 0, 0 } },
+	{ ndp_timer,	1000,	true,	{ 0, 0 } },
+	{ fwd_scan,	1000,	true,	{ 0, 0 } },
 };
 
 static struct ctx c;
@@ -99,7 +102,7 @@ static int periodic_run(struct ctx *c, const struct timespec *now)
 		struct periodic *p = &periodic[i];
 		long long left;
 
-		if (!p->fn)
+		if (!p->fn || (p->until_quit && quit_draining()))
 			continue;
 
 		left = p->interval_ms - timespec_diff_ms(now, &p->last);
@@ -201,8 +204,13 @@ static void signal_handler(struct ctx *c, int fd)
 				break;
 			/* fall through */
 		default:
-			info("Exiting on signal %u", si.ssi_signo);
-			passt_exit(c, EXIT_SUCCESS);
+			if (quit_draining()) {
+				info("Signal %u again, exiting now",
+				     si.ssi_signo);
+				passt_exit(c, EXIT_SUCCESS);
+			}
+			info("Quitting on signal %u", si.ssi_signo);
+			passt_quit(c, EXIT_SUCCESS);
 		}
 	}
 }
@@ -336,10 +344,11 @@ int main(int argc, char **argv)
 	/* 4. Detach, then lock down: from here on, no new files or sockets */
 	isolate_prefork(&c);
 	if (!c.foreground) {
-		isolate_daemon(&c);
+		log_file_start(isolate_daemon(&c));
 	} else {
 		pidfile_write(c.pidfile_fd, getpid());
 		c.pidfile_fd = -1;
+		log_file_start(getpid());
 	}
 	/* A signalfd only wakes epoll up for the process that made it */
 	signal_init(&c);
@@ -363,7 +372,7 @@ int main(int argc, char **argv)
 		periodic[i].last = c.now;
 
 	for (;;) {
-		timeout_ms = periodic_run(&c, &c.now);
+		timeout_ms = quit_timeout(&c, periodic_run(&c, &c.now));
 
 		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS, timeout_ms);
 		if (n < 0 && errno != EINTR)
@@ -376,5 +385,6 @@ int main(int argc, char **argv)
 
 		tcp_defer_flush(&c);
 		flow_free_release();
+		quit_check(&c);
 	}
 }

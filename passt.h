@@ -238,11 +238,13 @@ struct dns_name {
  * @uid:		User to run as, after --runas or default
  * @gid:		Group to run as
  * @runas_given:	--runas was on the command line
+ * @chroot_fallback:	chroot() into the empty root where pivot_root() fails
  * @epollfd:		epoll descriptor of the main loop
  * @sock_path:		passt: path of the UNIX domain socket
  * @fd_tap_listen:	passt: listening socket, or -1
  * @fd_tap:		Connected socket (passt) or tap device (pasta), or -1
  * @one_off:		passt: quit when the guest disconnects
+ * @exit_grace_ms:	At exit, how long flows may take to finish sending
  * @fd_given:		passt: -F given
  * @our_tap_mac:	MAC address we use on the tap link
  * @guest_mac:		MAC address of the guest, learnt, or broadcast
@@ -285,6 +287,8 @@ struct dns_name {
  * @no_netns_quit:	pasta: don't quit when the namespace goes away
  * @pasta_conf_ns:	pasta: configure the namespace (--config-net)
  * @no_splice:		pasta: don't splice loopback connections
+ * @splice_only:	pasta: no tap device, every forwarded connection is
+ *			spliced to the namespace's loopback
  * @host_lo_to_ns_lo:	pasta: host loopback traffic reaches ns loopback
  * @pasta_netns_fd:	pasta: open namespace descriptor, or -1
  * @pasta_userns_fd:	pasta: open user namespace descriptor, or -1
@@ -312,6 +316,7 @@ struct ctx {
 	uid_t uid;
 	gid_t gid;
 	bool runas_given;
+	bool chroot_fallback;
 
 	int epollfd;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -319,6 +324,7 @@ struct ctx {
 	int fd_tap;
 	bool one_off;
 	bool fd_given;
+	long long exit_grace_ms;
 
 	unsigned char our_tap_mac[ETH_ALEN];
 	unsigned char guest_mac[ETH_ALEN];
@@ -366,6 +372,7 @@ struct ctx {
 	bool no_netns_quit;
 	bool pasta_conf_ns;
 	bool no_splice;
+	bool splice_only;
 	bool host_lo_to_ns_lo;
 	int pasta_netns_fd;
 	int pasta_userns_fd;
@@ -401,7 +408,6 @@ static inline bool ipv6_enabled(const struct ctx *c)
 	return c->ifi6 != 0;
 }
 
-void passt_exit(struct ctx *c, int status) __attribute__((noreturn));
 int epoll_add(const struct ctx *c, int fd, uint32_t events,
 	      union epoll_ref ref);
 void epoll_del(const struct ctx *c, int fd);

@@ -44,6 +44,7 @@
 #include "netlink.h"
 #include "passt.h"
 #include "pasta.h"
+#include "quit.h"
 #include "util.h"
 
 /* #syscalls:pasta clone setns wait4 read openat close exit */
@@ -154,20 +155,59 @@ static void pasta_join_userns(struct ctx *c, int fd)
 }
 
 /**
+ * pasta_map_own() - Root: map every ID we have, each onto itself
+ * @own:	Our own map, /proc/self/uid_map or gid_map
+ * @map:	Map for the child, written
+ * @size:	Size of @map
+ *
+ * In the initial namespace, that's every ID there is. Root of a rootless
+ * user namespace only has the IDs mapped there (one, without subordinate
+ * IDs): the child can't have others.
+ *
+ * Return: 0 on success, -1 if our map can't be read or doesn't fit
+ */
+static int pasta_map_own(const char *own, char *map, size_t size)
+{
+	char buf[4096], *line, *save;
+	size_t off = 0;
+
+	if (read_file(own, buf, sizeof(buf)) < 0)
+		return -1;
+
+	*map = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long first, count;
+		int n;
+
+		if (sscanf(line, "%lu %*u %lu", &first, &count) != 2)
+			return -1;
+		n = snprintf(map + off, size - off, "%lu %lu %lu\n", first,
+			     first, count);
+		if (n < 0 || (size_t)n >= size - off)
+			return -1;
+		off += n;
+	}
+
+	return off ? 0 : -1;
+}
+
+/**
  * pasta_map_ids() - Map our user and group to root in a child's namespace
  * @pid:	Child process
  */
 static void pasta_map_ids(pid_t pid)
 {
-	char path[PATH_MAX], map[64];
+	char path[PATH_MAX], map[4096];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 
-	/* Root maps every ID, as it has them all anyway */
-	if (!uid)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
+	if (!uid) {
+		if (pasta_map_own("/proc/self/uid_map", map, sizeof(map)))
+			die("Can't read our own user ID map");
+	} else {
 		snprintf(map, sizeof(map), "0 %u 1", uid);
+	}
 	snprintf(path, sizeof(path), "/proc/%i/uid_map", pid);
 	if (write_file(path, map))
 		die_perror("Can't write %s", path);
@@ -176,10 +216,12 @@ static void pasta_map_ids(pid_t pid)
 	if (uid && write_file(path, "deny"))
 		die_perror("Can't write %s", path);
 
-	if (!uid)
-		snprintf(map, sizeof(map), "0 0 4294967295");
-	else
+	if (!uid) {
+		if (pasta_map_own("/proc/self/gid_map", map, sizeof(map)))
+			die("Can't read our own group ID map");
+	} else {
 		snprintf(map, sizeof(map), "0 %u 1", gid);
+	}
 	snprintf(path, sizeof(path), "/proc/%i/gid_map", pid);
 	if (write_file(path, map))
 		die_perror("Can't write %s", path);
@@ -502,6 +544,42 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 }
 
 /**
+ * pasta_nl_open() - In the namespace: open a netlink socket
+ * @arg:	Descriptor, set
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+static int pasta_nl_open(void *arg)
+{
+	int *nl = arg;
+
+	*nl = nl_sock_open();
+	return *nl < 0 ? -errno : 0;
+}
+
+/**
+ * pasta_ns_conf_splice_only() - No tap device: bring loopback up, that's all
+ * @c:		Execution context
+ */
+static void pasta_ns_conf_splice_only(struct ctx *c)
+{
+	int rc;
+
+	rc = ns_call(c, pasta_nl_open, &c->nl_sock_ns);
+	if (rc)
+		die("Can't open netlink in the namespace: %s", strerror(-rc));
+
+	if ((rc = nl_link_up(c->nl_sock_ns, 1)))
+		die("Can't bring up loopback in the namespace: %s",
+		    strerror(-rc));
+
+	if (c->pasta_conf_ns)
+		info("--splice-only: no tap device, --config-net has nothing "
+		     "to configure");
+	debug("No tap device (--splice-only): loopback splicing only");
+}
+
+/**
  * pasta_ns_conf() - Create and set up the tap device in the namespace
  * @c:		Execution context
  */
@@ -511,6 +589,11 @@ void pasta_ns_conf(struct ctx *c)
 	struct pasta_tap_arg a = { .fd = -1, .nl = -1 };
 	unsigned char mac[ETH_ALEN];
 	int rc;
+
+	if (c->splice_only) {
+		pasta_ns_conf_splice_only(c);
+		return;
+	}
 
 	if (*c->pasta_ifname)
 		memcpy(a.name, c->pasta_ifname, IFNAMSIZ);
@@ -576,9 +659,9 @@ void pasta_child_handler(struct ctx *c)
 			continue;
 
 		if (WIFEXITED(status))
-			passt_exit(c, WEXITSTATUS(status));
-		if (WIFSIGNALED(status))
-			passt_exit(c, 128 + WTERMSIG(status));
+			passt_quit(c, WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			passt_quit(c, 128 + WTERMSIG(status));
 	}
 }
 
@@ -645,9 +728,10 @@ void pasta_netns_quit_handler(struct ctx *c, union epoll_ref ref)
 		     off += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)(buf + off);
 			if (ev->len && !strcmp(ev->name, nsquit_name)) {
-				info("Namespace %s is gone, exiting",
+				info("Namespace %s is gone, quitting",
 				     c->netns_path);
-				passt_exit(c, EXIT_SUCCESS);
+				passt_quit(c, EXIT_SUCCESS);
+				return;
 			}
 		}
 	}
@@ -668,9 +752,11 @@ void pasta_netns_quit_timer(struct ctx *c, union epoll_ref ref)
 
 	fd = openat(nsquit_dir_fd, "ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		info("Process of namespace %s is gone, exiting",
-		     c->netns_path);
-		passt_exit(c, EXIT_SUCCESS);
+		if (!quit_draining())
+			info("Process of namespace %s is gone, quitting",
+			     c->netns_path);
+		passt_quit(c, EXIT_SUCCESS);
+		return;
 	}
 	close(fd);
 }

@@ -50,6 +50,7 @@
 #include "packet.h"
 #include "passt.h"
 #include "pcap.h"
+#include "quit.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -1196,12 +1197,10 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
  */
 static void tap_reset(struct ctx *c)
 {
-	if (c->one_off) {
+	if (c->one_off)
 		info("Guest disconnected, exiting (--one-off)");
-		passt_exit(c, EXIT_SUCCESS);
-	}
-
-	info("Guest disconnected, waiting for a new one");
+	else
+		info("Guest disconnected, waiting for a new one");
 
 	epoll_del(c, c->fd_tap);
 	close(c->fd_tap);
@@ -1215,9 +1214,13 @@ static void tap_reset(struct ctx *c)
 	memset(c->guest_mac, 0xff, ETH_ALEN);
 	memset(&c->ip6.addr_ll_seen, 0, sizeof(c->ip6.addr_ll_seen));
 
+	/* Nothing more can come from the guest: nothing to wait for */
 	tcp_tap_reset(c);
 	udp_tap_reset(c);
 	icmp_tap_reset(c);
+
+	if (c->one_off)
+		passt_exit(c, EXIT_SUCCESS);
 }
 
 /**

@@ -535,14 +535,11 @@ static void tcp_conn_close(struct ctx *c, struct tcp_tap_conn *conn,
 			   bool reset)
 {
 	if (conn->sock >= 0) {
-		if (reset) {
-			struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
-				   sizeof(l));
-		}
 		epoll_del(c, conn->sock);
-		close(conn->sock);
+		if (reset)
+			sock_close_reset(conn->sock);
+		else
+			close(conn->sock);
 	}
 
 	debug("TCP flow %u: closed%s", conn_idx(conn), reset ? " (reset)" : "");
@@ -1477,14 +1474,14 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 
 	if (fwd_nat_to_tap(c, &peer, &src) ||
 	    (inany_v4(&src) ? !ipv4_enabled(c) : !ipv6_enabled(c))) {
-		debug("TCP: no way to show this peer to the guest, closing");
-		close(s);
+		debug("TCP: no way to show this peer to the guest, resetting");
+		sock_close_reset(s);
 		return;
 	}
 
 	flow = flow_alloc();
 	if (!flow) {
-		close(s);
+		sock_close_reset(s);
 		return;
 	}
 
@@ -1551,7 +1548,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			continue;
 
 		if (c->fd_tap < 0) {
-			close(s);	/* No guest to forward to */
+			sock_close_reset(s);	/* No guest to forward to */
 			continue;
 		}
 
@@ -1704,7 +1701,47 @@ void tcp_tap_writable(struct ctx *c, const struct timespec *now)
 }
 
 /**
- * tcp_tap_reset() - The guest went away: reset its connections
+ * tcp_flow_pending() - Tell if the guest has yet to finish sending
+ * @conn:	Connection
+ *
+ * Return: true until the guest's FIN, and all its data before it, went to
+ *	   the socket
+ */
+bool tcp_flow_pending(const struct tcp_tap_conn *conn)
+{
+	return !(conn->events & CONN_TAP_FIN_RCVD);
+}
+
+/**
+ * tcp_flow_end() - End a connection for good: we exit, or the guest left
+ * @c:		Execution context
+ * @conn:	Connection
+ * @tap_up:	The guest is still there: reset its side too
+ *
+ * Once the guest sent its FIN, everything it sent is in the socket, with a
+ * FIN queued behind: the socket closes as usual, and the kernel delivers what
+ * it still holds. What the peer sent that nobody will read is dropped first,
+ * or the close would turn into a reset. Without the guest's FIN, the stream
+ * is cut: reset it, the peer mustn't take it for a whole one.
+ */
+void tcp_flow_end(struct ctx *c, struct tcp_tap_conn *conn, bool tap_up)
+{
+	bool whole = !tcp_flow_pending(conn);
+
+	if (tap_up && !(whole && (conn->events & CONN_TAP_FIN_ACKED)))
+		tcp_send_ctl(c, conn, FLAG_RST | FLAG_ACK);
+
+	if (whole && conn->sock >= 0)
+		sock_discard(conn->sock);
+	else if (conn->sock >= 0)
+		debug("TCP flow %u: the guest's side didn't finish",
+		      conn_idx(conn));
+
+	tcp_conn_close(c, conn, !whole);
+}
+
+/**
+ * tcp_tap_reset() - The guest went away: end its connections
  * @c:		Execution context
  */
 void tcp_tap_reset(struct ctx *c)
@@ -1718,7 +1755,7 @@ void tcp_tap_reset(struct ctx *c)
 		struct tcp_tap_conn *conn = conn_at(i);
 
 		if (conn->f.type == FLOW_TCP)
-			tcp_conn_close(c, conn, true);
+			tcp_flow_end(c, conn, false);
 	}
 }
 

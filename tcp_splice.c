@@ -119,28 +119,25 @@ static void tcp_splice_out_wait(const struct ctx *c,
 		conn->events ^= SPLICE_OUT_WAIT(side);
 }
 
+#define SPLICE_RESET_BOTH	3	/* Reset both sides, as a bitmap */
+
 /**
  * tcp_splice_close() - Close the sockets and pipes of a connection
  * @c:		Execution context
  * @conn:	Connection
- * @reset:	Reset both sides instead of closing cleanly
+ * @reset:	Sides to reset instead of closing cleanly, bit per side
  */
 static void tcp_splice_close(struct ctx *c, struct tcp_splice_conn *conn,
-			     bool reset)
+			     unsigned reset)
 {
 	int side;
 
 	for (side = 0; side < 2; side++) {
-		if (conn->s[side] >= 0) {
-			if (reset) {
-				struct linger l = { .l_onoff = 1 };
-
-				setsockopt(conn->s[side], SOL_SOCKET,
-					   SO_LINGER, &l, sizeof(l));
-			}
-			/* Closing the only reference takes it out of epoll */
+		/* Closing the only reference takes it out of epoll */
+		if (conn->s[side] >= 0 && (reset & (1U << side)))
+			sock_close_reset(conn->s[side]);
+		else if (conn->s[side] >= 0)
 			close(conn->s[side]);
-		}
 		if (conn->pipe[side][0] < 0)
 			continue;
 		if (!conn->in_pipe[side] &&
@@ -319,8 +316,10 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 
 	inany_from_sockaddr(sa, &peer, &pport);
 
-	/* From the host, only loopback connections are spliced */
-	if (to_ns && (c->no_splice || !inany_is_loopback(&peer)))
+	/* From the host, only loopback connections are spliced, unless
+	 * there's no tap device to take the others */
+	if (to_ns && !c->splice_only &&
+	    (c->no_splice || !inany_is_loopback(&peer)))
 		return false;
 
 	v4 = inany_v4(&peer) != NULL;
@@ -360,14 +359,14 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	if (rc) {
 		debug("TCP splice %u: can't connect to port %u: %s",
 		      sconn_idx(conn), dport, strerror(-rc));
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return true;
 	}
 	conn->s[1] = a.s;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (tcp_splice_pipes(conn) || tcp_splice_epoll(c, conn)) {
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return true;
 	}
 
@@ -377,7 +376,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	return true;
 
 fail:
-	close(s);
+	sock_close_reset(s);
 	return true;
 }
 
@@ -510,7 +509,7 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		return;
 
 	if (events & EPOLLERR) {
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return;
 	}
 
@@ -518,17 +517,17 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		if (ref.flowside != 1 || !(events & (EPOLLOUT | EPOLLHUP)))
 			return;
 		if (tcp_splice_established(c, conn)) {
-			tcp_splice_close(c, conn, true);
+			tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 			return;
 		}
 	} else if (tcp_splice_moves(c, conn, ref.flowside, events)) {
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return;
 	}
 
 	if ((conn->events & SPLICE_FIN_SENT(0)) &&
 	    (conn->events & SPLICE_FIN_SENT(1)))
-		tcp_splice_close(c, conn, false);
+		tcp_splice_close(c, conn, 0);
 }
 
 /**
@@ -542,6 +541,58 @@ void tcp_splice_flow_timer(struct ctx *c, struct tcp_splice_conn *conn,
 {
 	if (conn->timer_ms && timespec_ms(now) >= conn->timer_ms) {
 		debug("TCP splice %u: connect timed out", sconn_idx(conn));
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 	}
+}
+
+/**
+ * tcp_splice_host_side() - Side of a spliced connection on the host
+ * @conn:	Connection
+ *
+ * Return: 0 or 1
+ */
+static int tcp_splice_host_side(const struct tcp_splice_conn *conn)
+{
+	return conn->f.pif[0] == PIF_HOST ? 0 : 1;
+}
+
+/**
+ * tcp_splice_flow_pending() - Tell if the namespace has yet to finish sending
+ * @conn:	Connection
+ *
+ * Return: true until everything from the namespace's side went to the
+ *	   host's, and that one was shut down
+ */
+bool tcp_splice_flow_pending(const struct tcp_splice_conn *conn)
+{
+	return !(conn->events & SPLICE_ESTABLISHED) ||
+	       !(conn->events & SPLICE_FIN_SENT(tcp_splice_host_side(conn)));
+}
+
+/**
+ * tcp_splice_flow_end() - End a connection for good, as we exit
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * If the namespace's side finished, the host's socket holds all of it and a
+ * FIN: close it as usual, once what it received, that nobody will read, is
+ * dropped (or the close would be a reset). Otherwise, reset it. The
+ * namespace's socket is reset unless both directions are done.
+ */
+void tcp_splice_flow_end(struct ctx *c, struct tcp_splice_conn *conn)
+{
+	int host = tcp_splice_host_side(conn);
+	unsigned reset = 1U << !host;
+
+	if (tcp_splice_flow_pending(conn)) {
+		debug("TCP splice %u: the namespace's side didn't finish",
+		      sconn_idx(conn));
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
+		return;
+	}
+
+	if (conn->events & SPLICE_FIN_SENT(!host))
+		reset = 0;
+	sock_discard(conn->s[host]);
+	tcp_splice_close(c, conn, reset);
 }

@@ -21,6 +21,8 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 			       const struct timespec *now);
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events, const struct timespec *now);
+bool tcp_splice_flow_pending(const struct tcp_splice_conn *conn);
+void tcp_splice_flow_end(struct ctx *c, struct tcp_splice_conn *conn);
 void tcp_splice_flow_timer(struct ctx *c, struct tcp_splice_conn *conn,
 			   const struct timespec *now);
 

@@ -745,7 +745,8 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
  * @peer:	Sender's address
  *
  * Return: true for what pasta's namespace sends to its -U ports, and for
- *	   what the host's loopback sends to -u ports
+ *	   what the host's loopback (anyone, with --splice-only) sends to -u
+ *	   ports
  */
 static bool udp_splice_wanted(const struct ctx *c, union epoll_ref ref,
 			      const union inany_addr *peer)
@@ -755,7 +756,7 @@ static bool udp_splice_wanted(const struct ctx *c, union epoll_ref ref,
 	if (ref.listen.pif == PIF_SPLICE)
 		return true;
 
-	return !c->no_splice && inany_is_loopback(peer);
+	return c->splice_only || (!c->no_splice && inany_is_loopback(peer));
 }
 
 /**

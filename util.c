@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 
 #include "util.h"
 #include "log.h"
-#include "isolation.h"
 #include "passt.h"
 
 /**
@@ -299,14 +299,31 @@ void epoll_del(const struct ctx *c, int fd)
 }
 
 /**
- * passt_exit() - Clean up what outlives us, and exit
- * @c:		Execution context
- * @status:	Exit status
+ * sock_close_reset() - Close a TCP socket with a reset, not a FIN
+ * @s:		Socket
+ *
+ * With a zero linger time, close() drops whatever is queued and sends a
+ * reset: the peer can't take what it got for a whole stream.
  */
-void passt_exit(struct ctx *c, int status)
+void sock_close_reset(int s)
 {
-	if (c->mode == MODE_PASST)
-		isolate_unlink_socket(c);
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
-	exit(status);
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(s);
+}
+
+/**
+ * sock_discard() - Drop what a TCP socket received and nobody will read
+ * @s:		Socket
+ *
+ * Closing a socket with unread data resets the connection and drops what's
+ * still queued for sending: discard it first, and the close is a FIN behind
+ * the data.
+ */
+void sock_discard(int s)
+{
+	/* #syscalls recvfrom */
+	while (recv(s, NULL, INT_MAX, MSG_TRUNC | MSG_DONTWAIT) > 0)
+		;
 }

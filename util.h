@@ -129,5 +129,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *val);
 int ns_enter_fd(int fd);
 void pidfile_write(int fd, pid_t pid);
 int pidfile_open(const char *path);
+void sock_close_reset(int s);
+void sock_discard(int s);
 
 #endif /* UTIL_H */

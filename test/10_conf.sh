@@ -106,14 +106,6 @@ bad cli_fd_closed		"--fd"		passt -F 999
 # Conflicts
 bad cli_ipv4_only_ipv6_only	"--ipv6-only"	passt -4 -6
 bad cli_quiet_debug		"--quiet"	passt -q -d
-bad cli_duplicate_mtu		"--mtu"		passt -m 1500 -m 9000
-bad cli_duplicate_pid		"--pid"		passt -P /tmp/a -P /tmp/b
-bad cli_duplicate_address	"--address"	passt -a 192.0.2.5 -a 192.0.2.6
-bad cli_duplicate_mac		"--mac-addr"	passt -M 52:54:00:00:00:01 \
-						      -M 52:54:00:00:00:02
-bad cli_duplicate_search	"--search"	passt -S a.test -S b.test
-bad cli_duplicate_socket	"--socket"	passt -s /tmp/a -s /tmp/b
-bad cli_duplicate_interface	"--interface"	passt -i eth0 -i eth1
 bad cli_no_map_gw_and_map	"--no-map-gw"	passt --no-map-gw \
 						      --map-host-loopback 192.0.2.9
 bad cli_dhcp_dns_both		"dhcp-dns"	passt --dhcp-dns --no-dhcp-dns
@@ -129,7 +121,12 @@ bad cli_netns_in_passt		"--netns"	passt --netns foo
 bad cli_userns_in_passt		"--userns"	passt --userns /proc/1/ns/user
 bad cli_config_net_in_passt	"--config-net"	passt --config-net
 bad cli_ns_ifname_in_passt	"--ns-ifname"	passt -I tap0
-bad cli_no_splice_in_passt	"--no-splice"	passt --no-splice
+bad cli_splice_only_in_passt	"--splice-only"	passt --splice-only
+bad cli_splice_only_no_splice	"--no-splice"	pasta --splice-only --no-splice
+bad cli_exit_grace_garbage	"--exit-grace"	passt --exit-grace 1x
+bad cli_exit_grace_negative	"--exit-grace"	passt --exit-grace -1
+bad cli_exit_grace_too_long	"--exit-grace"	passt --exit-grace 3601
+bad cli_exit_grace_4_decimals	"--exit-grace"	passt --exit-grace 0.0001
 bad cli_netns_only_in_passt	"--netns-only"	passt --netns-only
 bad cli_passt_extra_argument	"extra"		passt extra
 
@@ -191,6 +188,26 @@ conf_has conf_opt_tcp_ports \
 	"TCP inbound: ports 22, 192.0.2.2/80:8080-8080, 1000-1010:2000-2010"
 conf_has conf_opt_udp_ports	"UDP inbound: ports 53"
 
+# An option given twice: the last one wins, as with most tools
+conf_run -m 1500 -m 9000 -a 192.0.2.5 -a 192.0.2.6 -M 52:54:00:00:00:01 \
+	 -M 52:54:00:00:00:02 -S a.test -S b.test -i lo -i eth0 --no-splice
+conf_has conf_repeated_mtu_last_wins		"MTU: 9000"
+conf_has conf_repeated_address_last_wins	"IPv4 address: 192.0.2.6/24"
+conf_has conf_repeated_mac_last_wins		"MAC address: 52:54:00:00:00:02"
+conf_has conf_repeated_search_last_wins		"DNS search: b.test"
+conf_has conf_repeated_interface_last_wins	"Template interface IPv4: eth0"
+conf_has conf_passt_accepts_no_splice		"UDP inbound: none"
+
+# --socket-path is --socket, the last one wins too
+rm -f "${TMP}/a.sock" "${TMP}/b.sock"
+ip netns exec "${NS_HST}" "${PASST}" -f -s "${TMP}/a.sock" \
+	--socket-path "${TMP}/b.sock" > /dev/null 2>&1 &
+pid=$!
+wait_for 5 test -S "${TMP}/b.sock"
+check conf_socket_path_alias test -S "${TMP}/b.sock" -a ! -e "${TMP}/a.sock"
+kill "${pid}" 2>/dev/null
+wait "${pid}" 2>/dev/null
+
 # A host with its resolver on loopback, like systemd-resolved
 cat > "/etc/netns/${NS_HST}/resolv.conf" <<-EOF
 	nameserver 127.0.0.53
@@ -240,13 +257,17 @@ priv="${TMP}/rootonly"
 mkdir -m 0700 "${priv}"
 rm -f "${TMP}/p.sock"
 ip netns exec "${NS_HST}" "${PASST}" -f -s "${TMP}/p.sock" \
-	-P "${priv}/passt.pid" --pcap "${priv}/passt.pcap" \
-	-l "${priv}/passt.log" > "${TMP}/priv.out" 2>&1 &
+	-P "${priv}/first.pid" -P "${priv}/passt.pid" \
+	--pcap "${priv}/passt.pcap" -l "${priv}/passt.log" \
+	> "${TMP}/priv.out" 2>&1 &
 pid=$!
 wait_for 5 test -S "${TMP}/p.sock"
 expect_eq conf_root_only_dir_pid_file "$(cat "${priv}/passt.pid" 2>/dev/null)" \
 	  "${pid}"
 check conf_root_only_dir_capture test -s "${priv}/passt.pcap"
 check conf_root_only_dir_log test -s "${priv}/passt.log"
+check conf_repeated_pid_file_last_wins test ! -e "${priv}/first.pid"
+expect_eq conf_log_file_first_line "$(head -1 "${priv}/passt.log")" \
+	  "passt $("${PASST}" --version | cut -d' ' -f2), PID ${pid}"
 kill "${pid}" 2>/dev/null
 wait "${pid}" 2>/dev/null

@@ -64,6 +64,8 @@ else
 	fail pasta_attach_pid_file_live "PID '${ppid}'"
 fi
 at_exit "kill ${ppid}"
+expect_eq pasta_log_file_first_line "$(head -1 "${TMP}/pasta.log")" \
+	  "pasta $("${PASTA}" --version | cut -d' ' -f2), PID ${ppid}"
 make_files
 
 # Transfers through the tap device, and spliced, IPv4 and IPv6
@@ -434,5 +436,29 @@ wait "${rpid}"
 expect_eq pasta_udp_runs_refused_by_host_sent_one_by_one \
 	  "$(cat "${TMP}/runs.out")" "RUNS 640/640"
 ip -n "${NS_HST}" route del 203.0.113.1/32
+kill "${ppid}"
+ip netns del "${NS_PST}"
+
+# 10. --splice-only: no tap device; every connection to a forwarded port,
+# from loopback or not, reaches the namespace's loopback, and -T ports the
+# host's
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --splice-only --netns "${NS_PST}" \
+	-t 8090 -u 8091 -T 9095 -U none -P "${TMP}/pasta7.pid" 2>/dev/null
+expect_eq pasta_splice_only_starts $? 0
+ppid=$(cat "${TMP}/pasta7.pid")
+at_exit "kill ${ppid}"
+expect_eq pasta_splice_only_no_tap_device \
+	  "$(ip -n "${NS_PST}" -br link show | awk '{ print $1 }' | xargs)" lo
+tcp_xfer pasta_splice_only_tcp_from_host_address pst 127.0.0.1 8090 \
+	 out 192.0.2.2 8090 "${TMP}/f64k"
+tcp_xfer pasta_splice_only_tcp_from_host_loopback pst ::1 8090 \
+	 hst ::1 8090 "${TMP}/f64k"
+tcp_xfer pasta_splice_only_tcp_ns_to_host hst 127.0.0.1 9095 \
+	 pst 127.0.0.1 9095 "${TMP}/f64k"
+bg pst ${UDP_TOOL} echoserver 8091 127.0.0.1
+wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :8091 | grep -q ."
+expect_eq pasta_splice_only_udp_from_host_address \
+	  "$(in_out ${UDP_TOOL} echo 192.0.2.2 8091 1000 10)" "ECHO 10/10"
 kill "${ppid}"
 ip netns del "${NS_PST}"

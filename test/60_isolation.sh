@@ -4,7 +4,8 @@
 # passt - user-mode networking for virtual machines and namespaces
 #
 # test/60_isolation.sh - Sandbox of running passt and pasta processes, the
-# seccomp filter killing a call off the list, resource limits, SYN floods
+# seccomp filter killing a call off the list, resource limits, SYN floods,
+# chroot() where pivot_root() fails
 
 . "$(dirname "$0")/lib.sh"
 
@@ -181,4 +182,37 @@ if alive "${PASST_PID}"; then
 	pass synflood_daemon_stays_up
 else
 	fail synflood_daemon_stays_up "$(tail -3 "${TMP}/passt.log")"
+fi
+tb_guest_stop
+
+# 8. Where pivot_root() fails (an LD_PRELOAD library makes it fail, as a
+# container engine's seccomp profile does), passt exits and says what to
+# try; with --chroot-fallback, it runs in the same empty root, by chroot()
+shim="${TOOLS}/nopivot.so"
+if [ -f "${shim}" ]; then
+	wrap=(env LD_PRELOAD="${shim}" ASAN_OPTIONS=verify_asan_link_order=0)
+	out=$(ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- \
+	      "${wrap[@]}" "${PASST}" -f -s "${TMP}/user/nopivot.sock" 2>&1)
+	rc=$?
+	if [ ${rc} = 1 ] && grep -q -- "--chroot-fallback" <<< "${out}"; then
+		pass isolation_no_pivot_root_fails_and_says_why
+	else
+		fail isolation_no_pivot_root_fails_and_says_why \
+		     "status ${rc}: ${out}"
+	fi
+	ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- \
+		"${wrap[@]}" "${PASST}" -f -q --chroot-fallback \
+		-s "${TMP}/user/chroot.sock" &
+	wait_for 5 test -S "${TMP}/user/chroot.sock"
+	pid=$(pgrep -n -u "${TEST_USER}" -x passt)
+	at_exit "kill ${pid}"
+	if [ -n "${pid}" ]; then
+		check_sandbox isolation_chroot_fallback "${pid}" 0 \
+			"$(id -u "${TEST_USER}")" "${TMP}/user$"
+		kill "${pid}"
+	else
+		fail isolation_chroot_fallback "passt didn't start"
+	fi
+else
+	skip isolation_chroot_fallback "${shim} missing (make tools builds it)"
 fi

@@ -25,6 +25,10 @@
 #                                    three unanswered ones give up; wait
 #                                    IDLE + 5 s, then print the echo of a
 #                                    byte, or the error
+#   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
+#                                    then read it into FILE, RATE bytes a
+#                                    second at most; print how it ended,
+#                                    EOF or RESET, and the bytes read
 
 """Small TCP tools for the passt integration tests."""
 
@@ -297,6 +301,33 @@ def keepalive(host, port, idle):
         print('ERROR', e)
 
 
+def sink(port, path, delay, rate):
+    """Read one connection into a file, slowly if asked: tell a reset from
+    the end of the stream, which an exit status of socat doesn't."""
+    srv = listener(port)
+    conn, _ = srv.accept()
+    srv.close()
+    total = 0
+    end = 'EOF'
+    time.sleep(delay)
+    start = time.monotonic()
+    with open(path, 'wb') as f:
+        try:
+            while True:
+                chunk = conn.recv(65536 if not rate else min(65536, rate))
+                if not chunk:
+                    break
+                f.write(chunk)
+                total += len(chunk)
+                if rate:
+                    ahead = total / rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
+        except ConnectionResetError:
+            end = 'RESET'
+    print(end, total)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -325,6 +356,10 @@ def main():
         count(args[0], int(args[1]))
     elif cmd == 'keepalive':
         keepalive(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'sink':
+        sink(int(args[0]), args[1],
+             float(args[2]) if len(args) > 2 else 0,
+             int(args[3]) if len(args) > 3 else 0)
     else:
         sys.exit('unknown command ' + cmd)
 

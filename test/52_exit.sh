@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/52_exit.sh - No byte lost when the command, pasta, or the guest ends:
+# an upload either arrives whole, with a clean end, or its reader sees a
+# reset; never a clean end after a cut
+#
+# - pasta's command writes a file and exits at once (as socat, curl -T or
+#   git push do): the namespace's kernel still holds data, pasta drains it
+#   before exiting. Through the tap device and through the gateway mapping
+#   to the host's own listener, 10 times per family, as a plain user
+# - the same with a receiver that reads slowly: megabytes in flight at exit
+# - --exit-grace 0: no waiting, and a cut stream ends with a reset
+# - pasta terminated mid-stream (an endless sender), and pasta's namespace
+#   deleted mid-stream: the receiver sees a reset, the command ends too
+# - passt's guest disconnects mid-upload, with and without --one-off: reset
+
+. "$(dirname "$0")/lib.sh"
+
+PASTA="${TMP}/pasta"
+ln -s "${PASST}" "${PASTA}"
+TCP_TOOL="python3 ${TOP}/test/tcp_tool.py"
+RUNS=${EXIT_RUNS:-10}
+
+if ! tb_setup || ! tb_user; then
+	fail exit_testbed "could not build the test namespaces"
+	exit 1
+fi
+head -c $((32 * 1024 * 1024)) /dev/urandom > "${TMP}/f32m"
+chmod 644 "${TMP}/f32m"
+
+# sink_start() - Start a receiver that tells a reset from a clean end
+# $1:	Namespace role
+# $2:	Port
+# $3:	Seconds to wait before reading (optional)
+# $4:	Bytes per second it reads at most (optional)
+# Sets SINK_PID; the data goes to ${TMP}/sink.data, the result (EOF or
+# RESET, and the byte count) to ${TMP}/sink.res
+sink_start() {
+	rm -f "${TMP}/sink.data" "${TMP}/sink.res"
+	ip netns exec "$(ns_of "$1")" ${TCP_TOOL} sink "$2" "${TMP}/sink.data" \
+		"${3:-0}" "${4:-0}" > "${TMP}/sink.res" 2>&1 &
+	SINK_PID=$!
+	wait_listen "$1" "$2"
+}
+
+# sink_result() - Wait for the receiver, print its result
+sink_result() {
+	local i
+
+	for i in $(seq 1 300); do
+		kill -0 "${SINK_PID}" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "${SINK_PID}" 2>/dev/null
+	wait "${SINK_PID}" 2>/dev/null
+	cat "${TMP}/sink.res"
+}
+
+# user_socat_gone() - Tell if no socat of the test user runs any longer
+user_socat_gone() {
+	local p
+
+	for p in $(pgrep -u "${TEST_USER}" -x socat); do
+		alive "${p}" && return 1
+	done
+	return 0
+}
+
+# bracket() - An address as socat wants it in TCP:ADDR:PORT
+# $1:	Address
+bracket() {
+	case "$1" in *:*) echo "[$1]" ;; *) echo "$1" ;; esac
+}
+
+# uploads() - pasta's command sends a file and exits right after its last
+# write, RUNS times: each one must arrive whole, with a clean end
+# $1:	Name of the check
+# $2:	Receiving namespace role
+# $3:	Address the command connects to
+# $4:	Port
+# $5:	Receiver's delay before reading, seconds
+# $6:	Receiver's rate, bytes per second, 0 for no limit
+# $7:	Number of runs
+# $@:	Further options for pasta
+uploads() {
+	local name="$1" role="$2" addr="$3" port="$4" delay="$5" rate="$6"
+	local runs="$7" size ok=0 i res cut=0
+	shift 7
+
+	size=$(stat -c %s "${TMP}/f32m")
+	for i in $(seq 1 "${runs}"); do
+		sink_start "${role}" "${port}" "${delay}" "${rate}"
+		in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net "$@" \
+			-- socat -u "OPEN:${TMP}/f32m" \
+			"TCP:$(bracket "${addr}"):${port}" 2>/dev/null
+		res=$(sink_result)
+		if [ "${res}" = "EOF ${size}" ] &&
+		   cmp -s "${TMP}/f32m" "${TMP}/sink.data"; then
+			ok=$((ok + 1))
+		elif [ "${res%% *}" = EOF ]; then
+			cut=$((cut + 1))
+			echo "run ${i}: clean end after ${res#EOF } bytes"
+		else
+			echo "run ${i}: ${res}"
+		fi
+	done
+
+	echo "${name}: ${ok} of ${runs} whole"
+	if [ "${ok}" = "${runs}" ]; then
+		pass "${name}"
+	else
+		fail "${name}" "${ok} of ${runs} whole, ${cut} cut with a" \
+			       "clean end"
+	fi
+}
+
+# 1. The command exits right after its last write
+for v in 4 6; do
+	tb_addrs "${v}"
+	uploads "exit_pasta_tcp${v}_command_exits_tap_${RUNS}_runs" out \
+		"${remote}" 10061 0 0 "${RUNS}"
+	uploads "exit_pasta_tcp${v}_command_exits_gw_to_host_${RUNS}_runs" \
+		hst "${gw}" 10063 0 0 "${RUNS}"
+	# A slow reader: the command is done long before the data is
+	uploads "exit_pasta_tcp${v}_command_exits_slow_reader" out \
+		"${remote}" 10065 1 $((12 * 1024 * 1024)) 2
+done
+
+# 2. No grace period: the old behaviour, except that a stream cut short
+# ends with a reset, never with a clean end
+cuts=0 whole=0 bad=0
+for v in 4 6; do
+	tb_addrs "${v}"
+	for i in 1 2 3; do
+		sink_start out 10067
+		in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
+			--exit-grace 0 -- socat -u "OPEN:${TMP}/f32m" \
+			"TCP:$(bracket "${remote}"):10067" 2>/dev/null
+		res=$(sink_result)
+		case "${res}" in
+		"EOF $(stat -c %s "${TMP}/f32m")")	whole=$((whole + 1)) ;;
+		RESET\ *)				cuts=$((cuts + 1)) ;;
+		*)	bad=$((bad + 1)); echo "exit-grace 0: ${res}" ;;
+		esac
+	done
+done
+echo "--exit-grace 0: ${whole} whole, ${cuts} reset, ${bad} cut cleanly"
+expect_eq exit_pasta_grace_0_never_a_clean_end_after_a_cut "${bad}" 0
+
+# 3. pasta terminated mid-stream, the command an endless sender: the
+# receiver sees a reset once the grace period is over, the command ends
+for v in 4 6; do
+	tb_addrs "${v}"
+	sink_start out 10069
+	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
+		--exit-grace 1 -P "${TMP}/term.pid" -- \
+		socat -u /dev/zero "TCP:$(bracket "${remote}"):10069" \
+		2>/dev/null &
+	ppid=$!
+	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+			      echo 0) -gt 1000000 ]"
+	t0=$(date +%s%N)
+	kill -TERM "$(cat "${TMP}/term.pid")"
+	wait "${ppid}"
+	t1=$(date +%s%N)
+	res=$(sink_result)
+	expect_eq "exit_pasta_tcp${v}_sigterm_mid_stream_receiver_reset" \
+		  "${res%% *}" RESET
+	ms=$(((t1 - t0) / 1000000))
+	if [ "${ms}" -ge 900 ] && [ "${ms}" -lt 3000 ]; then
+		pass "exit_pasta_tcp${v}_sigterm_after_grace_period"
+	else
+		fail "exit_pasta_tcp${v}_sigterm_after_grace_period" \
+		     "pasta took ${ms} ms to exit, grace period 1 s"
+	fi
+	if wait_for 3 user_socat_gone; then
+		pass "exit_pasta_tcp${v}_sigterm_command_ends"
+	else
+		fail "exit_pasta_tcp${v}_sigterm_command_ends" \
+		     "$(pgrep -a -u "${TEST_USER}" socat)"
+	fi
+done
+
+# 4. pasta attached to a namespace, which is deleted mid-stream while a
+# sender in it goes on: a reset after the grace period
+NS_PST="pt-pst-${TB_ID}"
+ip netns add "${NS_PST}"
+at_exit "ip netns del ${NS_PST}"
+in_hst "${PASTA}" --config-net --netns "${NS_PST}" -t none -u none -T none \
+	-U none --exit-grace 1 -P "${TMP}/nsdel.pid" 2>/dev/null
+ppid=$(cat "${TMP}/nsdel.pid")
+at_exit "kill ${ppid}"
+sink_start out 10071
+ip netns exec "${NS_PST}" socat -u /dev/zero TCP:203.0.113.1:10071 \
+	2>/dev/null &
+spid=$!
+at_exit "kill ${spid}"
+wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+		      echo 0) -gt 1000000 ]"
+ip netns del "${NS_PST}"
+res=$(sink_result)
+expect_eq exit_pasta_netns_deleted_mid_stream_receiver_reset "${res%% *}" \
+	  RESET
+if wait_for 3 sh -c "! awk '/^State:/ { if (\$2 != \"Z\") exit 0; exit 1 }' \
+		     /proc/${ppid}/status 2>/dev/null"; then
+	pass exit_pasta_netns_deleted_quits
+else
+	fail exit_pasta_netns_deleted_quits "PID ${ppid} still running"
+fi
+kill "${spid}" 2>/dev/null
+
+# 5. passt: the guest disconnects in the middle of an upload, with and
+# without --one-off; then a guest that finished sending and left at once
+for oneoff in "" "-1"; do
+	if ! tb_guest ${oneoff}; then
+		fail exit_passt_testbed "could not start passt and the guest"
+		tb_guest_stop
+		continue
+	fi
+	name=exit_passt_guest_leaves${oneoff:+_one_off}
+	sink_start out 10073
+	ip netns exec "${NS_GST}" socat -u /dev/zero \
+		TCP:203.0.113.1:10073 2>/dev/null &
+	spid=$!
+	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+			      echo 0) -gt 1000000 ]"
+	kill "${BRIDGE_PID}"
+	res=$(sink_result)
+	expect_eq "${name}_mid_upload_receiver_reset" "${res%% *}" RESET
+	if [ -n "${oneoff}" ]; then
+		if wait_for 3 sh -c "! kill -0 ${PASST_PID} 2>/dev/null"; then
+			pass "${name}_exits"
+		else
+			fail "${name}_exits" "passt still running"
+		fi
+	fi
+	kill "${spid}" 2>/dev/null
+	wait "${spid}" 2>/dev/null
+	tb_guest_stop
+done
+
+# The guest sends a file and disconnects right away: whatever arrived ends
+# with a reset, or it's all there with a clean end
+bad=0 runs=0
+for i in 1 2 3; do
+	tb_guest || { tb_guest_stop; break; }
+	runs=$((runs + 1))
+	sink_start out 10075
+	in_gst socat -u "OPEN:${TMP}/f32m" TCP:203.0.113.1:10075 2>/dev/null
+	kill "${BRIDGE_PID}"
+	res=$(sink_result)
+	if [ "${res%% *}" = EOF ] && ! cmp -s "${TMP}/f32m" "${TMP}/sink.data"
+	then
+		bad=$((bad + 1))
+		echo "guest left: ${res}"
+	fi
+	tb_guest_stop
+done
+expect_eq exit_passt_guest_leaves_after_upload_never_cut_cleanly \
+	  "${bad} of ${runs}" "0 of 3"

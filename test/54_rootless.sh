@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/54_rootless.sh - pasta as rootless podman runs it: as root of a user
+# namespace made by an unprivileged user, with podman 5's command line, on a
+# namespace bound to a file, quitting when that file is unmounted and
+# removed. With one user ID mapped (no /etc/subuid entries, unshare -Urm)
+# and with a full map of subordinate IDs (newuidmap, as podman does it).
+# Also: a command run by root of such a namespace, and --runas in there
+
+. "$(dirname "$0")/lib.sh"
+
+PASTA="${TMP}/pasta"
+ln -s "${PASST}" "${PASTA}"
+SUBID=300000
+
+if ! tb_setup || ! tb_user; then
+	fail rootless_testbed "could not build the test namespaces"
+	exit 1
+fi
+
+# Subordinate IDs for the test user, as podman's setup would have them
+for f in /etc/subuid /etc/subgid; do
+	if ! grep -q "^${TEST_USER}:" "${f}" 2>/dev/null; then
+		echo "${TEST_USER}:${SUBID}:65536" >> "${f}"
+		at_exit "sed -i '/^${TEST_USER}:${SUBID}:65536\$/d' ${f}"
+	fi
+done
+SUBID=$(awk -F: -v u="${TEST_USER}" '$1 == u { print $2 }' /etc/subuid)
+
+# podman_userns() - Run a script as root of a user namespace of the test user
+# $1:	single (only the user's ID) or full (subordinate IDs too)
+# $2:	Script
+podman_userns() {
+	local map=(-r)
+
+	[ "$1" = full ] && map=(--map-users="${SUBID},1,65536"
+				--map-groups="${SUBID},1,65536" -r)
+	in_hst runuser -u "${TEST_USER}" -- unshare "${map[@]}" -m sh -e -c "$2"
+}
+
+if ! command -v newuidmap >/dev/null; then
+	skip rootless_full_map "newuidmap (package uidmap) not installed"
+fi
+
+# A server in the network namespace, for transfers from the namespaces
+bg out socat -u TCP-LISTEN:10081,reuseaddr,fork OPEN:/dev/null
+wait_listen out 10081
+
+for m in single full; do
+	[ "${m}" = full ] && ! command -v newuidmap >/dev/null && continue
+	d="${TMP}/${m}"
+	mkdir -m 777 "${d}"
+	podman_userns "${m}" "
+		mount -t tmpfs none ${d}
+		touch ${d}/ctr
+		unshare --net=${d}/ctr true
+		${PASTA} --config-net --pid ${d}/pasta.pid \
+			--dns-forward 169.254.1.1 -t none -u none -T none \
+			-U none --no-map-gw --quiet --netns ${d}/ctr \
+			--map-guest-addr 169.254.1.2
+		echo status \$?
+		echo pid \$(cat ${d}/pasta.pid)
+		echo uid_map \$(cat /proc/self/uid_map | wc -l)
+		nsenter --net=${d}/ctr ip -4 -br addr show eth0 | \
+			awk '{ print \"addr\", \$3 }'
+		nsenter --net=${d}/ctr ip -4 route show default | \
+			awk '{ print \"route\", \$3 }'
+		head -c 1048576 /dev/zero | nsenter --net=${d}/ctr \
+			socat -u - TCP:203.0.113.1:10081 && echo tcp ok
+		umount -l ${d}/ctr
+		rm ${d}/ctr
+	" > "${TMP}/${m}.out" 2>&1
+	sed 's/^/    /' "${TMP}/${m}.out"
+	out=$(cat "${TMP}/${m}.out")
+	ppid=$(awk '$1 == "pid" { print $2 }' <<< "${out}")
+	[ -n "${ppid}" ] && at_exit "kill ${ppid}"
+
+	expect_eq "rootless_${m}_podman_cmdline_status_0" \
+		  "$(awk '$1 == "status" { print $2 }' <<< "${out}")" 0
+	expect_eq "rootless_${m}_uid_map_lines" \
+		  "$(awk '$1 == "uid_map" { print $2 }' <<< "${out}")" \
+		  "$([ "${m}" = single ] && echo 1 || echo 2)"
+	expect_eq "rootless_${m}_namespace_address" \
+		  "$(awk '$1 == "addr" { print $2 }' <<< "${out}")" 192.0.2.2/24
+	expect_eq "rootless_${m}_namespace_route" \
+		  "$(awk '$1 == "route" { print $2 }' <<< "${out}")" 192.0.2.1
+	check "rootless_${m}_tcp_to_remote" grep -q "^tcp ok" \
+	      "${TMP}/${m}.out"
+	if [ -n "${ppid}" ] && wait_for 3 sh -c "! awk '/^State:/ { \
+			if (\$2 != \"Z\") exit 0; exit 1 }' \
+			/proc/${ppid}/status 2>/dev/null"; then
+		pass "rootless_${m}_quits_when_netns_file_removed"
+	else
+		fail "rootless_${m}_quits_when_netns_file_removed" \
+		     "PID '${ppid}' still running"
+	fi
+
+	# A command of its own, in namespaces it creates: the child maps
+	# the IDs we have
+	out=$(podman_userns "${m}" "${PASTA} --config-net -- sh -c \
+		'cat /proc/self/uid_map | wc -l; id -u'" 2>&1)
+	expect_eq "rootless_${m}_pasta_runs_command" "$(echo ${out})" \
+		  "$([ "${m}" = single ] && echo 1 || echo 2) 0"
+done
+
+# --runas works in there too: to root itself with one ID, to another ID of
+# the namespace with a full map
+out=$(podman_userns single "${PASTA} --runas 0 --config-net -- true; \
+	echo \$?" 2>&1)
+expect_eq rootless_single_runas_0 "${out##*$'\n'}" 0
+if command -v newuidmap >/dev/null; then
+	d="${TMP}/runas"
+	mkdir -m 777 "${d}"
+	out=$(podman_userns full "
+		mount -t tmpfs none ${d}
+		touch ${d}/ctr
+		unshare --net=${d}/ctr true
+		${PASTA} --runas 1000:1000 --config-net -t none -u none \
+			-T none -U none --netns ${d}/ctr -P ${d}/pasta.pid
+		pid=\$(cat ${d}/pasta.pid)
+		awk '\$1 == \"Uid:\" { print \"uid\", \$2 }' /proc/\${pid}/status
+		nsenter --net=${d}/ctr ping -c1 -W2 203.0.113.1 >/dev/null && \
+			echo ping ok
+		kill \${pid}
+	" 2>&1)
+	sed 's/^/    /' <<< "${out}"
+	expect_eq rootless_full_runas_1000 \
+		  "$(awk '$1 == "uid" { print $2 }' <<< "${out}")" 1000
+	check rootless_full_runas_1000_works grep -q "^ping ok" <<< "${out}"
+fi
