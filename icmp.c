@@ -27,6 +27,7 @@
 
 #include <linux/ipv6.h>
 
+#include "fdlimit.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "fwd.h"
@@ -72,6 +73,8 @@ static int icmp_sock_open(const struct ctx *c, int af, uint16_t id,
 			warn_once("Ping sockets not permitted: add our group "
 				  "to net.ipv4.ping_group_range to let the "
 				  "guest ping; ICMP echo requests are dropped");
+		else if (fd_is_short(errno))
+			fd_short("ping flows", 1);
 		else
 			warn_perror("Can't open ping socket");
 		return -1;

@@ -25,6 +25,7 @@
 
 #include "passt.h"
 #include "conf.h"
+#include "fdlimit.h"
 #include "flow.h"
 #include "fwd.h"
 #include "icmp.h"
@@ -313,6 +314,7 @@ int main(int argc, char **argv)
 
 	/* 3. Open everything we'll ever need: nothing is opened later */
 	flow_init(flow_max());
+	fd_spare_init();
 	if (c.mode == MODE_PASTA) {
 		pasta_start(&c);
 		pasta_ns_conf(&c);

@@ -48,6 +48,7 @@
 #include <linux/sock_diag.h>
 
 #include "checksum.h"
+#include "fdlimit.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "fwd.h"
@@ -758,10 +759,14 @@ static void tcp_conn_from_tap(struct ctx *c, const union inany_addr *saddr,
 
 	s = tcp_sock_new(c, inany_v4(&tgt) ? AF_INET : AF_INET6);
 	if (s < 0) {
-		debug_perror("TCP: can't open socket, refusing connection");
+		if (fd_is_short(errno))
+			fd_short("connections", 1);
+		else
+			debug_perror("TCP: can't open socket, refusing");
 		flow_free(flow);
 		goto rst;
 	}
+	fd_short_over();
 
 	conn = &flow->tcp;
 	flow_from_tap(flow, FLOW_TCP, IPPROTO_TCP, saddr, ntohs(th->source),
@@ -1519,6 +1524,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 
 	tcp_send_ctl(c, conn, FLAG_SYN);
 	tcp_timer_set(conn, now, conn->rto_ms);
+	fd_short_over();
 	debug("TCP flow %u: inbound connection to guest port %u",
 	      conn_idx(conn), dport);
 }
@@ -1540,8 +1546,12 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 		sl = sizeof(sa);
 		s = accept4(ref.fd, (struct sockaddr *)&sa, &sl,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (s < 0)
+		if (s < 0) {
+			/* Left waiting, they'd wake us up again at once */
+			if (fd_is_short(errno))
+				fd_refuse_backlog(ref.fd);
 			break;
+		}
 
 		if (c->mode == MODE_PASTA &&
 		    tcp_splice_conn_from_sock(c, ref, s, &sa, now))

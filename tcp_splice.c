@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "fdlimit.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "log.h"
@@ -357,6 +358,8 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 
 	rc = tcp_splice_connect(c, &a, to_ns);
 	if (rc) {
+		if (fd_is_short(-rc))
+			fd_short("connections", 1);
 		debug("TCP splice %u: can't connect to port %u: %s",
 		      sconn_idx(conn), dport, strerror(-rc));
 		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
@@ -365,11 +368,18 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	conn->s[1] = a.s;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tcp_splice_pipes(conn) || tcp_splice_epoll(c, conn)) {
+	if (tcp_splice_pipes(conn)) {
+		if (fd_is_short(errno))
+			fd_short("connections", 1);
+		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
+		return true;
+	}
+	if (tcp_splice_epoll(c, conn)) {
 		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return true;
 	}
 
+	fd_short_over();
 	debug("TCP splice %u: port %u to port %u %s", sconn_idx(conn),
 	      ref.listen.port, dport, to_ns ? "in the namespace" :
 					       "on the host");

@@ -39,6 +39,7 @@
 #include <linux/ipv6.h>
 
 #include "checksum.h"
+#include "fdlimit.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "fwd.h"
@@ -567,9 +568,12 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 
 	rc = to_ns ? ns_call(c, udp_splice_sock, &a) : udp_splice_sock(&a);
 	if (rc) {
+		if (fd_is_short(-rc))
+			fd_short("UDP flows", 1);
 		flow_free(flow);
 		return NULL;
 	}
+	fd_short_over();
 
 	uflow = &flow->udp;
 	uflow->f.type = FLOW_UDP;
@@ -859,9 +863,12 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s < 0) {
+		if (fd_is_short(errno))
+			fd_short("UDP flows", 1);
 		flow_free(flow);
 		return NULL;
 	}
+	fd_short_over();
 	if (*ifname)
 		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 			   strlen(ifname));

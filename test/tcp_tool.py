@@ -25,6 +25,12 @@
 #                                    three unanswered ones give up; wait
 #                                    IDLE + 5 s, then print the echo of a
 #                                    byte, or the error
+#   fdlimit HOST PORT N PID          N connections at once to an echo server
+#                                    through PID, which runs out of
+#                                    descriptors: each one served, or
+#                                    refused within 2 s; CPU time of PID
+#                                    while they're held; then 20 more once
+#                                    they're closed
 #   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
@@ -301,6 +307,82 @@ def keepalive(host, port, idle):
         print('ERROR', e)
 
 
+def cpu_ticks(pid):
+    """User and system time of a process, in clock ticks."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def echo_check(conns, timeout):
+    """Send a byte on each connected socket, wait for its echo: return the
+    served sockets, the number refused (an error or a reset), closed
+    cleanly, and still waiting at the end."""
+    sel = selectors.DefaultSelector()
+    for s in conns:
+        sel.register(s, selectors.EVENT_WRITE, 'connect')
+    served, refused, clean = [], 0, 0
+    deadline = time.monotonic() + timeout
+    while sel.get_map() and time.monotonic() < deadline:
+        for key, _ in sel.select(max(deadline - time.monotonic(), 0)):
+            s = key.fileobj
+            try:
+                if key.data == 'connect':
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if err:
+                        raise OSError(err, os.strerror(err))
+                    s.send(b'x')
+                    sel.modify(s, selectors.EVENT_READ, 'echo')
+                    continue
+                data = s.recv(1)
+                sel.unregister(s)
+                if data == b'x':
+                    served.append(s)
+                else:
+                    clean += 1
+                    s.close()
+            except OSError:
+                sel.unregister(s)
+                refused += 1
+                s.close()
+    hung = len(sel.get_map())
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    return served, refused, clean, hung
+
+
+def fdlimit(host, port, n, pid):
+    """Connections beyond the descriptor limit of PID: refused at once,
+    without PID spinning; the service comes back once they're closed."""
+    conns = []
+    for _ in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        conns.append(s)
+    served, refused, clean, hung = echo_check(conns, 2)
+
+    t0, c0 = time.monotonic(), cpu_ticks(pid)
+    time.sleep(2)
+    cpu = (cpu_ticks(pid) - c0) / os.sysconf('SC_CLK_TCK') / \
+        (time.monotonic() - t0) * 100
+
+    for s in served:
+        s.close()
+    time.sleep(1)
+    conns = []
+    for _ in range(20):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        conns.append(s)
+    after, _, _, _ = echo_check(conns, 5)
+    for s in after:
+        s.close()
+    print('SERVED %d REFUSED %d CLEAN %d HUNG %d CPU %.1f AFTER %d' %
+          (len(served), refused, clean, hung, cpu, len(after)))
+
+
 def sink(port, path, delay, rate):
     """Read one connection into a file, slowly if asked: tell a reset from
     the end of the stream, which an exit status of socat doesn't."""
@@ -356,6 +438,8 @@ def main():
         count(args[0], int(args[1]))
     elif cmd == 'keepalive':
         keepalive(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'fdlimit':
+        fdlimit(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
