@@ -1292,7 +1292,7 @@ static int conf_options(struct ctx *c, struct conf_seen *s, int argc,
 			usage(prog, c->mode == MODE_PASTA, stdout,
 			      EXIT_SUCCESS);
 		if (name == OPT_VERSION) {
-			printf("%s " VERSION "\n", prog);
+			printf("%s %s\n", prog, passt_version());
 			exit(EXIT_SUCCESS);
 		}
 		if (conf_flag(c, name))
@@ -1865,6 +1865,10 @@ void conf(struct ctx *c, int argc, char **argv)
 
 	log_set_level(c->quiet ? LOG_ERR : c->debug ? LOG_DEBUG : LOG_INFO,
 		      c->trace);
+
+	/* Only pasta has a namespace to splice loopback connections with */
+	if (!pasta)
+		c->no_splice = true;
 
 	if (pasta) {
 		if (!s.dhcp_dns)

@@ -243,8 +243,8 @@ void log_file_start(pid_t pid)
 		return;
 	log_holding = false;
 
-	n = snprintf(line, sizeof(line), "%s " VERSION ", PID %i\n", log_name,
-		     (int)pid);
+	n = snprintf(line, sizeof(line), "%s %s, PID %i\n", log_name,
+		     passt_version(), (int)pid);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    pwrite(log_fd, line, n, 0) == n)
 		log_written = log_header_len = n;

@@ -30,6 +30,7 @@
 #include "fwd.h"
 #include "icmp.h"
 #include "isolation.h"
+#include "link.h"
 #include "log.h"
 #include "ndp.h"
 #include "pasta.h"
@@ -229,13 +230,13 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 
 	switch (ref.type) {
 	case EPOLL_TYPE_TAP_LISTEN:
-		tap_listen_handler(c, ev->events);
+		link_stream_listen_handler(c, ev->events);
 		break;
 	case EPOLL_TYPE_TAP_PASST:
-		tap_handler_passt(c, ev->events, now);
+		link_stream_handler(c, ev->events, now);
 		break;
 	case EPOLL_TYPE_TAP_PASTA:
-		tap_handler_pasta(c, ev->events, now);
+		link_tap_handler(c, ev->events, now);
 		break;
 	case EPOLL_TYPE_TCP:
 		tcp_sock_handler(c, ref, ev->events, now);
@@ -327,7 +328,8 @@ int main(int argc, char **argv)
 	pcap_init(&c);
 	c.pidfile_fd = pidfile_open(c.pid_file);
 	isolate_user(&c);
-	tap_sock_init(&c);
+	if (c.mode == MODE_PASST)
+		link_stream_init(&c);
 	tcp_init(&c);
 	udp_init(&c);
 	fwd_scan_init(&c);

@@ -20,6 +20,7 @@
 
 #include "fwd.h"
 #include "inany.h"
+#include "link.h"
 
 #define DNS_MAX_PER_FAMILY	3	/* Servers we advertise, as MAXNS */
 #define DNS_SEARCH_MAX		6	/* Search domains, as MAXDNSRCH */
@@ -243,6 +244,8 @@ struct dns_name {
  * @sock_path:		passt: path of the UNIX domain socket
  * @fd_tap_listen:	passt: listening socket, or -1
  * @fd_tap:		Connected socket (passt) or tap device (pasta), or -1
+ * @link:		Back end of the link to the guest
+ * @link_offload:	What the guest's end of the link takes, LINK_OFFLOAD_*
  * @one_off:		passt: quit when the guest disconnects
  * @exit_grace_ms:	At exit, how long flows may take to finish sending
  * @fd_given:		passt: -F given
@@ -286,7 +289,7 @@ struct dns_name {
  * @netns_only:		pasta: don't join or create a user namespace
  * @no_netns_quit:	pasta: don't quit when the namespace goes away
  * @pasta_conf_ns:	pasta: configure the namespace (--config-net)
- * @no_splice:		pasta: don't splice loopback connections
+ * @no_splice:		Don't splice loopback connections (always for passt)
  * @splice_only:	pasta: no tap device, every forwarded connection is
  *			spliced to the namespace's loopback
  * @host_lo_to_ns_lo:	pasta: host loopback traffic reaches ns loopback
@@ -294,8 +297,6 @@ struct dns_name {
  * @pasta_userns_fd:	pasta: open user namespace descriptor, or -1
  * @pasta_child_pid:	pasta: PID of the command we started, or 0
  * @pasta_argv:		pasta: command to run, NULL for the shell
- * @tap_udp_gso:	pasta: the tap device carries runs of UDP datagrams in
- *			one frame both ways (UDP segmentation offload)
  * @nl_sock:		Netlink socket in the init namespace
  * @nl_sock_ns:		pasta: netlink socket in the target namespace
  * @now:		Time of the current wake-up of the main loop
@@ -322,6 +323,8 @@ struct ctx {
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd_tap_listen;
 	int fd_tap;
+	const struct link_ops *link;
+	unsigned link_offload;
 	bool one_off;
 	bool fd_given;
 	long long exit_grace_ms;
@@ -378,7 +381,6 @@ struct ctx {
 	int pasta_userns_fd;
 	pid_t pasta_child_pid;
 	char **pasta_argv;
-	bool tap_udp_gso;
 
 	int nl_sock;
 	int nl_sock_ns;

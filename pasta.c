@@ -385,14 +385,14 @@ void pasta_release_child(struct ctx *c)
  * @fd:		Descriptor, set
  * @ifi:	Interface index, set
  * @nl:		Netlink socket in the namespace, set
- * @udp_gso:	The device offers UDP segmentation offload, set
+ * @offload:	What the device takes from us, LINK_OFFLOAD_*, set
  */
 struct pasta_tap_arg {
 	char name[IFNAMSIZ];
 	int fd;
 	unsigned ifi;
 	int nl;
-	bool udp_gso;
+	unsigned offload;
 };
 
 /* Linux 6.2 uapi, not in older headers */
@@ -414,19 +414,20 @@ struct pasta_tap_arg {
  * datagrams sent with UDP_SEGMENT comes in one frame, and the kernel takes
  * such frames from us too.
  *
- * Return: true if the device offers UDP segmentation offload
+ * Return: offloads the device takes, LINK_OFFLOAD_* bits
  */
-static bool pasta_tap_offload(int fd)
+static unsigned pasta_tap_offload(int fd)
 {
 	unsigned long tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 
 	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
-		return true;
+		return LINK_OFFLOAD_CSUM | LINK_OFFLOAD_TSO | LINK_OFFLOAD_USO;
 	if (!ioctl(fd, TUNSETOFFLOAD, tso))
-		return false;
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
-		ioctl(fd, TUNSETOFFLOAD, 0);
-	return false;
+		return LINK_OFFLOAD_CSUM | LINK_OFFLOAD_TSO;
+	if (!ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM))
+		return LINK_OFFLOAD_CSUM;
+	ioctl(fd, TUNSETOFFLOAD, 0);
+	return 0;
 }
 
 /**
@@ -454,7 +455,7 @@ static int pasta_tap_open(void *arg)
 	}
 	memcpy(a->name, ifr.ifr_name, IFNAMSIZ);
 	a->ifi = if_nametoindex(a->name);
-	a->udp_gso = pasta_tap_offload(a->fd);
+	a->offload = pasta_tap_offload(a->fd);
 
 	a->nl = nl_sock_open();
 	if (a->nl < 0)
@@ -565,6 +566,8 @@ static void pasta_ns_conf_splice_only(struct ctx *c)
 {
 	int rc;
 
+	c->link = &link_tap_ops;
+	c->link_offload = 0;
 	rc = ns_call(c, pasta_nl_open, &c->nl_sock_ns);
 	if (rc)
 		die("Can't open netlink in the namespace: %s", strerror(-rc));
@@ -609,7 +612,8 @@ void pasta_ns_conf(struct ctx *c)
 
 	c->fd_tap = a.fd;
 	c->pasta_ifi = a.ifi;
-	c->tap_udp_gso = a.udp_gso;
+	c->link = &link_tap_ops;
+	c->link_offload = a.offload;
 	c->nl_sock_ns = a.nl;
 	memcpy(c->pasta_ifname, a.name, IFNAMSIZ);
 

@@ -2,29 +2,24 @@
 /*
  * passt - user-mode networking for virtual machines and namespaces
  *
- * tap.c - The guest's side: UNIX domain socket (passt) or tap device (pasta)
+ * tap.c - The guest's side, whatever the link: frames in, frames out
  *
- * Frames from the guest are read in large batches into one buffer, checked,
- * and described in a packet pool. Link and network layer services (ARP,
- * NDP, DHCP, DHCPv6) are answered right away; transport segments are sorted
- * into sequences of the same flow, each handed to its protocol handler in
- * one call, so that the handler can move a whole batch of data with one
- * system call.
+ * Frames from the guest are read by the link's back end (link.h) in large
+ * batches into one buffer here, and described in a packet pool. Each batch
+ * is then checked: link and network layer services (ARP, NDP, DHCP, DHCPv6)
+ * are answered right away; transport segments are sorted into sequences of
+ * the same flow, each handed to its protocol handler in one call, so that
+ * the handler can move a whole batch of data with one system call.
  *
- * Frames to the guest are written in batches too: the passt stream takes
- * many frames per sendmsg(), each preceded by its length; pasta's tap device
- * takes one frame per write. If the stream socket only takes part of a
- * frame, the rest is kept and sent first when the socket is writable again,
- * so that the stream never loses its framing.
+ * Frames to the guest are built by the protocol handlers, from the Ethernet
+ * header on, with the helpers here, and handed to the back end in batches.
+ * What the link's offloads allow (partial checksums, frames of many TCP
+ * segments, runs of UDP datagrams) is a property of the link, asked here.
  */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/ethernet.h>
 #include <netinet/icmp6.h>
@@ -32,12 +27,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <linux/ipv6.h>
-#include <linux/virtio_net.h>
 
 #include "arp.h"
 #include "checksum.h"
@@ -45,6 +35,7 @@
 #include "dhcpv6.h"
 #include "icmp.h"
 #include "ip.h"
+#include "link.h"
 #include "log.h"
 #include "ndp.h"
 #include "packet.h"
@@ -56,41 +47,19 @@
 #include "udp.h"
 #include "util.h"
 
-/* #syscalls recvfrom sendmsg sendto writev read epoll_ctl fcntl */
-/* #syscalls:pasta readv */
-/* #syscalls:passt accept4 close setsockopt */
-
-#define TAP_BUF_BYTES		(8 * 1024 * 1024)
 #define TAP_MSGS		4096	/* Frames handled in one batch */
 #define TAP_SEQS		128	/* Flows in one batch */
 #define TAP_SEQ_PKTS		256	/* Segments of one flow in a batch */
-#define TAP_SNDBUF		(16 * 1024 * 1024)
-#define TAP_IOV_MAX		1024
 
-/* Linux 6.2 uapi, not in older headers */
-#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
-#define VIRTIO_NET_HDR_GSO_UDP_L4	5
-#endif
-
-/* Frames start two bytes into a four-byte word: IP headers are aligned */
-#define TAP_IP_ALIGN		2
-
-/* Input buffer: frames back to back (pasta), or the stream (passt) */
+/* Input buffer, filled by the link's back end */
 static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
 
 PACKET_POOL(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
 
-/* pasta: datagram size of each UDP frame of pool_tap that carries a run of
- * datagrams (the namespace sent it with UDP_SEGMENT), 0 for any other frame
+/* Datagram size of each UDP frame of pool_tap that carries a run of
+ * datagrams (pasta's namespace sent it with UDP_SEGMENT), 0 for any other
  */
 static uint16_t tap_udp_gso[TAP_MSGS];
-
-/* passt: bytes of an incomplete frame (with its length) at tap_rd_start in
- * tap_buf. The stream is read on after them until a frame of the largest size
- * might not fit, and only then moved back to the start of the buffer
- */
-static size_t tap_partial;
-static size_t tap_rd_start = TAP_IP_ALIGN;
 
 /**
  * struct tap_seq - Transport segments of one flow within a batch
@@ -115,58 +84,34 @@ static struct iovec seq_pkt[TAP_SEQS][TAP_SEQ_PKTS];
 static uint16_t seq_gso[TAP_SEQS][TAP_SEQ_PKTS];
 static unsigned nseqs;
 
-/* Rest of a frame the stream socket only took part of */
-static char tap_pending[TAP_LEN_BYTES + TAP_FRAME_MAX];
-static size_t tap_pending_len, tap_pending_off;
-
 /* One frame built for tap_send_single() and friends */
 static char tap_single[TAP_IP_ALIGN + ETH_HLEN + sizeof(struct ipv6hdr) + 65535]
 	__attribute__((aligned(8)));
 
 /**
- * tap_hdr_offset() - Where a frame starts in a buffer with a tap_hdr
- * @c:		Execution context
- *
- * Return: 0 in passt mode (the length goes out too), TAP_LEN_BYTES in pasta
- */
-size_t tap_hdr_offset(const struct ctx *c)
-{
-	return c->mode == MODE_PASST ? 0 : TAP_LEN_BYTES;
-}
-
-/**
- * tap_hdr_set_len() - Set the stream length field for a frame
- * @th:		Header in front of the frame
- * @l2len:	Length of the frame from the Ethernet header on
- */
-void tap_hdr_set_len(struct tap_hdr *th, size_t l2len)
-{
-	th->vnet_len = htonl(l2len);
-}
-
-/**
  * tap_l4_csum() - Tell if transport checksums of frames to the guest count
  * @c:		Execution context
  *
- * Return: false if the tap device takes TCP and UDP frames with the sum of
- *	   their pseudo-header only (the namespace's kernel treats them as its
- *	   own, checksummed if they ever leave it), and no capture would show
- *	   the difference; true otherwise
+ * Return: false if the link takes TCP and UDP frames with the sum of their
+ *	   pseudo-header only (the guest's kernel treats them as its own,
+ *	   checksummed if they ever leave it), and no capture would show the
+ *	   difference; true otherwise
  */
 bool tap_l4_csum(const struct ctx *c)
 {
-	return c->mode == MODE_PASST || pcap_fd() >= 0;
+	return !(c->link_offload & LINK_OFFLOAD_CSUM) || pcap_fd() >= 0;
 }
 
 /**
  * tap_gso_ok() - Tell if the guest takes TCP frames longer than a segment
  * @c:		Execution context
  *
- * Return: true for pasta with an offloading tap device and no capture
+ * Return: true if the link offers TCP segmentation offload and no capture
+ *	   wants frames as they'd be on a wire
  */
 bool tap_gso_ok(const struct ctx *c)
 {
-	return !tap_l4_csum(c);
+	return !tap_l4_csum(c) && (c->link_offload & LINK_OFFLOAD_TSO);
 }
 
 /**
@@ -174,12 +119,13 @@ bool tap_gso_ok(const struct ctx *c)
  *		      frame, to be split by its kernel (UDP segmentation offload)
  * @c:		Execution context
  *
- * Return: true for pasta with a tap device that offers it (Linux 6.2 and
- *	   later), and no capture
+ * Return: true if the link offers it (pasta's tap device, from Linux 6.2),
+ *	   and no capture
  */
 bool tap_udp_gso_ok(const struct ctx *c)
 {
-	return tap_gso_ok(c) && c->tap_udp_gso;
+	return !tap_l4_csum(c) && (c->link_offload & LINK_OFFLOAD_USO) &&
+	       c->link->send_udp_run;
 }
 
 /**
@@ -219,105 +165,6 @@ void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
 	else
 		uh->check = csum_fold(psum_ip6(len + sizeof(*uh), IPPROTO_UDP,
 					       src, dst));
-}
-
-/**
- * tap_vnet_gso() - Mark a frame longer than one segment for segmentation
- * @vh:		Header, checksum fields already set
- * @iov:	Buffers of the frame, the first one with the whole transport
- *		header
- * @n:		Number of buffers
- * @l4off:	Offset of the transport header in the frame
- * @et:		Ethertype, network order
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @gso_size:	Segment size: TCP payload, or UDP datagram payload
- */
-static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
-			 size_t n, size_t l4off, uint16_t et, uint8_t proto,
-			 uint16_t gso_size)
-{
-	const uint8_t *th = (const uint8_t *)iov->iov_base + l4off;
-	size_t len = 0, hlen, i;
-
-	if (proto == IPPROTO_TCP) {
-		if (iov->iov_len < l4off + sizeof(struct tcphdr))
-			return;
-		hlen = l4off + (th[12] >> 4) * 4;	/* Data offset */
-	} else {
-		hlen = l4off + sizeof(struct udphdr);
-	}
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (iov->iov_len < hlen || len <= hlen + gso_size)
-		return;
-
-	vh->hdr_len = hlen;
-	vh->gso_size = gso_size;
-	if (proto == IPPROTO_UDP)
-		vh->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
-	else if (et == htons(ETH_P_IP))
-		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	else
-		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
-}
-
-/**
- * tap_vnet_hdr() - Virtio-net header for a frame to the tap device
- * @c:		Execution context
- * @vh:		Header to fill in
- * @iov:	Buffers of the frame, the first one with the Ethernet, IP and
- *		transport headers
- * @n:		Number of buffers
- * @gso_size:	TCP segment size, if the frame may be a larger segment to
- *		split (or, for the receiver, a run of segments already merged),
- *		or the size of the datagrams of a run of UDP datagrams
- *
- * TCP and UDP frames carry the sum of their pseudo-header only, unless
- * tap_l4_csum() says otherwise: the kernel is told where to complete it.
- */
-static void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
-			 const struct iovec *iov, size_t n, uint16_t gso_size)
-{
-	const uint8_t *f = iov->iov_base, *l3 = f + ETH_HLEN;
-	size_t l4off;
-	uint16_t et;
-	uint8_t proto;
-
-	memset(vh, 0, sizeof(*vh));
-	if (tap_l4_csum(c) || iov->iov_len < ETH_HLEN + sizeof(struct iphdr))
-		return;
-
-	memcpy(&et, f + offsetof(struct ethhdr, h_proto), sizeof(et));
-	if (et == htons(ETH_P_IP)) {
-		l4off = ETH_HLEN + (l3[0] & 0x0f) * 4;
-		proto = l3[offsetof(struct iphdr, protocol)];
-	} else if (et == htons(ETH_P_IPV6) &&
-		   iov->iov_len >= ETH_HLEN + sizeof(struct ipv6hdr)) {
-		l4off = ETH_HLEN + sizeof(struct ipv6hdr);
-		proto = l3[offsetof(struct ipv6hdr, nexthdr)];
-	} else {
-		return;
-	}
-
-	if (proto == IPPROTO_TCP) {
-		vh->csum_offset = offsetof(struct tcphdr, check);
-		vh->hdr_len = l4off + sizeof(struct tcphdr);
-	} else if (proto == IPPROTO_UDP) {
-		vh->csum_offset = offsetof(struct udphdr, check);
-		vh->hdr_len = l4off + sizeof(struct udphdr);
-	} else {
-		return;
-	}
-
-	if (iov->iov_len < vh->hdr_len) {
-		vh->hdr_len = vh->csum_offset = 0;
-		return;
-	}
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->csum_start = l4off;
-
-	if (gso_size)
-		tap_vnet_gso(vh, iov, n, l4off, et, proto, gso_size);
 }
 
 /**
@@ -394,263 +241,11 @@ void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
 }
 
 /**
- * tap_pending_flush() - Send the rest of a partially written frame
- * @c:		Execution context
- *
- * Return: 0 if nothing is pending any longer, -1 otherwise
- */
-static int tap_pending_flush(struct ctx *c)
-{
-	while (tap_pending_off < tap_pending_len) {
-		ssize_t n = send(c->fd_tap, tap_pending + tap_pending_off,
-				 tap_pending_len - tap_pending_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		tap_pending_off += n;
-	}
-
-	tap_pending_len = tap_pending_off = 0;
-	return 0;
-}
-
-/* passt: the stream socket to the guest is full, we wait for EPOLLOUT */
-static bool tap_out_blocked;
-
-/**
- * tap_blocked() - Is the guest's stream socket too full to take frames?
- * @c:		Execution context
- *
- * Return: true in passt mode while we wait for the socket to drain
- */
-bool tap_blocked(const struct ctx *c)
-{
-	return c->mode == MODE_PASST && tap_out_blocked;
-}
-
-/**
- * tap_wait_writable() - Ask for EPOLLOUT on the stream socket to the guest
- * @c:		Execution context
- */
-static void tap_wait_writable(const struct ctx *c)
-{
-	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
-
-	tap_out_blocked = true;
-	ev.data.u64 = ref.u64;
-	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
-}
-
-/**
- * tap_pending_keep() - Keep the unsent rest of a frame, watch for EPOLLOUT
- * @c:		Execution context
- * @iov:	Buffers of the frame
- * @n:		Number of buffers
- * @sent:	Bytes of the frame that were sent
- */
-static void tap_pending_keep(struct ctx *c, const struct iovec *iov, size_t n,
-			     size_t sent)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++) {
-		size_t l = iov[i].iov_len;
-		const char *b = iov[i].iov_base;
-
-		if (sent >= l) {
-			sent -= l;
-			continue;
-		}
-		memcpy(tap_pending + len, b + sent, l - sent);
-		len += l - sent;
-		sent = 0;
-	}
-
-	tap_pending_len = len;
-	tap_pending_off = 0;
-	tap_wait_writable(c);
-}
-
-/**
- * tap_send_passt() - Write frames to the stream socket, in as few calls as
- *		      possible
- * @c:		Execution context
- * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
- *		starting with the 4-byte length
- * @bufs_per_frame: Buffers making up each frame
- * @nframes:	Number of frames
- *
- * Return: number of frames sent, a partially sent one included
- */
-static size_t tap_send_passt(struct ctx *c, const struct iovec *iov,
-			     size_t bufs_per_frame, size_t nframes)
-{
-	size_t per_call = TAP_IOV_MAX / bufs_per_frame, done = 0;
-
-	if (tap_pending_len && tap_pending_flush(c)) {
-		tap_wait_writable(c);
-		return 0;
-	}
-
-	while (done < nframes) {
-		size_t n = MIN(per_call, nframes - done), i, total = 0;
-		const struct iovec *v = iov + done * bufs_per_frame;
-		struct msghdr mh = {
-			.msg_iov = (struct iovec *)v,
-			.msg_iovlen = n * bufs_per_frame,
-		};
-		ssize_t sent;
-
-		for (i = 0; i < n * bufs_per_frame; i++)
-			total += v[i].iov_len;
-
-		sent = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (sent < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				debug_perror("Write to guest failed");
-			else
-				tap_wait_writable(c);
-			return done;
-		}
-
-		if ((size_t)sent == total) {
-			done += n;
-			continue;
-		}
-
-		/* Find the frame the write stopped in */
-		for (i = 0; i < n; i++) {
-			size_t flen = 0, k;
-
-			for (k = 0; k < bufs_per_frame; k++)
-				flen += v[i * bufs_per_frame + k].iov_len;
-			if ((size_t)sent < flen) {
-				if (sent)
-					tap_pending_keep(c,
-							 v + i * bufs_per_frame,
-							 bufs_per_frame, sent);
-				return done + i + !!sent;
-			}
-			sent -= flen;
-		}
-		return done + n;
-	}
-
-	return done;
-}
-
-/**
- * tap_vnet_writev() - Write one frame to the tap device, virtio-net header
- *		       first
- * @c:		Execution context
- * @iov:	Buffers of the frame, the first one starting at the Ethernet
- *		header, with the transport header
- * @n:		Number of buffers, at most TAP_IOV_MAX - 1
- * @gso_size:	Segment or datagram size, for tap_vnet_hdr()
- *
- * Return: what writev() returned, errno set on failure
- */
-static ssize_t tap_vnet_writev(const struct ctx *c, const struct iovec *iov,
-			       size_t n, uint16_t gso_size)
-{
-	static struct iovec v[TAP_IOV_MAX];
-	struct virtio_net_hdr vh;
-	ssize_t ret;
-
-	tap_vnet_hdr(c, &vh, iov, n, gso_size);
-	v[0].iov_base = &vh;
-	v[0].iov_len = sizeof(vh);
-	memcpy(v + 1, iov, n * sizeof(*iov));
-
-	do
-		ret = writev(c->fd_tap, v, n + 1);
-	while (ret < 0 && errno == EINTR);
-
-	return ret;
-}
-
-/**
- * tap_send_pasta() - Write frames to the tap device, one call each
- * @c:		Execution context
- * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
- *		starting at the Ethernet header
- * @bufs_per_frame: Buffers making up each frame
- * @nframes:	Number of frames
- * @gso_size:	TCP segment size of frames that may be longer, or 0
- *
- * Return: number of frames sent
- */
-static size_t tap_send_pasta(const struct ctx *c, const struct iovec *iov,
-			     size_t bufs_per_frame, size_t nframes,
-			     uint16_t gso_size)
-{
-	size_t i;
-
-	if (bufs_per_frame > TAP_IOV_MAX - 1)
-		die("Frame of %zu buffers for the tap device", bufs_per_frame);
-
-	for (i = 0; i < nframes; i++) {
-		if (tap_vnet_writev(c, iov + i * bufs_per_frame,
-				    bufs_per_frame, gso_size) >= 0)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			debug_perror("Write to tap device failed");
-		break;
-	}
-
-	return i;
-}
-
-/**
- * tap_send_udp_gso() - Send a run of UDP datagrams of one flow as one frame,
- *			split by the guest's kernel
- * @c:		Execution context
- * @iov:	Buffers of the frame: Ethernet, IP and UDP headers first
- *		(lengths and checksum as for one datagram of the whole
- *		payload), then the payload of each datagram
- * @n:		Number of buffers, at most TAP_IOV_MAX - 1
- * @gso_size:	Payload length of every datagram but the last, which may be
- *		shorter
- *
- * Only if tap_udp_gso_ok(). Should the kernel refuse the frame, the offload
- * is off from then on.
- *
- * Return: 1 if sent, 0 if the device couldn't take it (the datagrams are
- *	   lost, as they would be one by one), -1 if the caller has to send
- *	   them one by one
- */
-int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
-		     uint16_t gso_size)
-{
-	if (!tap_udp_gso_ok(c) || n > TAP_IOV_MAX - 1)
-		return -1;
-
-	if (tap_vnet_writev(c, iov, n, gso_size) >= 0)
-		return 1;
-
-	if (errno == EINVAL) {
-		info("Tap device refuses UDP segmentation offload");
-		c->tap_udp_gso = false;
-		return -1;
-	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK)
-		debug_perror("Write to tap device failed");
-	return 0;
-}
-
-/**
  * tap_send_frames_gso() - Send a batch of frames, TCP ones maybe longer than
  *			   a segment, to the guest
  * @c:		Execution context
  * @iov:	Buffers, @bufs_per_frame per frame; the first buffer of each
- *		frame starts with a struct tap_hdr at tap_hdr_offset()
+ *		frame starts at the Ethernet header
  * @bufs_per_frame: Buffers making up each frame
  * @nframes:	Number of frames
  * @gso_size:	Segment size for TCP frames longer than that, 0 if none is:
@@ -667,19 +262,49 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 	if (c->fd_tap < 0 || !nframes)
 		return 0;
 
-	if (c->mode == MODE_PASST)
-		sent = tap_send_passt(c, iov, bufs_per_frame, nframes);
-	else
-		sent = tap_send_pasta(c, iov, bufs_per_frame, nframes,
-				      gso_size);
+	sent = c->link->send(c, iov, bufs_per_frame, nframes, gso_size);
 
 	if (pcap_fd() >= 0) {
 		for (i = 0; i < sent; i++)
-			pcap_iov(iov + i * bufs_per_frame, bufs_per_frame,
-				 c->mode == MODE_PASST ? TAP_LEN_BYTES : 0);
+			pcap_iov(iov + i * bufs_per_frame, bufs_per_frame, 0);
 	}
 
 	return sent;
+}
+
+/**
+ * tap_send_udp_gso() - Send a run of UDP datagrams of one flow as one frame,
+ *			split by the guest's kernel
+ * @c:		Execution context
+ * @iov:	Buffers of the frame: Ethernet, IP and UDP headers first
+ *		(lengths and checksum as for one datagram of the whole
+ *		payload), then the payload of each datagram
+ * @n:		Number of buffers
+ * @gso_size:	Payload length of every datagram but the last, which may be
+ *		shorter
+ *
+ * Return: 1 if sent, 0 if the link couldn't take it (the datagrams are
+ *	   lost, as they would be one by one), -1 if the caller has to send
+ *	   them one by one
+ */
+int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
+		     uint16_t gso_size)
+{
+	if (c->fd_tap < 0 || !tap_udp_gso_ok(c))
+		return -1;
+
+	return c->link->send_udp_run(c, iov, n, gso_size);
+}
+
+/**
+ * tap_blocked() - Tell if the guest can't take frames now
+ * @c:		Execution context
+ *
+ * Return: true while the link asks sources to wait
+ */
+bool tap_blocked(const struct ctx *c)
+{
+	return c->link && c->link->blocked && c->link->blocked();
 }
 
 /**
@@ -706,19 +331,10 @@ size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
  */
 void tap_send_single(const struct ctx *c, const void *frame, size_t len)
 {
-	uint32_t vnet_len = htonl(len);
-	struct iovec iov[2];
-	size_t n = 0;
-
-	if (c->mode == MODE_PASST) {
-		iov[n].iov_base = &vnet_len;
-		iov[n++].iov_len = sizeof(vnet_len);
-	}
-	iov[n].iov_base = (void *)frame;
-	iov[n++].iov_len = len;
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
 
 	/* Not the data path: a const-correct wrapper isn't worth it here */
-	tap_send_frames((struct ctx *)c, iov, n, 1);
+	tap_send_frames((struct ctx *)c, &iov, 1, 1);
 }
 
 /**
@@ -1192,384 +808,88 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 }
 
 /**
- * tap_reset() - Forget the guest: close the connection, maybe wait for another
- * @c:		Execution context
+ * tap_rx_buf() - The buffer the link's back end reads frames into
+ * @size:	Its size, set
+ *
+ * Return: the buffer; frames added with tap_rx_add() must lie in it
  */
-static void tap_reset(struct ctx *c)
+char *tap_rx_buf(size_t *size)
 {
-	if (c->one_off)
-		info("Guest disconnected, exiting (--one-off)");
-	else
-		info("Guest disconnected, waiting for a new one");
+	*size = sizeof(tap_buf);
+	return tap_buf;
+}
 
-	epoll_del(c, c->fd_tap);
-	close(c->fd_tap);
-	c->fd_tap = -1;
-	tap_partial = 0;
-	tap_rd_start = TAP_IP_ALIGN;
-	tap_pending_len = tap_pending_off = 0;
-	tap_out_blocked = false;
+/**
+ * tap_rx_full() - Tell if the batch of frames from the guest is full
+ *
+ * Return: true if tap_rx_handle() must run before tap_rx_add() again
+ */
+bool tap_rx_full(void)
+{
+	return pool_full(&pool_tap);
+}
+
+/**
+ * tap_rx_add() - Add a frame from the guest to the batch
+ * @frame:	Frame, from the Ethernet header on, within tap_rx_buf()
+ * @len:	Length
+ * @udp_gso:	Datagram size if the frame carries a run of UDP datagrams
+ *		to split, 0 otherwise
+ *
+ * Return: 0 on success, -1 if the batch is full or the frame out of bounds
+ */
+int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso)
+{
+	size_t idx = pool_tap.count;
+
+	if (packet_add(&pool_tap, frame, len))
+		return -1;
+
+	tap_udp_gso[idx] = udp_gso;
+	return 0;
+}
+
+/**
+ * tap_rx_handle() - Handle the batch of frames from the guest, empty it
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void tap_rx_handle(struct ctx *c, const struct timespec *now)
+{
+	tap_handle_batch(c, now);
+}
+
+/**
+ * tap_writable() - The link can take frames again: resume what waited
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void tap_writable(struct ctx *c, const struct timespec *now)
+{
+	tcp_tap_writable(c, now);
+	udp_tap_writable(c);
+}
+
+/**
+ * tap_guest_gone() - The guest left: forget it and its flows
+ * @c:		Execution context
+ *
+ * Nothing more can come from it: every connection ends now, as it can
+ * (tcp_flow_end()). With --one-off, we exit.
+ */
+void tap_guest_gone(struct ctx *c)
+{
 	pool_flush(&pool_tap);
 	nseqs = 0;
 	memset(c->guest_mac, 0xff, ETH_ALEN);
 	memset(&c->ip6.addr_ll_seen, 0, sizeof(c->ip6.addr_ll_seen));
 
-	/* Nothing more can come from the guest: nothing to wait for */
 	tcp_tap_reset(c);
 	udp_tap_reset(c);
 	icmp_tap_reset(c);
 
 	if (c->one_off)
 		passt_exit(c, EXIT_SUCCESS);
-}
-
-/**
- * tap_frame_len_ok() - Check the length of a frame from the stream
- * @len:	Length field
- *
- * Return: true if it's a plausible Ethernet frame length
- */
-static bool tap_frame_len_ok(uint32_t len)
-{
-	return len >= ETH_HLEN && len <= TAP_FRAME_MAX;
-}
-
-/**
- * tap_frame_align() - Align the IP header of a frame from the stream
- * @lenp:	Position of the frame's length field, the frame follows
- * @len:	Frame length
- *
- * Frames follow each other at any offset, but header structures need
- * their natural alignment. A misaligned frame moves back by up to three
- * bytes, over its own length field, already parsed.
- *
- * Return: start of the frame
- */
-static char *tap_frame_align(char *lenp, size_t len)
-{
-	char *frame = lenp + TAP_LEN_BYTES;
-	size_t mis = ((uintptr_t)frame - TAP_IP_ALIGN) % 4;
-
-	if (mis) {
-		memmove(frame - mis, frame, len);
-		frame -= mis;
-	}
-
-	return frame;
-}
-
-/**
- * tap_handler_passt() - Read frames from the stream socket of the guest
- * @c:		Execution context
- * @events:	epoll events
- * @now:	Current time
- */
-void tap_handler_passt(struct ctx *c, uint32_t events,
-		       const struct timespec *now)
-{
-	if (events & EPOLLOUT) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST,
-					.fd = c->fd_tap };
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
-
-		if (!tap_pending_flush(c)) {
-			ev.data.u64 = ref.u64;
-			epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
-			tap_out_blocked = false;
-			tcp_tap_writable(c, now);
-			udp_tap_writable(c);
-		}
-	}
-
-	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-		return;
-
-	for (;;) {
-		size_t room, off = 0, have;
-		char *buf;
-		ssize_t n;
-
-		if (sizeof(tap_buf) - tap_rd_start - tap_partial <
-		    TAP_LEN_BYTES + TAP_FRAME_MAX) {
-			/* A length first: the next frame starts aligned */
-			memmove(tap_buf + TAP_IP_ALIGN, tap_buf + tap_rd_start,
-				tap_partial);
-			tap_rd_start = TAP_IP_ALIGN;
-		}
-		buf = tap_buf + tap_rd_start;
-		room = sizeof(tap_buf) - tap_rd_start - tap_partial;
-
-		n = recv(c->fd_tap, buf + tap_partial, room, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0) {
-			if (n < 0)
-				debug_perror("Read from guest failed");
-			tap_reset(c);
-			return;
-		}
-
-		have = tap_partial + n;
-		while (have - off >= TAP_LEN_BYTES) {
-			uint32_t len;
-
-			memcpy(&len, buf + off, sizeof(len));
-			len = ntohl(len);
-			if (!tap_frame_len_ok(len)) {
-				err("Framing error from guest: frame length "
-				    "%u, closing connection", len);
-				tap_handle_batch(c, now);
-				tap_reset(c);
-				return;
-			}
-			if (have - off - TAP_LEN_BYTES < len)
-				break;
-
-			if (pool_full(&pool_tap))
-				tap_handle_batch(c, now);
-			packet_add(&pool_tap, tap_frame_align(buf + off, len),
-				   len);
-			off += TAP_LEN_BYTES + len;
-		}
-
-		tap_handle_batch(c, now);
-
-		tap_partial = have - off;
-		tap_rd_start = tap_partial ? tap_rd_start + off : TAP_IP_ALIGN;
-
-		if ((size_t)n < room)
-			break;
-	}
-
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		tap_reset(c);
-}
-
-/**
- * tap_vnet_udp_gso() - Datagram size of a frame with a run of UDP datagrams
- * @vh:		Virtio-net header of a frame from the tap device
- *
- * Return: the size the datagrams of the run were split at, 0 if the frame
- *	   isn't such a run
- */
-static uint16_t tap_vnet_udp_gso(const struct virtio_net_hdr *vh)
-{
-	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
-	    VIRTIO_NET_HDR_GSO_UDP_L4)
-		return 0;
-
-	return vh->gso_size;
-}
-
-/**
- * tap_handler_pasta() - Read frames from the tap device
- * @c:		Execution context
- * @events:	epoll events
- * @now:	Current time
- */
-void tap_handler_pasta(struct ctx *c, uint32_t events,
-		       const struct timespec *now)
-{
-	/* Checksums aren't verified here, and a TCP segment of any size goes
-	 * to its socket the same way: only runs of UDP datagrams need the
-	 * details, to be split again
-	 */
-	struct virtio_net_hdr vh;
-	struct iovec v[2] = {
-		{ .iov_base = &vh, .iov_len = sizeof(vh) },
-		{ .iov_len = TAP_FRAME_MAX },
-	};
-	size_t off = 0, idx;
-
-	if (events & (EPOLLHUP | EPOLLERR))
-		die("Tap device went away");
-
-	if (!(events & EPOLLIN))
-		return;
-
-	for (;;) {
-		ssize_t n;
-
-		if (off + TAP_IP_ALIGN + TAP_FRAME_MAX > sizeof(tap_buf) ||
-		    pool_full(&pool_tap)) {
-			tap_handle_batch(c, now);
-			off = 0;
-		}
-
-		v[1].iov_base = tap_buf + off + TAP_IP_ALIGN;
-		n = readv(c->fd_tap, v, 2);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				debug_perror("Read from tap device failed");
-			break;
-		}
-		n -= sizeof(vh);
-		/* The kernel tells the length of a frame it had to cut */
-		if (n < ETH_HLEN || n > TAP_FRAME_MAX) {
-			trace("Dropping frame of %zi bytes from tap", n);
-			continue;
-		}
-
-		idx = pool_tap.count;
-		if (packet_add(&pool_tap, tap_buf + off + TAP_IP_ALIGN, n))
-			continue;
-		tap_udp_gso[idx] = tap_vnet_udp_gso(&vh);
-		off += ROUND_UP((size_t)n + TAP_IP_ALIGN, 64);
-	}
-
-	tap_handle_batch(c, now);
-}
-
-/**
- * tap_sock_connect_probe() - Tell if a UNIX socket path has a live listener
- * @path:	Path
- *
- * Return: true if something accepts connections there
- */
-static bool tap_sock_connect_probe(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int s, ret;
-
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return false;
-
-	str_copy(a.sun_path, sizeof(a.sun_path), path);
-	ret = connect(s, (struct sockaddr *)&a, sizeof(a));
-	close(s);
-
-	return !ret;
-}
-
-/**
- * tap_sock_bind() - Bind and listen on a UNIX domain socket path
- * @path:	Path; a stale socket file there is replaced
- *
- * Return: socket, -1 if the path is in use or can't be bound
- */
-static int tap_sock_bind(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
-	int s;
-
-	if (tap_sock_connect_probe(path))
-		return -1;
-
-	/* Nobody listens there: a leftover of a previous run */
-	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
-		unlink(path);
-
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		die_perror("Can't create UNIX domain socket");
-
-	str_copy(a.sun_path, sizeof(a.sun_path), path);
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 16)) {
-		close(s);
-		return -1;
-	}
-
-	return s;
-}
-
-/**
- * tap_sock_setup() - Settings for a connected stream socket to the guest
- * @c:		Execution context
- * @fd:		Socket
- */
-static void tap_sock_setup(struct ctx *c, int fd)
-{
-	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
-	int v = TAP_SNDBUF;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	v = TAP_SNDBUF;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
-
-	fd_nonblock(fd);
-	c->fd_tap = fd;
-	if (epoll_add(c, fd, EPOLLIN | EPOLLRDHUP, ref))
-		die_perror("Can't watch guest connection");
-}
-
-/**
- * tap_sock_init() - Open the UNIX domain socket for the guest (passt)
- * @c:		Execution context
- */
-void tap_sock_init(struct ctx *c)
-{
-	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_LISTEN };
-	int s = -1, i;
-
-	if (c->mode != MODE_PASST)
-		return;
-
-	if (c->fd_given) {
-		tap_sock_setup(c, c->fd_tap);
-		return;
-	}
-
-	if (*c->sock_path) {
-		s = tap_sock_bind(c->sock_path);
-		if (s < 0)
-			die("Can't listen on %s: in use, or no permission",
-			    c->sock_path);
-	} else {
-		for (i = 1; i <= SOCK_PATH_MAX_TRIES && s < 0; i++) {
-			snprintf(c->sock_path, sizeof(c->sock_path),
-				 SOCK_PATH_DEFAULT_FMT, i);
-			s = tap_sock_bind(c->sock_path);
-		}
-		if (s < 0)
-			die("No free socket path of the form "
-			    SOCK_PATH_DEFAULT_FMT, 1);
-	}
-
-	c->fd_tap_listen = s;
-	if (epoll_add(c, s, EPOLLIN, ref))
-		die_perror("Can't watch listening socket");
-
-	info("UNIX domain socket bound at %s", c->sock_path);
-	info("You can now start qemu (>= 7.2) with:");
-	info("    qemu-system-ARCH ... -device virtio-net-pci,netdev=s0 "
-	     "-netdev stream,id=s0,server=off,addr.type=unix,addr.path=%s",
-	     c->sock_path);
-	info("or, with any qemu version: qrap 5 qemu-system-ARCH ...");
-}
-
-/**
- * tap_listen_handler() - Accept a guest connection, refuse any further one
- * @c:		Execution context
- * @events:	epoll events
- */
-void tap_listen_handler(struct ctx *c, uint32_t events)
-{
-	int fd;
-
-	if (!(events & EPOLLIN))
-		return;
-
-	fd = accept4(c->fd_tap_listen, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-
-	if (c->fd_tap >= 0) {
-		info("Refusing a second guest connection");
-		close(fd);
-		return;
-	}
-
-	info("Guest connected");
-	tap_sock_setup(c, fd);
-	tap_start(c);
 }
 
 /**

@@ -2,15 +2,17 @@
  *
  * passt - user-mode networking for virtual machines and namespaces
  *
- * tap.h - The guest's side: UNIX domain socket (passt) or tap device (pasta)
+ * tap.h - The guest's side, whatever the link: frames in, frames out
  */
 
 #ifndef TAP_H
 #define TAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <linux/if_ether.h>
 
@@ -26,27 +28,12 @@ struct udphdr;
 /* Largest IP packet in a frame: over IPv6, a bit less than the protocol's */
 #define TAP_L3_MAX		(TAP_FRAME_MAX - ETH_HLEN)
 
-/* passt: each frame on the UNIX domain socket is preceded by its length */
-#define TAP_LEN_BYTES		sizeof(uint32_t)
+/* Frames start two bytes into a four-byte word: IP headers are aligned */
+#define TAP_IP_ALIGN		2
 
-/**
- * struct tap_hdr - Room for the stream length, then the Ethernet header
- * @vnet_len:	Frame length, big endian (passt mode only)
- * @eh:		Ethernet header
- */
-struct tap_hdr {
-	uint32_t vnet_len;
-	struct ethhdr eh;
-} __attribute__((packed));
+/* Input buffer for frames from the guest */
+#define TAP_BUF_BYTES		(8 * 1024 * 1024)
 
-/**
- * tap_hdr_iov_offset() - Where a frame starts in a buffer with a tap_hdr
- * @c:		Execution context
- *
- * Return: 0 in passt mode (the length goes out too), TAP_LEN_BYTES in pasta
- */
-size_t tap_hdr_offset(const struct ctx *c);
-void tap_hdr_set_len(struct tap_hdr *th, size_t l2len);
 bool tap_l4_csum(const struct ctx *c);
 bool tap_gso_ok(const struct ctx *c);
 bool tap_udp_gso_ok(const struct ctx *c);
@@ -82,13 +69,12 @@ void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 		    const struct in6_addr *dst, const void *in, size_t len);
 
-void tap_sock_init(struct ctx *c);
-void tap_listen_handler(struct ctx *c, uint32_t events);
-void tap_handler_passt(struct ctx *c, uint32_t events,
-		       const struct timespec *now);
-void tap_handler_pasta(struct ctx *c, uint32_t events,
-		       const struct timespec *now);
-void tap_backlog_flush(struct ctx *c);
+char *tap_rx_buf(size_t *size);
+bool tap_rx_full(void);
+int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso);
+void tap_rx_handle(struct ctx *c, const struct timespec *now);
+void tap_writable(struct ctx *c, const struct timespec *now);
+void tap_guest_gone(struct ctx *c);
 void tap_start(struct ctx *c);
 
 #endif /* TAP_H */

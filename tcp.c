@@ -100,7 +100,7 @@
 /**
  * struct tcp_frame_hdrs - Headers of one frame to the guest
  * @pad:	Aligns the IP header to four bytes
- * @taph:	Stream length and Ethernet header
+ * @eh:		Ethernet header
  * @v4:		IPv4 and TCP headers, options
  * @v4.iph:	IPv4 header
  * @v4.th:	TCP header
@@ -112,7 +112,7 @@
  */
 struct tcp_frame_hdrs {
 	uint8_t pad[2];
-	struct tap_hdr taph;
+	struct ethhdr eh;
 	union {
 		struct {
 			struct iphdr iph;
@@ -377,12 +377,12 @@ static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 		struct in_addr src = *inany_v4(&tap->oaddr);
 		struct in_addr dst = *inany_v4(&tap->eaddr);
 
-		tap_push_l2h(c, &h->taph.eh, ETH_P_IP);
+		tap_push_l2h(c, &h->eh, ETH_P_IP);
 		th = tap_push_ip4h(&h->v4.iph, src, dst, l4len, IPPROTO_TCP);
 		sum = psum_ip4(l4len, IPPROTO_TCP, src, dst);
 		l3len = sizeof(struct iphdr) + l4len;
 	} else {
-		tap_push_l2h(c, &h->taph.eh, ETH_P_IPV6);
+		tap_push_l2h(c, &h->eh, ETH_P_IPV6);
 		th = tap_push_ip6h(&h->v6.ip6h, &tap->oaddr.a6, &tap->eaddr.a6,
 				   l4len, IPPROTO_TCP, 0);
 		sum = psum_ip6(l4len, IPPROTO_TCP, &tap->oaddr.a6,
@@ -416,10 +416,8 @@ static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 		th->check = csum_fold(sum);	/* Completed by the tap device */
 	}
 
-	tap_hdr_set_len(&h->taph, ETH_HLEN + l3len);
-	iov[0].iov_base = (char *)&h->taph + tap_hdr_offset(c);
-	iov[0].iov_len = sizeof(h->taph) - tap_hdr_offset(c) +
-			 (l3len - l4len) + sizeof(*th) + optlen;
+	iov[0].iov_base = &h->eh;
+	iov[0].iov_len = ETH_HLEN + (l3len - l4len) + sizeof(*th) + optlen;
 	iov[1].iov_base = (void *)payload;
 	iov[1].iov_len = plen;
 }
@@ -1553,7 +1551,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			break;
 		}
 
-		if (c->mode == MODE_PASTA &&
+		if (!c->no_splice &&
 		    tcp_splice_conn_from_sock(c, ref, s, &sa, now))
 			continue;
 
@@ -1794,7 +1792,7 @@ int tcp_init(struct ctx *c)
 		return 0;
 
 	fwd_listen_init(c, IPPROTO_TCP, PIF_HOST);
-	if (c->mode == MODE_PASTA && !c->no_splice)
+	if (!c->no_splice)
 		fwd_listen_init(c, IPPROTO_TCP, PIF_SPLICE);
 	return 0;
 }

@@ -77,7 +77,7 @@
 /**
  * struct udp_frame_hdrs - Headers of one datagram's frame to the guest
  * @pad:	Aligns the IP header to four bytes
- * @taph:	Stream length and Ethernet header
+ * @eh:		Ethernet header
  * @v4:		IPv4 and UDP headers
  * @v4.iph:	IPv4 header
  * @v4.uh:	UDP header
@@ -87,7 +87,7 @@
  */
 struct udp_frame_hdrs {
 	uint8_t pad[2];
-	struct tap_hdr taph;
+	struct ethhdr eh;
 	union {
 		struct {
 			struct iphdr iph;
@@ -176,7 +176,7 @@ static void udp_frame_fill(const struct ctx *c, struct udp_frame_hdrs *h,
 	struct udphdr *uh;
 
 	if (inany_v4(src)) {
-		tap_push_l2h(c, &h->taph.eh, ETH_P_IP);
+		tap_push_l2h(c, &h->eh, ETH_P_IP);
 		uh = tap_push_ip4h(&h->v4.iph, *inany_v4(src), *inany_v4(dst),
 				   l4len, IPPROTO_UDP);
 		uh->source = htons(sport);
@@ -192,7 +192,7 @@ static void udp_frame_fill(const struct ctx *c, struct udp_frame_hdrs *h,
 				      payload, len);
 		l3len = sizeof(struct iphdr) + l4len;
 	} else {
-		tap_push_l2h(c, &h->taph.eh, ETH_P_IPV6);
+		tap_push_l2h(c, &h->eh, ETH_P_IPV6);
 		uh = tap_push_ip6h(&h->v6.ip6h, &src->a6, &dst->a6, l4len,
 				   IPPROTO_UDP, 0);
 		uh->source = htons(sport);
@@ -202,10 +202,8 @@ static void udp_frame_fill(const struct ctx *c, struct udp_frame_hdrs *h,
 		l3len = sizeof(struct ipv6hdr) + l4len;
 	}
 
-	tap_hdr_set_len(&h->taph, ETH_HLEN + l3len);
-	iov[0].iov_base = (char *)&h->taph + tap_hdr_offset(c);
-	iov[0].iov_len = sizeof(h->taph) - tap_hdr_offset(c) +
-			 (l3len - l4len) + sizeof(*uh);
+	iov[0].iov_base = &h->eh;
+	iov[0].iov_len = ETH_HLEN + (l3len - l4len) + sizeof(*uh);
 	iov[1].iov_base = (void *)payload;
 	iov[1].iov_len = len;
 }
@@ -755,12 +753,12 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 static bool udp_splice_wanted(const struct ctx *c, union epoll_ref ref,
 			      const union inany_addr *peer)
 {
-	if (c->mode != MODE_PASTA)
+	if (c->no_splice)
 		return false;
 	if (ref.listen.pif == PIF_SPLICE)
 		return true;
 
-	return c->splice_only || (!c->no_splice && inany_is_loopback(peer));
+	return c->splice_only || inany_is_loopback(peer);
 }
 
 /**
@@ -1166,7 +1164,7 @@ int udp_init(struct ctx *c)
 		return 0;
 
 	fwd_listen_init(c, IPPROTO_UDP, PIF_HOST);
-	if (c->mode == MODE_PASTA && !c->no_splice)
+	if (!c->no_splice)
 		fwd_listen_init(c, IPPROTO_UDP, PIF_SPLICE);
 	return 0;
 }

@@ -327,3 +327,13 @@ void sock_discard(int s)
 	while (recv(s, NULL, INT_MAX, MSG_TRUNC | MSG_DONTWAIT) > 0)
 		;
 }
+
+/**
+ * passt_version() - Version string, the same for every part of the program
+ *
+ * Return: version, static storage
+ */
+const char *passt_version(void)
+{
+	return VERSION;
+}

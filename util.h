@@ -118,6 +118,7 @@ static inline int str_copy(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+const char *passt_version(void);
 int write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
 int write_file(const char *path, const char *text);
