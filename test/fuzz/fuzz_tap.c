@@ -6,7 +6,7 @@
  *
  * The input is what a qemu guest writes on passt's UNIX domain socket: each
  * Ethernet frame preceded by its length, 32 bits, big endian. It goes
- * through a real stream socket (a socketpair) into tap_handler_passt(), so
+ * through a real stream socket (a socketpair) into link_stream_handler(), so
  * that framing, partial reads, ARP, IPv4 and IPv6, DHCP, DHCPv6, NDP, and
  * the TCP, UDP and ICMP translation all see it as they would from qemu.
  * Whatever passt writes back is read, and checked: the stream must stay
@@ -117,6 +117,9 @@
 #include "udp.h"
 #include "util.h"
 
+/* Each frame on the stream is preceded by its length, 32 bits */
+#define FUZZ_LEN_BYTES		sizeof(uint32_t)
+
 #define FUZZ_CTL_RAW		0x01
 #define FUZZ_CTL_FLUSH		0x02
 #define FUZZ_CTL_HOST		0x04
@@ -192,7 +195,7 @@ static int fuzz_fds;			/* Open descriptors, between inputs */
 static bool fuzz_no_start;		/* Skip tap_start(): FUZZ_TAP_NO_START */
 
 /* Frames from passt, as they come out of the stream */
-static uint8_t fuzz_out[2 * (TAP_LEN_BYTES + TAP_FRAME_MAX)];
+static uint8_t fuzz_out[2 * (FUZZ_LEN_BYTES + TAP_FRAME_MAX)];
 static size_t fuzz_out_len;
 
 static struct fuzz_isn fuzz_isns[FUZZ_ISNS_MAX];
@@ -707,6 +710,8 @@ static void fuzz_ctx_init(struct ctx *c)
 
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_PASST;
+	c->link = &link_stream_ops;
+	c->no_splice = true;
 	c->mtu = MTU_DEFAULT;
 	c->ifi4 = c->ifi6 = 1;
 	c->quiet = c->foreground = true;
@@ -1209,15 +1214,15 @@ static void fuzz_drain(void)
 			return;
 		fuzz_out_len += n;
 
-		while (fuzz_out_len - off >= TAP_LEN_BYTES) {
+		while (fuzz_out_len - off >= FUZZ_LEN_BYTES) {
 			uint32_t len = fuzz_get32(fuzz_out + off);
 
 			if (len < ETH_HLEN || len > TAP_FRAME_MAX)
 				fuzz_die("passt sent a bad frame length");
-			if (fuzz_out_len - off - TAP_LEN_BYTES < len)
+			if (fuzz_out_len - off - FUZZ_LEN_BYTES < len)
 				break;
-			fuzz_check_frame(fuzz_out + off + TAP_LEN_BYTES, len);
-			off += TAP_LEN_BYTES + len;
+			fuzz_check_frame(fuzz_out + off + FUZZ_LEN_BYTES, len);
+			off += FUZZ_LEN_BYTES + len;
 		}
 		memmove(fuzz_out, fuzz_out + off, fuzz_out_len - off);
 		fuzz_out_len -= off;
@@ -1288,7 +1293,7 @@ static void fuzz_dispatch(struct ctx *c, int rounds)
 			switch (ref.type) {
 			case EPOLL_TYPE_TAP_PASST:
 				if (c->fd_tap >= 0 && ref.fd == c->fd_tap)
-					tap_handler_passt(c, e, &fuzz_now);
+					link_stream_handler(c, e, &fuzz_now);
 				break;
 			case EPOLL_TYPE_TCP:
 				tcp_sock_handler(c, ref, e, &fuzz_now);
@@ -1473,16 +1478,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(in, data, size);
 
 	fuzz_fds = fuzz_fd_count();
-	fuzz_start(c, size >= TAP_LEN_BYTES + ETH_HLEN ?
-		      in[TAP_LEN_BYTES + FUZZ_MAC_CTL] : 0);
+	fuzz_start(c, size >= FUZZ_LEN_BYTES + ETH_HLEN ?
+		      in[FUZZ_LEN_BYTES + FUZZ_MAC_CTL] : 0);
 
-	while (size - off >= TAP_LEN_BYTES) {
+	while (size - off >= FUZZ_LEN_BYTES) {
 		uint32_t len = fuzz_get32(in + off);
-		uint8_t *f = in + off + TAP_LEN_BYTES;
+		uint8_t *f = in + off + FUZZ_LEN_BYTES;
 
 		/* Bad lengths and a truncated frame go as they are */
 		if (len < ETH_HLEN || len > TAP_FRAME_MAX ||
-		    size - off - TAP_LEN_BYTES < len)
+		    size - off - FUZZ_LEN_BYTES < len)
 			break;
 
 		ctl = f[FUZZ_MAC_CTL];
@@ -1500,12 +1505,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fix(f, len);
 		if (ctl & FUZZ_CTL_SPLIT) {
 			size_t cut = off + 1 + f[FUZZ_MAC_CUT] %
-					       (TAP_LEN_BYTES + len - 1);
+					       (FUZZ_LEN_BYTES + len - 1);
 
 			fuzz_feed(c, in + start, cut - start, rounds);
 			start = cut;
 		}
-		off += TAP_LEN_BYTES + len;
+		off += FUZZ_LEN_BYTES + len;
 	}
 	fuzz_feed(c, in + start, size - start, FUZZ_ROUNDS_MAX);
 
@@ -1543,15 +1548,15 @@ static size_t fuzz_split(const uint8_t *d, size_t size,
 {
 	size_t off = 0, n = 0;
 
-	while (n < FUZZ_FRAMES_MAX && size - off >= TAP_LEN_BYTES) {
+	while (n < FUZZ_FRAMES_MAX && size - off >= FUZZ_LEN_BYTES) {
 		uint32_t len = fuzz_get32(d + off);
 
 		if (len < ETH_HLEN || len > TAP_FRAME_MAX ||
-		    size - off - TAP_LEN_BYTES < len)
+		    size - off - FUZZ_LEN_BYTES < len)
 			break;
-		spans[n].p = d + off + TAP_LEN_BYTES;
+		spans[n].p = d + off + FUZZ_LEN_BYTES;
 		spans[n++].len = len;
-		off += TAP_LEN_BYTES + len;
+		off += FUZZ_LEN_BYTES + len;
 	}
 
 	*tail = off;
@@ -1576,11 +1581,11 @@ static size_t fuzz_join(uint8_t *out, size_t max,
 	size_t i, off = 0;
 
 	for (i = 0; i < n; i++) {
-		if (max - off < TAP_LEN_BYTES + spans[i].len)
+		if (max - off < FUZZ_LEN_BYTES + spans[i].len)
 			return 0;
 		fuzz_put32(out + off, spans[i].len);
-		memmove(out + off + TAP_LEN_BYTES, spans[i].p, spans[i].len);
-		off += TAP_LEN_BYTES + spans[i].len;
+		memmove(out + off + FUZZ_LEN_BYTES, spans[i].p, spans[i].len);
+		off += FUZZ_LEN_BYTES + spans[i].len;
 	}
 
 	if (max - off < tail_len)
