@@ -35,6 +35,7 @@
 #include "passt.h"
 #include "quit.h"
 #include "util.h"
+#include "vhost_user.h"
 
 #define RESOLV_CONF		"/etc/resolv.conf"
 #define NOBODY_ID		65534
@@ -86,6 +87,9 @@ enum conf_opt {
 	OPT_EXIT_GRACE,
 	OPT_CHROOT_FALLBACK,
 	OPT_SPLICE_ONLY,
+	OPT_VHOST_USER,
+	OPT_PRINT_CAPABILITIES,
+	OPT_REPAIR_PATH,
 };
 
 static const struct option options[] = {
@@ -159,6 +163,10 @@ static const struct option options[] = {
 	{ "chroot-fallback",	no_argument,		NULL,
 	  OPT_CHROOT_FALLBACK },
 	{ "splice-only",	no_argument,		NULL, OPT_SPLICE_ONLY },
+	{ "vhost-user",		no_argument,		NULL, OPT_VHOST_USER },
+	{ "print-capabilities",	no_argument,		NULL,
+	  OPT_PRINT_CAPABILITIES },
+	{ "repair-path",	required_argument,	NULL, OPT_REPAIR_PATH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -344,7 +352,13 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: first free of " SOCK_PATH_DEFAULT_FMT
 "\n"
 "  -F, --fd FD               Use FD, a connected stream socket (implies -1)\n"
-"  -1, --one-off             Quit when the guest disconnects\n", 1);
+"  -1, --one-off             Quit when the guest disconnects\n"
+"      --vhost-user          Be a vhost-user back end on the socket: qemu's\n"
+"                            -netdev vhost-user, guest memory shared\n"
+"      --print-capabilities  Print the vhost-user back end capabilities\n"
+"                            (JSON) and exit\n"
+"      --repair-path PATH|none\n"
+"                            Accepted, for live migration, not used yet\n", 1);
 	}
 
 	exit(status);
@@ -1033,6 +1047,10 @@ static bool conf_flag(struct ctx *c, int name)
 	case OPT_CHROOT_FALLBACK:
 		c->chroot_fallback = true;
 		break;
+	case OPT_VHOST_USER:
+		mode_only(c, name, false);
+		c->vhost_user = true;
+		break;
 	case OPT_HOST_LO_TO_NS_LO:
 		mode_only(c, name, true);
 		c->host_lo_to_ns_lo = true;
@@ -1248,6 +1266,14 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 		mode_only(c, name, true);
 		conf_path(name, c->nsrun_dir, sizeof(c->nsrun_dir), arg);
 		break;
+	case OPT_REPAIR_PATH:
+		mode_only(c, name, false);
+		if (!strcmp(arg, "none")) {
+			*c->repair_path = '\0';
+			break;
+		}
+		conf_path(name, c->repair_path, sizeof(c->repair_path), arg);
+		break;
 	case OPT_EXIT_GRACE:
 		if (conf_parse_seconds_ms(arg, EXIT_GRACE_MS_MAX,
 					  &c->exit_grace_ms))
@@ -1291,6 +1317,8 @@ static int conf_options(struct ctx *c, struct conf_seen *s, int argc,
 		if (name == 'h')
 			usage(prog, c->mode == MODE_PASTA, stdout,
 			      EXIT_SUCCESS);
+		if (name == OPT_PRINT_CAPABILITIES)
+			vu_print_capabilities();
 		if (name == OPT_VERSION) {
 			printf("%s %s\n", prog, passt_version());
 			exit(EXIT_SUCCESS);
@@ -1330,6 +1358,7 @@ static void conf_check(struct ctx *c, const struct conf_seen *s)
 		die("Option -6/--ipv6-only conflicts with IPv4 addresses");
 	if (c->fd_given && *c->sock_path)
 		die("Options -F/--fd and -s/--socket conflict");
+
 	if (*c->netns_path && c->pasta_argv)
 		die("Option --netns conflicts with a command to run");
 	if (c->splice_only && c->no_splice)

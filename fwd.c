@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "fwd.h"
@@ -694,6 +696,55 @@ struct fwd_listen_arg {
 };
 
 /**
+ * fwd_fd_budget() - Highest descriptor "all" may take for listening sockets
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP, the table being set up
+ *
+ * Forwarding "all" ports takes a socket or two each: a quarter of the limit
+ * of open files stays for flows, and the rest is shared between the tables
+ * still to set up (TCP's first, then UDP's).
+ *
+ * Return: descriptor number sockets of this table must stay below
+ */
+static int fwd_fd_budget(const struct ctx *c, uint8_t proto)
+{
+	int tables = 1, probe, top;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > INT_MAX)
+		return INT_MAX;
+
+	if (proto == IPPROTO_TCP && c->udp_fwd_in.mode == FWD_ALL)
+		tables = 2;
+
+	/* The lowest free descriptor: what's in use up to now */
+	probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		return 0;
+	close(probe);
+
+	top = lim.rlim_cur - lim.rlim_cur / 4;
+	return top <= probe ? probe : probe + (top - probe) / tables;
+}
+
+/**
+ * fwd_fds_close() - Close listening sockets opened for a port
+ * @c:		Execution context
+ * @fds:	Sockets, -1 where none
+ */
+static void fwd_fds_close(const struct ctx *c, const int fds[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fds[i] < 0)
+			continue;
+		epoll_del(c, fds[i]);
+		close(fds[i]);
+	}
+}
+
+/**
  * fwd_listen_init_here() - Open the sockets of a table, in this namespace
  * @arg:	struct fwd_listen_arg
  *
@@ -705,7 +756,7 @@ static int fwd_listen_init_here(void *arg)
 	const struct fwd_ports *fwd = fwd_table(a->c, a->proto, a->pif);
 	uint16_t eph_first, eph_last;
 	unsigned i, port;
-	int fds[2];
+	int fds[2], budget;
 
 	for (i = 0; i < fwd->nr_rules; i++) {
 		const struct fwd_rule *r = &fwd->rules[i];
@@ -724,12 +775,23 @@ static int fwd_listen_init_here(void *arg)
 	if (fwd->mode != FWD_ALL)
 		return 0;
 
+	budget = fwd_fd_budget(a->c, a->proto);
 	fwd_ephemeral_range(&eph_first, &eph_last);
 	for (port = 1; port < NUM_PORTS; port++) {
 		if (bitmap_isset(fwd->excl, port) ||
 		    (port >= eph_first && port <= eph_last))
 			continue;
-		fwd_listen_port(a->c, a->proto, -1, port, a->pif, fds);
+		if (!fwd_listen_port(a->c, a->proto, -1, port, a->pif, fds))
+			continue;
+		if (MAX(fds[0], fds[1]) < budget)
+			continue;
+
+		/* Flows need descriptors too: "all" stops here */
+		fwd_fds_close(a->c, fds);
+		warn("Not enough descriptors to forward every %s port: ports "
+		     "from %u on aren't (raise the limit of open files)",
+		     a->proto == IPPROTO_TCP ? "TCP" : "UDP", port);
+		break;
 	}
 
 	return 0;

@@ -5,7 +5,8 @@
  * link.h - The link to the guest: one interface, a back end per kind of link
  *
  * A back end moves frames between the guest and us: passt's stream socket
- * (link_stream.c), pasta's tap device (link_tap.c). It's chosen once, at
+ * (link_stream.c), the queues of a vhost-user device (link_vu.c, with the
+ * protocol in vhost_user.c), pasta's tap device (link_tap.c). It's chosen once, at
  * start-up, and reached through its operations only: protocol code builds
  * frames from the Ethernet header on, and never asks which one it talks to.
  * What a back end reads from the guest goes to tap.c (tap_rx_add(), then
@@ -43,6 +44,10 @@ struct ctx;
  *		if never
  * @blocked:	Tell if the guest can't take frames now: sources that would
  *		only have them dropped wait. NULL if never
+ * @accepted:	A connection came on our socket (passt's back ends): serve it
+ * @room:	How many frames the guest takes now, at least: datagrams
+ *		beyond that would be lost, they wait in their sockets. NULL
+ *		if no fewer than @blocked says
  */
 struct link_ops {
 	const char *name;
@@ -52,19 +57,31 @@ struct link_ops {
 	int (*send_udp_run)(struct ctx *c, const struct iovec *iov, size_t n,
 			    uint16_t gso_size);
 	bool (*blocked)(void);
+	void (*accepted)(struct ctx *c, int fd);
+	size_t (*room)(void);
 };
 
 extern const struct link_ops link_stream_ops;
 extern const struct link_ops link_tap_ops;
+extern const struct link_ops link_vu_ops;
 
-/* link_stream.c: passt's UNIX domain stream socket */
+union epoll_ref;
+
+/* link_stream.c: passt's UNIX domain stream socket, and the socket path */
+void link_sock_listen(struct ctx *c);
+void link_sock_listen_handler(struct ctx *c, uint32_t events);
 void link_stream_init(struct ctx *c);
-void link_stream_listen_handler(struct ctx *c, uint32_t events);
 void link_stream_handler(struct ctx *c, uint32_t events,
 			 const struct timespec *now);
 
 /* link_tap.c: pasta's tap device */
 void link_tap_handler(struct ctx *c, uint32_t events,
 		      const struct timespec *now);
+
+/* link_vu.c: the queues of a vhost-user virtio-net device */
+void link_vu_init(struct ctx *c);
+void link_vu_kick_handler(struct ctx *c, union epoll_ref ref,
+			  const struct timespec *now);
+void link_vu_queue_ready(struct ctx *c, unsigned index);
 
 #endif /* LINK_H */

@@ -2,7 +2,8 @@
 /*
  * passt - user-mode networking for virtual machines and namespaces
  *
- * link_stream.c - Link back end: passt's UNIX domain stream socket
+ * link_stream.c - Link back end: passt's UNIX domain stream socket, and the
+ *		   socket path passt listens on (vhost-user's too)
  *
  * qemu's "-netdev stream" (and "-netdev socket", through qrap) carries
  * Ethernet frames on a stream socket, each preceded by its length as a
@@ -219,10 +220,13 @@ static size_t stream_send(struct ctx *c, const struct iovec *iov,
 	return done;
 }
 
+static void stream_accepted(struct ctx *c, int fd);
+
 const struct link_ops link_stream_ops = {
 	.name		= "UNIX domain stream socket",
 	.send		= stream_send,
 	.blocked	= stream_blocked,
+	.accepted	= stream_accepted,
 };
 
 /**
@@ -450,20 +454,20 @@ static void stream_setup(struct ctx *c, int fd)
 }
 
 /**
- * link_stream_init() - Listen on the UNIX domain socket for the guest, or
- *			take the connected one given with --fd
- * @c:		Execution context
+ * link_sock_listen() - Listen on the UNIX domain socket for the guest (or
+ *			the front end), or take the connected one of --fd
+ * @c:		Execution context, with the back end chosen
  */
-void link_stream_init(struct ctx *c)
+void link_sock_listen(struct ctx *c)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_LISTEN };
 	int s = -1, i;
 
-	c->link = &link_stream_ops;
-	c->link_offload = 0;
-
 	if (c->fd_given) {
-		stream_setup(c, c->fd_tap);
+		int fd = c->fd_tap;
+
+		c->fd_tap = -1;
+		c->link->accepted(c, fd);
 		return;
 	}
 
@@ -486,21 +490,14 @@ void link_stream_init(struct ctx *c)
 	c->fd_tap_listen = s;
 	if (epoll_add(c, s, EPOLLIN, ref))
 		die_perror("Can't watch listening socket");
-
-	info("UNIX domain socket bound at %s", c->sock_path);
-	info("You can now start qemu (>= 7.2) with:");
-	info("    qemu-system-ARCH ... -device virtio-net-pci,netdev=s0 "
-	     "-netdev stream,id=s0,server=off,addr.type=unix,addr.path=%s",
-	     c->sock_path);
-	info("or, with any qemu version: qrap 5 qemu-system-ARCH ...");
 }
 
 /**
- * link_stream_listen_handler() - Accept a guest, refuse any further one
+ * link_sock_listen_handler() - A connection on our socket: the back end's
  * @c:		Execution context
  * @events:	epoll events
  */
-void link_stream_listen_handler(struct ctx *c, uint32_t events)
+void link_sock_listen_handler(struct ctx *c, uint32_t events)
 {
 	int fd;
 
@@ -511,13 +508,45 @@ void link_stream_listen_handler(struct ctx *c, uint32_t events)
 	if (fd < 0)
 		return;
 
+	c->link->accepted(c, fd);
+}
+
+/**
+ * stream_accepted() - A guest connected: serve it, refuse any further one
+ * @c:		Execution context
+ * @fd:		Its socket
+ */
+static void stream_accepted(struct ctx *c, int fd)
+{
 	if (c->fd_tap >= 0) {
 		info("Refusing a second guest connection");
 		close(fd);
 		return;
 	}
 
-	info("Guest connected");
+	if (!c->fd_given)
+		info("Guest connected");
 	stream_setup(c, fd);
 	tap_start(c);
+}
+
+/**
+ * link_stream_init() - Start the stream socket back end
+ * @c:		Execution context
+ */
+void link_stream_init(struct ctx *c)
+{
+	c->link = &link_stream_ops;
+	c->link_offload = 0;
+
+	link_sock_listen(c);
+	if (c->fd_given)
+		return;
+
+	info("UNIX domain socket bound at %s", c->sock_path);
+	info("You can now start qemu (>= 7.2) with:");
+	info("    qemu-system-ARCH ... -device virtio-net-pci,netdev=s0 "
+	     "-netdev stream,id=s0,server=off,addr.type=unix,addr.path=%s",
+	     c->sock_path);
+	info("or, with any qemu version: qrap 5 qemu-system-ARCH ...");
 }

@@ -45,113 +45,13 @@
 #endif
 
 /**
- * tapdev_vnet_gso() - Mark a frame longer than one segment for segmentation
- * @vh:		Header, checksum fields already set
- * @iov:	Buffers of the frame, the first one with the whole transport
- *		header
- * @n:		Number of buffers
- * @l4off:	Offset of the transport header in the frame
- * @et:		Ethertype, network order
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @gso_size:	Segment size: TCP payload, or UDP datagram payload
- */
-static void tapdev_vnet_gso(struct virtio_net_hdr *vh,
-			    const struct iovec *iov, size_t n, size_t l4off, uint16_t et, uint8_t proto,
-			 uint16_t gso_size)
-{
-	const uint8_t *th = (const uint8_t *)iov->iov_base + l4off;
-	size_t len = 0, hlen, i;
-
-	if (proto == IPPROTO_TCP) {
-		if (iov->iov_len < l4off + sizeof(struct tcphdr))
-			return;
-		hlen = l4off + (th[12] >> 4) * 4;	/* Data offset */
-	} else {
-		hlen = l4off + sizeof(struct udphdr);
-	}
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (iov->iov_len < hlen || len <= hlen + gso_size)
-		return;
-
-	vh->hdr_len = hlen;
-	vh->gso_size = gso_size;
-	if (proto == IPPROTO_UDP)
-		vh->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
-	else if (et == htons(ETH_P_IP))
-		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	else
-		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
-}
-
-/**
- * tapdev_vnet_hdr() - Virtio-net header for a frame to the tap device
- * @c:		Execution context
- * @vh:		Header to fill in
- * @iov:	Buffers of the frame, the first one with the Ethernet, IP and
- *		transport headers
- * @n:		Number of buffers
- * @gso_size:	TCP segment size, if the frame may be a larger segment to
- *		split (or, for the receiver, a run of segments already merged),
- *		or the size of the datagrams of a run of UDP datagrams
- *
- * TCP and UDP frames carry the sum of their pseudo-header only, unless
- * tap_l4_csum() says otherwise: the kernel is told where to complete it.
- */
-static void tapdev_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
-			    const struct iovec *iov, size_t n,
-			    uint16_t gso_size)
-{
-	const uint8_t *f = iov->iov_base, *l3 = f + ETH_HLEN;
-	size_t l4off;
-	uint16_t et;
-	uint8_t proto;
-
-	memset(vh, 0, sizeof(*vh));
-	if (tap_l4_csum(c) || iov->iov_len < ETH_HLEN + sizeof(struct iphdr))
-		return;
-
-	memcpy(&et, f + offsetof(struct ethhdr, h_proto), sizeof(et));
-	if (et == htons(ETH_P_IP)) {
-		l4off = ETH_HLEN + (l3[0] & 0x0f) * 4;
-		proto = l3[offsetof(struct iphdr, protocol)];
-	} else if (et == htons(ETH_P_IPV6) &&
-		   iov->iov_len >= ETH_HLEN + sizeof(struct ipv6hdr)) {
-		l4off = ETH_HLEN + sizeof(struct ipv6hdr);
-		proto = l3[offsetof(struct ipv6hdr, nexthdr)];
-	} else {
-		return;
-	}
-
-	if (proto == IPPROTO_TCP) {
-		vh->csum_offset = offsetof(struct tcphdr, check);
-		vh->hdr_len = l4off + sizeof(struct tcphdr);
-	} else if (proto == IPPROTO_UDP) {
-		vh->csum_offset = offsetof(struct udphdr, check);
-		vh->hdr_len = l4off + sizeof(struct udphdr);
-	} else {
-		return;
-	}
-
-	if (iov->iov_len < vh->hdr_len) {
-		vh->hdr_len = vh->csum_offset = 0;
-		return;
-	}
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->csum_start = l4off;
-
-	if (gso_size)
-		tapdev_vnet_gso(vh, iov, n, l4off, et, proto, gso_size);
-}
-
-/**
  * tapdev_writev() - Write one frame to the tap device, virtio-net header
  *		       first
  * @c:		Execution context
  * @iov:	Buffers of the frame, the first one starting at the Ethernet
  *		header, with the transport header
  * @n:		Number of buffers, at most TAPDEV_IOV_MAX - 1
- * @gso_size:	Segment or datagram size, for tapdev_vnet_hdr()
+ * @gso_size:	Segment or datagram size, for tap_vnet_hdr()
  *
  * Return: what writev() returned, errno set on failure
  */
@@ -162,7 +62,7 @@ static ssize_t tapdev_writev(const struct ctx *c, const struct iovec *iov,
 	static struct virtio_net_hdr vh;
 	ssize_t ret;
 
-	tapdev_vnet_hdr(c, &vh, iov, n, gso_size);
+	tap_vnet_hdr(c, &vh, iov, n, gso_size);
 	v[0].iov_base = &vh;
 	v[0].iov_len = sizeof(vh);
 	memcpy(v + 1, iov, n * sizeof(*iov));

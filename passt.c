@@ -41,6 +41,7 @@
 #include "tcp_splice.h"
 #include "udp.h"
 #include "util.h"
+#include "vhost_user.h"
 
 /* #syscalls epoll_wait|epoll_pwait clock_gettime read */
 
@@ -230,7 +231,13 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 
 	switch (ref.type) {
 	case EPOLL_TYPE_TAP_LISTEN:
-		link_stream_listen_handler(c, ev->events);
+		link_sock_listen_handler(c, ev->events);
+		break;
+	case EPOLL_TYPE_VU_CMD:
+		vu_cmd_handler(c, ev->events);
+		break;
+	case EPOLL_TYPE_VU_KICK:
+		link_vu_kick_handler(c, ref, now);
 		break;
 	case EPOLL_TYPE_TAP_PASST:
 		link_stream_handler(c, ev->events, now);
@@ -328,7 +335,9 @@ int main(int argc, char **argv)
 	pcap_init(&c);
 	c.pidfile_fd = pidfile_open(c.pid_file);
 	isolate_user(&c);
-	if (c.mode == MODE_PASST)
+	if (c.mode == MODE_PASST && c.vhost_user)
+		link_vu_init(&c);
+	else if (c.mode == MODE_PASST)
 		link_stream_init(&c);
 	tcp_init(&c);
 	udp_init(&c);

@@ -62,6 +62,8 @@ enum passt_mode {
  * @EPOLL_TYPE_NSQUIT_INOTIFY:	pasta: inotify on the namespace directory
  * @EPOLL_TYPE_NSQUIT_TIMER:	pasta: timer polling the namespace file
  * @EPOLL_TYPE_SIGNAL:		signalfd, for SIGCHLD and termination
+ * @EPOLL_TYPE_VU_CMD:		passt: vhost-user connection to the front end
+ * @EPOLL_TYPE_VU_KICK:		passt: kick eventfd of a vhost-user queue
  * @EPOLL_NUM_TYPES:		Number of types
  */
 enum epoll_type {
@@ -79,6 +81,8 @@ enum epoll_type {
 	EPOLL_TYPE_NSQUIT_INOTIFY,
 	EPOLL_TYPE_NSQUIT_TIMER,
 	EPOLL_TYPE_SIGNAL,
+	EPOLL_TYPE_VU_CMD,
+	EPOLL_TYPE_VU_KICK,
 	EPOLL_NUM_TYPES,
 };
 
@@ -249,6 +253,8 @@ struct dns_name {
  * @one_off:		passt: quit when the guest disconnects
  * @exit_grace_ms:	At exit, how long flows may take to finish sending
  * @fd_given:		passt: -F given
+ * @vhost_user:		passt: vhost-user back end (--vhost-user)
+ * @repair_path:	passt: --repair-path, empty for none (unused so far)
  * @our_tap_mac:	MAC address we use on the tap link
  * @guest_mac:		MAC address of the guest, learnt, or broadcast
  * @mtu:		MTU of the tap link, 0 if not to be advertised
@@ -327,6 +333,8 @@ struct ctx {
 	unsigned link_offload;
 	bool one_off;
 	bool fd_given;
+	bool vhost_user;
+	char repair_path[PATH_MAX];
 	long long exit_grace_ms;
 
 	unsigned char our_tap_mac[ETH_ALEN];

@@ -22,6 +22,7 @@ struct ctx;
 struct iphdr;
 struct ipv6hdr;
 struct udphdr;
+struct virtio_net_hdr;
 
 /* Largest frame on the link: an IP packet of 64 KiB and its Ethernet header */
 #define TAP_FRAME_MAX		(ETH_HLEN + 65535)
@@ -43,6 +44,8 @@ void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,
 		   const struct in6_addr *src, const struct in6_addr *dst,
 		   const void *payload, size_t len);
 
+void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
+		  const struct iovec *iov, size_t n, uint16_t gso_size);
 void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto);
 void *tap_push_ip4h(struct iphdr *ip4h, struct in_addr src,
 		    struct in_addr dst, size_t l4len, uint8_t proto);
@@ -56,6 +59,7 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 		     uint16_t gso_size);
 bool tap_blocked(const struct ctx *c);
+size_t tap_room(const struct ctx *c);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes);
 void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,

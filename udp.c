@@ -110,7 +110,7 @@ static struct sockaddr_storage udp_names[UDP_BATCH];
 /* Sockets we stopped reading while the guest's stream socket is full: their
  * datagrams wait in the kernel, or are dropped there, not after a copy
  */
-#define UDP_PAUSED_MAX		128
+#define UDP_PAUSED_MAX		4096
 static union epoll_ref udp_paused[UDP_PAUSED_MAX];
 static unsigned udp_npaused;
 
@@ -368,14 +368,15 @@ void udp_tap_writable(const struct ctx *c)
  * udp_recv_batch() - Receive a batch of datagrams into the frame payloads
  * @s:		Socket
  * @names:	Ask for the senders' addresses
+ * @max:	At most that many: what the guest takes now, 1 at least
  *
  * Return: number of datagrams, -1 with errno set on error
  */
-static int udp_recv_batch(int s, bool names)
+static int udp_recv_batch(int s, bool names, size_t max)
 {
-	int i;
+	int i, n = MIN(max, (size_t)UDP_BATCH);
 
-	for (i = 0; i < UDP_BATCH; i++) {
+	for (i = 0; i < n; i++) {
 		udp_recv_iov[i].iov_base = udp_payload[i];
 		udp_recv_iov[i].iov_len = UDP_PAYLOAD_MAX;
 		udp_mh[i].msg_hdr.msg_iov = &udp_recv_iov[i];
@@ -388,7 +389,7 @@ static int udp_recv_batch(int s, bool names)
 		udp_mh[i].msg_hdr.msg_flags = 0;
 	}
 
-	return recvmmsg(s, udp_mh, UDP_BATCH, MSG_DONTWAIT, NULL);
+	return recvmmsg(s, udp_mh, n, MSG_DONTWAIT, NULL);
 }
 
 /**
@@ -637,12 +638,14 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (uflow->f.type != FLOW_UDP || uflow->sock != ref.fd)
 		return;
 	tap = &uflow->f.side[uflow->tapside];
-	if (!uflow->spliced && tap_blocked(c) && !(events & EPOLLERR) &&
-	    udp_pause(c, ref))
-		return;
 
 	for (;;) {
-		n = udp_recv_batch(uflow->sock, false);
+		size_t room = uflow->spliced ? SIZE_MAX : tap_room(c);
+
+		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
+			return;
+
+		n = udp_recv_batch(uflow->sock, false, MAX(room, (size_t)1));
 		if (n < 0) {
 			if (errno == ECONNREFUSED) {
 				trace("UDP flow %u: port unreachable",
@@ -673,7 +676,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		udp_send_to_tap(c, n);
 
-		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
+		if (n < UDP_BATCH && (size_t)n < room)
 			break;
 	}
 }
@@ -773,11 +776,13 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 {
 	int n, i;
 
-	if (tap_blocked(c) && !(events & EPOLLERR) && udp_pause(c, ref))
-		return;
-
 	for (;;) {
-		n = udp_recv_batch(ref.fd, true);
+		size_t room = tap_room(c);
+
+		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
+			return;
+
+		n = udp_recv_batch(ref.fd, true, MAX(room, (size_t)1));
 		if (n <= 0)
 			break;
 
@@ -820,7 +825,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		udp_send_to_tap(c, n);
 
-		if (n < UDP_BATCH || (tap_blocked(c) && udp_pause(c, ref)))
+		if (n < UDP_BATCH && (size_t)n < room)
 			break;
 	}
 }

@@ -196,11 +196,20 @@ hst_mac() {
 # $@:	Extra options for passt
 # Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
 # BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1;
-# TB_GUEST_NOCONF=1 leaves addresses and routes to the test;
+# TB_GUEST_NOCONF=1 leaves addresses and routes to the test; TB_VHOST_USER=1
+# runs passt with --vhost-user, and test/tools/vubridge as the front end;
 # PASST_PRLIMIT=N runs passt with a limit of N descriptors; PASST_WRAP runs
 # it under a command, e.g. valgrind
 tb_guest() {
-	local sock="${TMP}/guest.sock"
+	local sock="${TMP}/guest.sock" bridge=tapbridge vu= \
+	      bopts="${BRIDGE_OPTS:-}"
+
+	# The impairments and --gro of tapbridge are for the stream socket
+	if [ "${TB_VHOST_USER:-}" = 1 ]; then
+		bridge=vubridge
+		vu=--vhost-user
+		bopts=
+	fi
 
 	NS_GST="pt-gst-${TB_ID}"
 	ip netns add "${NS_GST}" || return 1
@@ -210,20 +219,20 @@ tb_guest() {
 	if [ -n "${PASST_PRLIMIT:-}" ]; then
 		ip netns exec "${NS_HST}" prlimit \
 			--nofile="${PASST_PRLIMIT}:${PASST_PRLIMIT}" \
-			"${PASST}" -f -d -s "${sock}" "$@" \
+			"${PASST}" -f -d ${vu} -s "${sock}" "$@" \
 			> "${TMP}/passt.log" 2>&1 &
 	else
 		# shellcheck disable=SC2086
 		ip netns exec "${NS_HST}" ${PASST_WRAP:-} "${PASST}" -f -d \
-			-s "${sock}" "$@" > "${TMP}/passt.log" 2>&1 &
+			${vu} -s "${sock}" "$@" > "${TMP}/passt.log" 2>&1 &
 	fi
 	PASST_PID=$!
 	at_exit "kill ${PASST_PID}"
 	wait_for "${PASST_WAIT:-5}" test -S "${sock}" || return 1
 
 	# shellcheck disable=SC2086
-	ip netns exec "${NS_GST}" "${TOOLS}/tapbridge" -s "${sock}" -i eth0 \
-		--up -q -M 52:54:00:12:34:56 ${BRIDGE_OPTS:-} &
+	ip netns exec "${NS_GST}" "${TOOLS}/${bridge}" -s "${sock}" -i eth0 \
+		--up -q -M 52:54:00:12:34:56 ${bopts} &
 	BRIDGE_PID=$!
 	at_exit "kill ${BRIDGE_PID}"
 	wait_for 5 ip -n "${NS_GST}" link show eth0 >/dev/null || return 1

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * passt - user-mode networking for virtual machines and namespaces
+ *
+ * link_vu.c - Link back end: the queues of a vhost-user virtio-net device
+ *
+ * The front end (qemu) hands us its guest's virtio-net queues in shared
+ * memory (vhost_user.c): frames go straight between the guest's buffers and
+ * ours, without a socket in between.
+ *
+ * To the guest (receive queue): each frame, behind a virtio-net header
+ * that tells what the guest's kernel is to do with it (complete a partial
+ * checksum, take it as many TCP segments: the same as for pasta's tap
+ * device), is written into the buffers the guest made available, several of
+ * them if it needs (VIRTIO_NET_F_MRG_RXBUF), then the used ring tells the
+ * guest, and the call eventfd wakes it up, unless it said it doesn't need
+ * that now (event index). With no buffers left, the link is blocked until
+ * the guest kicks the queue with new ones.
+ *
+ * From the guest (transmit queue): on a kick, every chain available is
+ * read into tap.c's buffer, given back at once, and the batch handled.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <linux/virtio_net.h>
+
+#include "link.h"
+#include "log.h"
+#include "passt.h"
+#include "tap.h"
+#include "util.h"
+#include "vhost_user.h"
+#include "virtio.h"
+
+/* #syscalls:passt read write */
+
+#define VU_TX_BATCH		1024	/* Chains from the guest per pass */
+
+/* The receive queue had no buffers for a frame: wait for a kick */
+static bool vu_rx_blocked;
+
+/**
+ * vu_iov_size() - Total length of an I/O vector
+ * @iov:	Buffers
+ * @n:		Number of buffers
+ *
+ * Return: sum of their lengths
+ */
+static size_t vu_iov_size(const struct iovec *iov, size_t n)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+
+	return len;
+}
+
+/**
+ * struct vu_src - Position in what we copy into the guest's buffers
+ * @iov:	Buffers
+ * @n:		Number of buffers
+ * @i:		Current buffer
+ * @off:	Offset in it
+ */
+struct vu_src {
+	const struct iovec *iov;
+	size_t n;
+	size_t i;
+	size_t off;
+};
+
+/**
+ * vu_src_skip() - Skip bytes of a source
+ * @src:	Source, advanced
+ * @len:	Bytes to skip
+ */
+static void vu_src_skip(struct vu_src *src, size_t len)
+{
+	while (len && src->i < src->n) {
+		size_t left = src->iov[src->i].iov_len - src->off;
+		size_t n = MIN(len, left);
+
+		src->off += n;
+		len -= n;
+		if (src->off == src->iov[src->i].iov_len) {
+			src->i++;
+			src->off = 0;
+		}
+	}
+}
+
+/**
+ * vu_copy_in() - Copy from a source into the buffers of a chain
+ * @dst:	Buffers of the chain
+ * @ndst:	Number of buffers
+ * @src:	Source, advanced
+ *
+ * Return: bytes copied
+ */
+static size_t vu_copy_in(const struct iovec *dst, size_t ndst,
+			 struct vu_src *src)
+{
+	size_t d, doff = 0, copied = 0;
+
+	for (d = 0; d < ndst && src->i < src->n; ) {
+		size_t room = dst[d].iov_len - doff;
+		size_t left = src->iov[src->i].iov_len - src->off;
+		size_t n = MIN(room, left);
+
+		memcpy((char *)dst[d].iov_base + doff,
+		       (const char *)src->iov[src->i].iov_base + src->off, n);
+		copied += n;
+		doff += n;
+		src->off += n;
+		if (src->off == src->iov[src->i].iov_len) {
+			src->i++;
+			src->off = 0;
+		}
+		if (doff == dst[d].iov_len) {
+			d++;
+			doff = 0;
+		}
+	}
+
+	return copied;
+}
+
+/**
+ * vu_frame_to_guest() - Write one frame into the guest's receive buffers
+ * @c:		Execution context
+ * @vq:		Receive queue
+ * @frame:	Buffers of the frame, from the Ethernet header on
+ * @n:		Number of buffers
+ * @gso_size:	Segment size, if the frame may be many TCP segments, or 0
+ * @used:	Chains put in the used ring so far, updated
+ *
+ * Return: 0 on success (the frame was written, or dropped as it can never
+ *	   fit), -1 if the guest has no buffers for it now
+ */
+static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
+			     const struct iovec *frame, size_t n,
+			     uint16_t gso_size, unsigned *used)
+{
+	bool mrg = vu_feature(&vu_dev, VIRTIO_NET_F_MRG_RXBUF);
+	struct virtio_net_hdr_mrg_rxbuf vh;
+	struct iovec all[VQ_ELEM_IOV_MAX + 1];
+	size_t need, hdr_len = vu_dev.hdr_len;
+	struct vu_src src = { .iov = all };
+	static struct vq_elem e, first;
+	unsigned nbufs = 0;
+
+	if (n > VQ_ELEM_IOV_MAX)
+		return 0;
+
+	tap_vnet_hdr(c, &vh.hdr, frame, n, gso_size);
+	all[0].iov_base = &vh;
+	all[0].iov_len = hdr_len;
+	memcpy(all + 1, frame, n * sizeof(*frame));
+	src.n = n + 1;
+	need = hdr_len + vu_iov_size(frame, n);
+
+	while (src.i < src.n) {
+		size_t len;
+
+		if (vq_pop(vq, &vu_dev.mem, &e) <= 0) {
+			vq_unpop(vq, nbufs);
+			return -1;
+		}
+		if (e.n_out) {
+			trace("vhost-user: readable buffer on receive queue");
+			vq_fill(vq, e.head, 0, *used + nbufs++);
+			continue;
+		}
+		if (!nbufs)
+			first = e;
+
+		if (!mrg && vu_iov_size(e.iov, e.n_in) < need) {
+			/* Without merged buffers, the frame never fits */
+			trace("vhost-user: frame of %zu bytes too long", need);
+			vq_fill(vq, e.head, 0, *used + nbufs++);
+			*used += nbufs;
+			return 0;
+		}
+
+		len = vu_copy_in(e.iov, e.n_in, &src);
+		if (nbufs == 0 && len < hdr_len) {
+			/* The header must be in the first chain */
+			vq_fill(vq, e.head, 0, *used + nbufs++);
+			*used += nbufs;
+			return 0;
+		}
+		vq_fill(vq, e.head, len, *used + nbufs++);
+	}
+
+	/* Now the number of buffers is known: the header, again */
+	vh.num_buffers = htole16(nbufs);
+	src.iov = all;
+	src.n = 1;
+	src.i = src.off = 0;
+	vu_copy_in(first.iov, first.n_in, &src);
+
+	*used += nbufs;
+	return 0;
+}
+
+/**
+ * vu_send() - Send frames to the guest, through its receive queue
+ * @c:		Execution context
+ * @iov:	Buffers, @bufs_per_frame per frame, the first one of each
+ *		starting at the Ethernet header
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames
+ * @gso_size:	Segment size for TCP frames longer than that, or 0
+ *
+ * Return: number of frames sent
+ */
+static size_t vu_send(struct ctx *c, const struct iovec *iov,
+		      size_t bufs_per_frame, size_t nframes,
+		      uint16_t gso_size)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
+	unsigned used = 0;
+	size_t i;
+
+	for (i = 0; i < nframes; i++) {
+		const struct iovec *f = iov + i * bufs_per_frame;
+
+		if (!vu_frame_to_guest(c, vq, f, bufs_per_frame, gso_size,
+				       &used))
+			continue;
+
+		/* No buffers: ask for a kick, unless some came meanwhile */
+		vq_kicks_wanted(vq, true);
+		if (vq_avail(vq) > 0 &&
+		    !vu_frame_to_guest(c, vq, f, bufs_per_frame, gso_size,
+				       &used))
+			continue;
+
+		vu_rx_blocked = true;
+		break;
+	}
+
+	vq_flush(vq, used);
+	vq_notify(vq);
+
+	return i;
+}
+
+/**
+ * vu_blocked() - Is the guest out of receive buffers?
+ *
+ * Return: true while we wait for it to make more available
+ */
+static bool vu_blocked(void)
+{
+	return vu_rx_blocked;
+}
+
+/**
+ * vu_room() - How many frames the guest can take now, at least
+ *
+ * Each chain it made available takes a frame (or more, for frames longer
+ * than its buffers). With none, we ask for a kick once there are some.
+ *
+ * Return: number of chains available on the receive queue
+ */
+static size_t vu_room(void)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
+	int n = vq_avail(vq);
+
+	if (n > 0)
+		return n;
+
+	vq_kicks_wanted(vq, true);
+	n = vq_avail(vq);
+	if (n > 0)
+		return n;
+
+	vu_rx_blocked = true;
+	return 0;
+}
+
+/**
+ * vu_accepted() - A front end connected to our socket
+ * @c:		Execution context
+ * @fd:		Its socket
+ */
+static void vu_accepted(struct ctx *c, int fd)
+{
+	vu_accept(c, fd);
+}
+
+const struct link_ops link_vu_ops = {
+	.name		= "vhost-user",
+	.send		= vu_send,
+	.blocked	= vu_blocked,
+	.accepted	= vu_accepted,
+	.room		= vu_room,
+};
+
+/**
+ * vu_tx() - Read every frame the guest made available, handle them
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void vu_tx(struct ctx *c, const struct timespec *now)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_TX_Q];
+	size_t bufsize, off = 0, hdr_len = vu_dev.hdr_len;
+	char *rxbuf = tap_rx_buf(&bufsize);
+	static struct vq_elem e;
+	struct vu_src src;
+	unsigned used = 0;
+	struct iovec to;
+
+	for (;;) {
+		size_t len;
+		int rc;
+
+		if (used >= VU_TX_BATCH) {
+			tap_rx_handle(c, now);
+			vq_flush(vq, used);
+			vq_notify(vq);
+			used = 0;
+			off = 0;
+		}
+
+		rc = vq_pop(vq, &vu_dev.mem, &e);
+		if (rc < 0)
+			break;
+		if (!rc) {
+			/* Ask for a kick, then look once more: no race */
+			vq_kicks_wanted(vq, true);
+			if (vq_avail(vq) > 0)
+				continue;
+			break;
+		}
+
+		len = vu_iov_size(e.iov, e.n_out);
+		if (len < hdr_len + ETH_HLEN || len - hdr_len > TAP_FRAME_MAX) {
+			trace("vhost-user: dropping frame of %zu bytes", len);
+			vq_fill(vq, e.head, 0, used++);
+			continue;
+		}
+		len -= hdr_len;
+
+		if (off + TAP_IP_ALIGN + len > bufsize || tap_rx_full()) {
+			tap_rx_handle(c, now);
+			off = 0;
+		}
+
+		/* The header goes: checksums aren't checked, and a TCP segment
+		 * of any size goes to its socket the same way
+		 */
+		src.iov = e.iov;
+		src.n = e.n_out;
+		src.i = src.off = 0;
+		vu_src_skip(&src, hdr_len);
+		to.iov_base = rxbuf + off + TAP_IP_ALIGN;
+		to.iov_len = len;
+		vu_copy_in(&to, 1, &src);
+
+		tap_rx_add(rxbuf + off + TAP_IP_ALIGN, len, 0);
+		off += ROUND_UP(len + TAP_IP_ALIGN, 64);
+		vq_fill(vq, e.head, 0, used++);
+	}
+
+	tap_rx_handle(c, now);
+	vq_flush(vq, used);
+	vq_notify(vq);
+}
+
+/**
+ * link_vu_kick_handler() - The guest kicked one of its queues
+ * @c:		Execution context
+ * @ref:	epoll reference, with the queue index
+ * @now:	Current time
+ */
+void link_vu_kick_handler(struct ctx *c, union epoll_ref ref,
+			  const struct timespec *now)
+{
+	uint64_t kicks;
+
+	if (read(ref.fd, &kicks, sizeof(kicks)) < 0 && errno != EAGAIN)
+		debug_perror("vhost-user: reading a kick");
+
+	if (ref.data == VU_TX_Q) {
+		vu_tx(c, now);
+		return;
+	}
+
+	if (vu_rx_blocked) {
+		vu_rx_blocked = false;
+		vq_kicks_wanted(&vu_dev.vq[VU_RX_Q], false);
+		tap_writable(c, now);
+	}
+}
+
+/**
+ * link_vu_queue_ready() - A queue was started or enabled
+ * @c:		Execution context
+ * @index:	Queue index
+ *
+ * Once the receive queue is usable, the guest is there for us: make
+ * ourselves known to it.
+ */
+void link_vu_queue_ready(struct ctx *c, unsigned index)
+{
+	struct vu_vq *vq = &vu_dev.vq[index];
+
+	if (!vq->started || !vq->enabled)
+		return;
+
+	if (index == VU_TX_Q) {
+		vq_kicks_wanted(vq, true);
+		vu_tx(c, &c->now);
+		return;
+	}
+
+	if (c->fd_tap < 0) {
+		c->fd_tap = vu_dev.fd;
+		info("vhost-user: guest ready");
+		tap_start(c);
+	}
+	if (vu_rx_blocked) {
+		vu_rx_blocked = false;
+		tap_writable(c, &c->now);
+	}
+}
+
+/**
+ * link_vu_init() - Listen on the socket for the front end (vhost-user)
+ * @c:		Execution context
+ */
+void link_vu_init(struct ctx *c)
+{
+	c->link = &link_vu_ops;
+	c->link_offload = 0;
+
+	link_sock_listen(c);
+
+	info("vhost-user socket bound at %s", c->sock_path);
+	info("You can now start qemu with:");
+	info("    qemu-system-ARCH ... -object memory-backend-memfd,id=m0,"
+	     "share=on,size=RAM -numa node,memdev=m0 -chardev socket,id=c0,"
+	     "path=%s -netdev vhost-user,id=n0,chardev=c0 -device "
+	     "virtio-net-pci,netdev=n0", c->sock_path);
+}
