@@ -111,8 +111,10 @@ static size_t vu_copy_in(const struct iovec *dst, size_t ndst,
 		size_t left = src->iov[src->i].iov_len - src->off;
 		size_t n = MIN(room, left);
 
-		memcpy((char *)dst[d].iov_base + doff,
-		       (const char *)src->iov[src->i].iov_base + src->off, n);
+		if (n)
+			memcpy((char *)dst[d].iov_base + doff,
+			       (const char *)src->iov[src->i].iov_base +
+			       src->off, n);
 		copied += n;
 		doff += n;
 		src->off += n;
@@ -394,7 +396,8 @@ void link_vu_kick_handler(struct ctx *c, union epoll_ref ref,
 		return;
 	}
 
-	if (vu_rx_blocked) {
+	/* A kick from before we ran out says nothing: buffers must be there */
+	if (vu_rx_blocked && vq_avail(&vu_dev.vq[VU_RX_Q]) > 0) {
 		vu_rx_blocked = false;
 		vq_kicks_wanted(&vu_dev.vq[VU_RX_Q], false);
 		tap_writable(c, now);
@@ -427,7 +430,7 @@ void link_vu_queue_ready(struct ctx *c, unsigned index)
 		info("vhost-user: guest ready");
 		tap_start(c);
 	}
-	if (vu_rx_blocked) {
+	if (vu_rx_blocked && vq_avail(vq) > 0) {
 		vu_rx_blocked = false;
 		tap_writable(c, &c->now);
 	}

@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -42,6 +43,7 @@
 #include "virtio.h"
 
 /* #syscalls:passt recvmsg sendmsg mmap munmap close epoll_ctl */
+/* #syscalls:passt fstat newfstatat */
 
 /* Requests of the front end */
 #define VHOST_USER_GET_FEATURES			1
@@ -391,6 +393,7 @@ static int vu_set_mem_table(struct ctx *c)
 	for (i = 0; i < m->nregions; i++) {
 		const struct vu_msg_region *r = &m->r[i];
 		struct vu_region *v = &mem->r[i];
+		struct stat st;
 		size_t len;
 		void *map;
 
@@ -401,6 +404,14 @@ static int vu_set_mem_table(struct ctx *c)
 		}
 
 		len = r->mmap_off + r->size;
+
+		/* Pages past the end of the file would fault: no such region */
+		if (fstat(vu_msg.fds[i], &st) ||
+		    (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)) {
+			err("vhost-user: memory region %u past its file", i);
+			goto fail;
+		}
+
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_NORESERVE, vu_msg.fds[i], 0);
 		if (map == MAP_FAILED) {
@@ -700,14 +711,16 @@ static int vu_recv(void)
 		size_t want = hlen;
 		ssize_t n;
 
-		if (vu_msg.have >= hlen) {
+		if (vu_msg.have >= hlen)
 			want += vu_msg.hdr.size;
-			iov.iov_base = vu_msg.payload.raw + vu_msg.have - hlen;
-		} else {
-			iov.iov_base = (char *)&vu_msg.hdr + vu_msg.have;
-		}
 		if (vu_msg.have == want)
 			return 1;
+
+		if (vu_msg.have >= hlen)
+			iov.iov_base = vu_msg.payload.raw +
+				       (vu_msg.have - hlen);
+		else
+			iov.iov_base = (char *)&vu_msg.hdr + vu_msg.have;
 		iov.iov_len = want - vu_msg.have;
 
 		n = recvmsg(vu_dev.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);

@@ -27,6 +27,7 @@ cat > "${TMP}/bigreply.py" <<'PY'
 import socket, struct
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
 s.settimeout(10)
+print('READY', flush=True)
 while True:
     data, addr = s.recvfrom(65535)
     if data[0] == 128:
@@ -38,10 +39,11 @@ print('SENT')
 PY
 in_out python3 "${TMP}/bigreply.py" > "${TMP}/bigreply.out" 2>&1 &
 big=$!
-sleep 0.5
+wait_for 10 grep -q READY "${TMP}/bigreply.out"
 in_gst ping -c 1 -W 2 2001:db8:1::1 >/dev/null 2>&1
 wait "${big}"
-expect_eq icmp_oversized_reply_sent "$(cat "${TMP}/bigreply.out")" SENT
+expect_eq icmp_oversized_reply_sent "$(grep -v READY "${TMP}/bigreply.out")" \
+	  SENT
 
 for remote in 203.0.113.1 2001:db8:1::1; do
 	expect_eq "icmp_guest_ping_after_oversized_reply_${remote}" \
