@@ -4,11 +4,12 @@
 # passt - user-mode networking for virtual machines and namespaces
 #
 # test/90_bench.sh - make bench, shortened: one run of one second per figure,
-# ours only, passt and pasta throughput at MTU 1500. Every row must have a
-# figure for the limit and for ours, every row of the CPU tables a figure for
-# ours, and UDP's CPU time per GB moved can't be above its CPU time per GB
-# received: the receiver counts at most what reached its interface. Flooded,
-# it drops some: in one row at least, moved must be below received
+# ours only, passt (stream socket and vhost-user) and pasta throughput at MTU
+# 1500. Every row must have a figure for the limit and for ours, every row of
+# the CPU tables a figure for ours, and UDP's CPU time per GB moved can't be
+# above its CPU time per GB received: the receiver counts at most what
+# reached its interface. Flooded, it drops some: in one row at least, moved
+# must be below received
 #
 # BENCH_SMOKE must be set (make check sets it in its first pass only), as
 # must be iperf3.
@@ -21,7 +22,7 @@ if [ -z "${BENCH_SMOKE:-}" ] || ! command -v iperf3 >/dev/null; then
 fi
 
 out="${TMP}/bench.out"
-"${TOP}/test/perf/bench.sh" -t 1 -r 1 -i ours -s passt,pasta,tput \
+"${TOP}/test/perf/bench.sh" -t 1 -r 1 -i ours -s passt,vu,pasta,tput \
 	-m 1500 -p 1500 >"${out}" 2>"${TMP}/bench.err"
 expect_eq bench_smoke_exit "$?" 0
 
@@ -41,7 +42,7 @@ for line in open(sys.argv[1]):
     elif "per GB the receiver counted" in line:
         table = "received"
     elif line.startswith(("passt", "pasta")):
-        mode = line.split(":")[0].split()[0]
+        mode = line.split(":")[0]
     elif table and re.match(r"^  (TCP|UDP) IPv[46] ", line):
         f = line.split()
         rows[table][(mode, " ".join(f[:3]))] = f[4:]
@@ -49,7 +50,7 @@ for line in open(sys.argv[1]):
 below = 0
 want = ["%s IPv%s %s" % (p, v, d) for p in ("TCP", "UDP") for v in (4, 6)
         for d in ("ns->remote", "remote->ns")]
-for mode in ("passt", "pasta"):
+for mode in ("passt", "passt vhost-user", "pasta"):
     for label in want:
         key = (mode, label)
         t = rows["tput"].get(key)

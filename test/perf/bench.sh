@@ -24,12 +24,14 @@
 # Sections (-s, default: all of them):
 #   passt	a guest namespace on passt's socket, through test/tools/tapbridge
 #		(--gro: the guest merges TCP segments it receives)
+#   vu		the same with passt --vhost-user, through test/tools/vubridge
+#		(ours only: upstream's version here has no vhost-user)
 #   pasta	a namespace attached to pasta (or slirp4netns), tap device path
 #   splice	pasta's loopback port forwarding, host to namespace and back
 #   tput	throughput rows (iperf3), and CPU time per GB moved
 #   rates	1-byte request/response and connection rates (test/tools/rr)
 #   rss		resident memory of each implementation, idle, a namespace on it
-# passt, pasta and splice choose the modes, tput and rates the kind of rows;
+# passt, vu, pasta and splice choose the modes, tput and rates the kind of rows;
 # naming only one of a pair means the other pair is whole, so "-s passt" is
 # passt throughput and rates, "-s rates" is rates in every mode.
 #
@@ -109,7 +111,7 @@ for m in ${PASST_MTUS} ${PASTA_MTUS}; do
 done
 for s in ${SECTIONS}; do
 	case "${s}" in
-	passt|pasta|splice|tput|rates|rss) ;;
+	passt|vu|pasta|splice|tput|rates|rss) ;;
 	*) echo "Unknown section: ${s}"; usage 1 ;;
 	esac
 done
@@ -128,10 +130,11 @@ want() {
 
 # Fill in the other half of a mode/kind pair, see the top of this file
 if [ -z "${SECTIONS}" ]; then
-	SECTIONS="passt pasta splice tput rates rss"
-elif want passt || want pasta || want splice || want tput || want rates; then
-	want passt || want pasta || want splice ||
-		SECTIONS="${SECTIONS} passt pasta splice"
+	SECTIONS="passt vu pasta splice tput rates rss"
+elif want passt || want vu || want pasta || want splice || want tput ||
+     want rates; then
+	want passt || want vu || want pasta || want splice ||
+		SECTIONS="${SECTIONS} passt vu pasta splice"
 	want tput || want rates || SECTIONS="${SECTIONS} tput rates"
 fi
 
@@ -148,10 +151,11 @@ ln -s "${PASST}" "${OURS_PASTA}"
 
 # impl_has() - Tell if an implementation is selected and installed for a mode
 # $1:	ours, upstream or slirp4netns
-# $2:	passt or pasta (splice rows are pasta's)
+# $2:	passt, vu or pasta (splice rows are pasta's)
 impl_has() {
 	[[ " ${IMPLS} " == *" $1 "* ]] || return 1
 	case "$1/$2" in
+	ours/vu)		[ -x "${PASST}" ] && [ -x "${TOOLS}/vubridge" ] ;;
 	ours/*)			[ -x "${PASST}" ] ;;
 	upstream/passt)		[ -x "${UP_PASST}" ] ;;
 	upstream/pasta)		[ -x "${UP_PASTA}" ] ;;
@@ -272,21 +276,25 @@ inst_start() {
 	ns_add "${ns}" || return 1
 	I_NS[${tag}]="${ns}"
 
-	if [ "${mode}" = passt ]; then
+	if [ "${mode}" = passt ] || [ "${mode}" = vu ]; then
+		local vu= bridge=(tapbridge --gro)
+
 		sock="${TMP}/${tag}.sock"
 		bin="${PASST}"
 		[ "${impl}" = upstream ] && bin="${UP_PASST}"
+		[ "${mode}" = vu ] && vu=--vhost-user bridge=(vubridge)
 		rm -f "${sock}"
-		ip netns exec "${NS_HST}" "${bin}" -f -q -m "${mtu}" \
+		# shellcheck disable=SC2086
+		ip netns exec "${NS_HST}" "${bin}" -f -q -m "${mtu}" ${vu} \
 			-s "${sock}" >"${log}" 2>&1 &
 		I_PID[${tag}]=$!
 		track $!
 		wait_for 5 test -S "${sock}" || return 1
 
 		# The guest merges the TCP segments it receives, as the GRO
-		# of a virtio-net guest does
-		ip netns exec "${ns}" "${TOOLS}/tapbridge" -s "${sock}" \
-			-i eth0 -m "${mtu}" --up -q --gro &
+		# of a virtio-net guest does (vubridge: as its frames come)
+		ip netns exec "${ns}" "${TOOLS}/${bridge[0]}" -s "${sock}" \
+			-i eth0 -m "${mtu}" --up -q "${bridge[@]:1}" &
 		I_AUX[${tag}]=$!
 		track $!
 		wait_for 5 ip -n "${ns}" link show eth0 >/dev/null || return 1
@@ -759,7 +767,7 @@ rss_kib() {
 rss_all() {
 	local impl mode tag t tags=()
 
-	for mode in passt pasta; do
+	for mode in passt vu pasta; do
 		for impl in ours upstream slirp4netns; do
 			impl_has "${impl}" "${mode}" || continue
 			tag="rss_${mode}_${impl%%4*}"
@@ -886,9 +894,9 @@ cpu_table() {
 	echo
 	echo "$@"
 	line "" "ours" "upstream" "slirp4ns" "ours/up"
-	for mode in passt pasta; do
+	for mode in passt vu pasta; do
 		want "${mode}" || continue
-		echo "${mode}"
+		echo "${mode/vu/passt vhost-user}"
 		mtus="${PASST_MTUS}"
 		[ "${mode}" = pasta ] && mtus="${PASTA_MTUS}"
 		for mtu in ${mtus}; do
@@ -916,12 +924,16 @@ print_tables() {
 	echo "Throughput in Gbit/s, rates in thousands a second;" \
 	     "\"ns\" is the guest or container side"
 	line "" "limit" "ours" "upstream" "slirp4ns" "ours/lim" "ours/up"
-	for mode in passt pasta; do
+	for mode in passt vu pasta; do
 		want "${mode}" || continue
 		if [ "${mode}" = passt ]; then
 			mtus="${PASST_MTUS}"
 			echo "passt: guest namespace on the socket, via tapbridge;" \
 			     "limit: veth"
+		elif [ "${mode}" = vu ]; then
+			mtus="${PASST_MTUS}"
+			echo "passt vhost-user: guest namespace on the queues, via" \
+			     "vubridge; limit: veth"
 		else
 			mtus="${PASTA_MTUS}"
 			echo "pasta: namespace on its tap device (slirp4netns:" \
@@ -971,7 +983,7 @@ print_tables() {
 		echo "Idle RSS, MiB, ${RSS_WAIT_S} s after start with a" \
 		     "namespace attached (lower is better)"
 		line "" "ours" "upstream" "slirp4ns" "ours/up"
-		for mode in passt pasta; do
+		for mode in passt vu pasta; do
 			local o u s
 			o=$(fmt "ours|rss|${mode}" %s)
 			u=$(fmt "upstream|rss|${mode}" %s)
@@ -982,7 +994,7 @@ print_tables() {
 					       "$(awk -v k="${!v}" \
 						  'BEGIN { print k / 1024 }')"
 			done
-			line "  ${mode}" "${o}" "${u}" "${s}" \
+			line "  ${mode/vu/passt vhost-user}" "${o}" "${u}" "${s}" \
 			     "$(ratio "${o}" "${u}")"
 		done
 	fi
@@ -1036,7 +1048,7 @@ tcp_tw_tune "${NS_OUT}"
 header
 start_s=${SECONDS}
 
-if want passt || want pasta; then
+if want passt || want vu || want pasta; then
 	k=0
 	for impl in ${TAP_IMPLS}; do
 		k=$((k + 1))
@@ -1055,7 +1067,7 @@ if want passt || want pasta; then
 		ip -n "${NS_HST}" link set eth0 mtu "${mtu}"
 
 		# Rates at each mode's first MTU only
-		for mode in passt pasta; do
+		for mode in passt vu pasta; do
 			want "${mode}" || continue
 			mtus=${PASST_MTUS}
 			[ "${mode}" = pasta ] && mtus=${PASTA_MTUS}
