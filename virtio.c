@@ -33,6 +33,34 @@
 /* #syscalls:passt write munmap */
 
 /**
+ * vu_find() - Find a span of guest memory in our mappings
+ * @m:		Guest memory
+ * @addr:	Address
+ * @len:	Length of the span
+ * @qva:	@addr is in the front end's address space, not guest physical
+ *
+ * Return: our address for @addr, NULL unless the whole span lies in a region
+ */
+static void *vu_find(const struct vu_mem *m, uint64_t addr, size_t len,
+		     bool qva)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct vu_region *r = &m->r[i];
+		uint64_t start = qva ? r->qva : r->gpa, off = addr - start;
+
+		if (!r->map || addr < start || off >= r->size ||
+		    len > r->size - off)
+			continue;
+
+		return (char *)r->map + r->map_off + off;
+	}
+
+	return NULL;
+}
+
+/**
  * vu_gpa() - Find a span of guest physical memory in our mappings
  * @m:		Guest memory
  * @gpa:	Guest physical address
@@ -42,20 +70,7 @@
  */
 void *vu_gpa(const struct vu_mem *m, uint64_t gpa, size_t len)
 {
-	unsigned i;
-
-	for (i = 0; i < m->n; i++) {
-		const struct vu_region *r = &m->r[i];
-		uint64_t off = gpa - r->gpa;
-
-		if (!r->map || gpa < r->gpa || off >= r->size ||
-		    len > r->size - off)
-			continue;
-
-		return (char *)r->map + r->map_off + off;
-	}
-
-	return NULL;
+	return vu_find(m, gpa, len, false);
 }
 
 /**
@@ -71,20 +86,7 @@ void *vu_gpa(const struct vu_mem *m, uint64_t gpa, size_t len)
  */
 void *vu_qva(const struct vu_mem *m, uint64_t qva, size_t len)
 {
-	unsigned i;
-
-	for (i = 0; i < m->n; i++) {
-		const struct vu_region *r = &m->r[i];
-		uint64_t off = qva - r->qva;
-
-		if (!r->map || qva < r->qva || off >= r->size ||
-		    len > r->size - off)
-			continue;
-
-		return (char *)r->map + r->map_off + off;
-	}
-
-	return NULL;
+	return vu_find(m, qva, len, true);
 }
 
 /**

@@ -18,18 +18,6 @@ if ! tb_setup || ! tb_user; then
 	exit 1
 fi
 
-# guest_has() - Check that the guest's console has a line
-# $1:	Name of the check
-# $2:	Log file
-# $3:	Line (extended regular expression, whole line)
-guest_has() {
-	if grep -qxE -- "$3" "$2"; then
-		pass "$1"
-	else
-		fail "$1" "no line matching '$3' on the guest console"
-	fi
-}
-
 # The guest's part: DHCP, then IPv6 autoconfiguration, then ping both ways
 cat > "${TMP}/guest.sh" <<'EOF'
 udhcpc -i eth0 -q -n -t 5 -T 1 2>&1

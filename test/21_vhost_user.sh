@@ -20,18 +20,6 @@ if ! tb_setup || ! tb_user; then
 	exit 1
 fi
 
-# guest_has() - Check that the guest's console has a line
-# $1:	Name of the check
-# $2:	Log file
-# $3:	Line (extended regular expression, whole line)
-guest_has() {
-	if grep -qxE -- "$3" "$2"; then
-		pass "$1"
-	else
-		fail "$1" "no line matching '$3' on the guest console"
-	fi
-}
-
 # vu_qemu_args() - qemu's arguments for a vhost-user device on a socket
 # $1:	Socket path
 vu_qemu_args() {

@@ -21,6 +21,9 @@
 #	guest_wait_for LOG_FILE REGEX TIMEOUT_S [PID]
 #		Waits until an extended REGEX matches a line in LOG_FILE.
 #		Returns 1 on timeout, or if PID is given and has exited.
+#	guest_has NAME LOG_FILE REGEX
+#		A check (lib.sh's pass or fail): REGEX matches a whole line
+#		of LOG_FILE.
 #	guest_exit_status LOG_FILE
 #		Prints the status from the "GUEST-EXIT <status>" line, fails
 #		if there's none. Check this, not just qemu's status: that's 0
@@ -195,4 +198,16 @@ guest_exit_status() {
 	     tail -n 1)
 	[ -n "$st" ] || return 1
 	echo "$st"
+}
+
+# guest_has() - Check that the guest's console has a line
+# $1:	Name of the check
+# $2:	Log file
+# $3:	Line (extended regular expression, whole line)
+guest_has() {
+	if grep -qxE -- "$3" "$2"; then
+		pass "$1"
+	else
+		fail "$1" "no line matching '$3' on the guest console"
+	fi
 }
