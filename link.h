@@ -29,6 +29,36 @@ struct ctx;
 #define LINK_OFFLOAD_TSO	(1U << 1)	/* TCP frames of many segments */
 #define LINK_OFFLOAD_USO	(1U << 2)	/* UDP runs in one frame */
 
+/* Frames, and buffers for their payload, lent at a time (see struct link_lent) */
+#define LINK_LEND_FRAMES	128
+#define LINK_LEND_IOV		1000	/* Below IOV_MAX, with room for the caller */
+
+/**
+ * struct link_lent - Frames lent to a caller, for it to read payload into
+ * @n:		Frames lent
+ * @hdrlen:	Bytes of headers, from the Ethernet header on, the caller builds
+ *		(in its own buffer) for each frame
+ * @seg:	Payload bytes of each frame but the last, which may be shorter
+ * @iov:	Where the payload goes, frame after frame, each frame taking
+ *		exactly @seg bytes (the last one: what's left of the total)
+ * @niov:	Entries of @iov in use
+ * @first:	Index in @iov of the first buffer of each frame, @niov at @n
+ * @by_link:	Lent by the back end (guest memory), not tap.c's own buffers
+ *
+ * The caller reads into @iov, builds the headers of the frames it filled,
+ * and hands them all back with tap_commit(): it then sends no other frame
+ * in between.
+ */
+struct link_lent {
+	size_t n;
+	size_t hdrlen;
+	size_t seg;
+	struct iovec iov[LINK_LEND_IOV];
+	size_t niov;
+	unsigned first[LINK_LEND_FRAMES + 1];
+	bool by_link;
+};
+
 /**
  * struct link_ops - One way of exchanging frames with the guest
  * @name:	Name, for messages
@@ -48,6 +78,16 @@ struct ctx;
  * @room:	How many frames the guest takes now, at least: datagrams
  *		beyond that would be lost, they wait in their sockets. NULL
  *		if no fewer than @blocked says
+ * @lend:	Lend buffers of the guest's own for up to @nframes frames of
+ *		@l->hdrlen bytes of headers and @l->seg bytes of payload each,
+ *		@total payload bytes at most: fill in @l, return the number of
+ *		frames lent (0 if the guest has no buffers now: it's blocked),
+ *		or -1 if they don't fit the guest's buffers (the caller uses
+ *		tap.c's buffers, and @send, then). NULL if the back end has no
+ *		memory to lend
+ * @commit:	The first @nfilled frames lent are filled, the last one with
+ *		@lastlen payload bytes, their headers in @hdrs: hand them to
+ *		the guest, give the rest back. Return the number handed
  */
 struct link_ops {
 	const char *name;
@@ -59,6 +99,11 @@ struct link_ops {
 	bool (*blocked)(void);
 	void (*accepted)(struct ctx *c, int fd);
 	size_t (*room)(void);
+	int (*lend)(struct ctx *c, struct link_lent *l, size_t nframes,
+		    size_t total);
+	size_t (*commit)(struct ctx *c, struct link_lent *l,
+			 const struct iovec *hdrs, size_t nfilled,
+			 size_t lastlen, uint16_t gso_size);
 };
 
 extern const struct link_ops link_stream_ops;

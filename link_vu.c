@@ -297,12 +297,240 @@ static void vu_accepted(struct ctx *c, int fd)
 	vu_accept(c, fd);
 }
 
+/**
+ * struct vu_lent_chains - Chains of the receive queue lent out (vu_lend())
+ * @n:		Chains taken
+ * @head:	Head of each
+ * @cap:	Payload bytes lent in each
+ * @frame:	First chain of each frame, @n at the end
+ * @hdr:	Where the virtio-net header and the headers of each frame go
+ * @hdrspace:	Bytes there: both headers
+ * @used:	Entries of the used ring filled so far, not yet made visible
+ * @no_unpop:	A malformed chain was taken after some lent ones: those can't
+ *		be given back for later, they go back as used, empty
+ */
+static struct vu_lent_chains {
+	unsigned n;
+	uint16_t head[LINK_LEND_IOV + 1];
+	uint32_t cap[LINK_LEND_IOV + 1];
+	unsigned frame[LINK_LEND_FRAMES + 1];
+	char *hdr[LINK_LEND_FRAMES];
+	size_t hdrspace;
+	unsigned used;
+	bool no_unpop;
+} vu_lent;
+
+/**
+ * vu_lent_drop() - Give back lent chains, from one on
+ * @vq:		Receive queue
+ * @from:	First chain given back
+ */
+static void vu_lent_drop(struct vu_vq *vq, unsigned from)
+{
+	unsigned i;
+
+	if (!vu_lent.no_unpop) {
+		vq_unpop(vq, vu_lent.n - from);
+	} else {
+		for (i = from; i < vu_lent.n; i++)
+			vq_fill(vq, vu_lent.head[i], 0, vu_lent.used++);
+	}
+	vu_lent.n = from;
+}
+
+/**
+ * vu_lent_done() - Make what was filled visible to the guest, wake it up
+ * @vq:		Receive queue
+ */
+static void vu_lent_done(struct vu_vq *vq)
+{
+	if (vu_lent.used) {
+		vq_flush(vq, vu_lent.used);
+		vq_notify(vq);
+	}
+	vu_lent.used = 0;
+	vu_lent.n = 0;
+}
+
+/**
+ * vu_lend() - Lend the guest's receive buffers, for payload to be read into
+ * @c:		Execution context
+ * @l:		Frames to lend, headers and payload sizes set, filled in
+ * @nframes:	Frames wanted
+ * @total:	Payload bytes wanted, at most
+ *
+ * Each frame takes as many chains as its payload needs (merged buffers),
+ * the first one starting with room for both headers.
+ *
+ * Return: frames lent, 0 if the guest has no buffers now, -1 if its buffers
+ *	   can't take frames this way (the caller copies then)
+ */
+static int vu_lend(struct ctx *c, struct link_lent *l, size_t nframes,
+		   size_t total)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
+	static struct vq_elem e;
+	size_t f, niov = 0;
+
+	(void)c;
+
+	if (!vu_feature(&vu_dev, VIRTIO_NET_F_MRG_RXBUF))
+		return -1;
+
+	vu_lent.n = vu_lent.used = 0;
+	vu_lent.no_unpop = false;
+	vu_lent.hdrspace = vu_dev.hdr_len + l->hdrlen;
+
+	for (f = 0; f < nframes; f++) {
+		size_t want = MIN(l->seg, total - f * l->seg), got = 0;
+		unsigned fch = vu_lent.n;
+		size_t fiov = niov;
+
+		while (got < want) {
+			size_t skip = got ? 0 : vu_lent.hdrspace, k;
+			uint32_t cap = 0;
+			int rc;
+
+			rc = vq_pop(vq, &vu_dev.mem, &e);
+			if (!rc) {
+				/* Ask for a kick, then look once more */
+				vq_kicks_wanted(vq, true);
+				if (vq_avail(vq) > 0)
+					continue;
+			}
+			if (rc <= 0) {
+				vu_rx_blocked = true;
+				goto partial;
+			}
+
+			if (e.n_out || !e.n_in) {
+				trace("vhost-user: readable buffer on receive "
+				      "queue");
+				vq_fill(vq, e.head, 0, vu_lent.used++);
+				vu_lent.no_unpop = true;
+				continue;
+			}
+
+			if ((!got && e.iov[0].iov_len < skip) ||
+			    niov + e.n_in > LINK_LEND_IOV) {
+				/* Too small for the headers, or no room for
+				 * its buffers: this one waits
+				 */
+				vu_lent.head[vu_lent.n++] = e.head;
+				if (f == 0 && !got && niov + e.n_in <=
+				    LINK_LEND_IOV) {
+					vu_lent_drop(vq, 0);
+					vu_lent_done(vq);
+					return -1;
+				}
+				goto partial;
+			}
+
+			if (!got)
+				vu_lent.hdr[f] = e.iov[0].iov_base;
+			for (k = 0; k < e.n_in && got < want; k++) {
+				size_t len = e.iov[k].iov_len - skip;
+
+				len = MIN(len, want - got);
+				l->iov[niov].iov_base =
+					(char *)e.iov[k].iov_base + skip;
+				l->iov[niov++].iov_len = len;
+				got += len;
+				cap += len;
+				skip = 0;
+			}
+			vu_lent.head[vu_lent.n] = e.head;
+			vu_lent.cap[vu_lent.n++] = cap;
+		}
+
+		l->first[f] = fiov;
+		vu_lent.frame[f] = fch;
+		continue;
+
+partial:
+		/* This frame can't be whole: its chains go back */
+		vu_lent_drop(vq, fch);
+		niov = fiov;
+		break;
+	}
+
+	l->first[f] = l->niov = niov;
+	vu_lent.frame[f] = vu_lent.n;
+	if (!f)
+		vu_lent_done(vq);
+
+	return f;
+}
+
+/**
+ * vu_commit() - Hand frames written into lent buffers to the guest
+ * @c:		Execution context
+ * @l:		Frames lent
+ * @hdrs:	Headers of each frame filled
+ * @nfilled:	Frames filled
+ * @lastlen:	Payload bytes in the last one filled
+ * @gso_size:	Segment size for TCP frames longer than that, or 0
+ *
+ * Return: number of frames handed
+ */
+static size_t vu_commit(struct ctx *c, struct link_lent *l,
+			const struct iovec *hdrs, size_t nfilled,
+			size_t lastlen, uint16_t gso_size)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
+	unsigned ch = 0;
+	size_t f;
+
+	for (f = 0; f < nfilled; f++) {
+		size_t plen = f == nfilled - 1 ? lastlen : l->seg, left = plen;
+		struct virtio_net_hdr_mrg_rxbuf vh;
+		struct iovec fr[LINK_LEND_IOV + 1];
+		unsigned nb = 0;
+		size_t n;
+
+		if (hdrs[f].iov_len != l->hdrlen) {
+			err("vhost-user: headers of %zu bytes, %zu lent",
+			    hdrs[f].iov_len, l->hdrlen);
+			break;
+		}
+
+		n = tap_lent_frame(l, f, &hdrs[f], plen, fr, ARRAY_SIZE(fr));
+		tap_vnet_hdr(c, &vh.hdr, fr, n, gso_size);
+
+		for (ch = vu_lent.frame[f]; ch < vu_lent.frame[f + 1]; ch++) {
+			size_t take = MIN(left, vu_lent.cap[ch]);
+
+			if (!take && nb)
+				break;
+			vq_fill(vq, vu_lent.head[ch],
+				take + (nb ? 0 : vu_lent.hdrspace),
+				vu_lent.used++);
+			left -= take;
+			nb++;
+		}
+
+		vh.num_buffers = htole16(nb);
+		memcpy(vu_lent.hdr[f], &vh, vu_dev.hdr_len);
+		memcpy(vu_lent.hdr[f] + vu_dev.hdr_len, hdrs[f].iov_base,
+		       l->hdrlen);
+	}
+
+	/* The rest, unused: the chains of frames not filled, if any */
+	if (f < nfilled || nfilled < l->n || ch < vu_lent.n)
+		vu_lent_drop(vq, f < nfilled ? vu_lent.frame[f] : ch);
+	vu_lent_done(vq);
+
+	return f;
+}
+
 const struct link_ops link_vu_ops = {
 	.name		= "vhost-user",
 	.send		= vu_send,
 	.blocked	= vu_blocked,
 	.accepted	= vu_accepted,
 	.room		= vu_room,
+	.lend		= vu_lend,
+	.commit		= vu_commit,
 };
 
 /**

@@ -377,6 +377,121 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 	return sent;
 }
 
+/* Payload buffers lent when the back end has none of its own to lend */
+#define TAP_LEND_PAYLOAD	65536
+static char tap_lend_buf[LINK_LEND_FRAMES][TAP_LEND_PAYLOAD]
+	__attribute__((aligned(64)));
+
+/**
+ * tap_lend() - Lend buffers for frames whose payload the caller reads in
+ * @c:		Execution context
+ * @l:		Lent frames, @hdrlen and @seg set by the caller, filled in
+ * @nframes:	Frames wanted
+ * @total:	Payload bytes wanted, at most
+ *
+ * Where the back end can, the payload goes straight into the guest's own
+ * buffers; otherwise into ours, and the frames are then sent as any other.
+ *
+ * Return: number of frames lent, 0 if the guest can't take any now
+ */
+size_t tap_lend(struct ctx *c, struct link_lent *l, size_t nframes,
+		size_t total)
+{
+	size_t i;
+
+	nframes = MIN(nframes, LINK_LEND_FRAMES);
+	l->seg = MIN(l->seg, TAP_LEND_PAYLOAD);
+	nframes = MIN(nframes, DIV_ROUND_UP(total, l->seg));
+
+	/* Full checksums are ours to compute: not over guest memory */
+	if (c->fd_tap >= 0 && c->link->lend && !tap_l4_csum(c)) {
+		int n = c->link->lend(c, l, nframes, total);
+
+		if (n >= 0) {
+			l->by_link = true;
+			return l->n = n;
+		}
+	}
+
+	l->by_link = false;
+	for (i = 0; i < nframes; i++) {
+		l->iov[i].iov_base = tap_lend_buf[i];
+		l->iov[i].iov_len = MIN(l->seg, total - i * l->seg);
+		l->first[i] = i;
+	}
+	l->first[nframes] = l->niov = nframes;
+
+	return l->n = nframes;
+}
+
+/**
+ * tap_lent_frame() - Buffers of one lent frame, as filled: headers, payload
+ * @l:		Lent frames
+ * @i:		Frame
+ * @hdr:	Its headers
+ * @len:	Payload bytes in it
+ * @iov:	Buffers of the frame, set: @hdr, then the payload
+ * @max:	Entries @iov has room for
+ *
+ * Return: number of entries of @iov set
+ */
+size_t tap_lent_frame(const struct link_lent *l, size_t i,
+		      const struct iovec *hdr, size_t len, struct iovec *iov,
+		      size_t max)
+{
+	size_t k, n = 1;
+
+	iov[0] = *hdr;
+	for (k = l->first[i]; k < l->first[i + 1] && len && n < max; k++) {
+		iov[n].iov_base = l->iov[k].iov_base;
+		iov[n].iov_len = MIN(len, l->iov[k].iov_len);
+		len -= iov[n++].iov_len;
+	}
+
+	return n;
+}
+
+/**
+ * tap_commit() - Send lent frames the caller filled, give back the others
+ * @c:		Execution context
+ * @l:		Lent frames
+ * @hdrs:	Headers of each filled frame, from the Ethernet header on
+ * @nfilled:	Frames filled, from the first one
+ * @lastlen:	Payload bytes of the last one filled (the others: @l->seg)
+ * @gso_size:	Segment size for TCP frames longer than that, or 0
+ *
+ * Return: number of frames sent; the caller may send the rest later
+ */
+size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
+		  size_t nfilled, size_t lastlen, uint16_t gso_size)
+{
+	struct iovec frame[LINK_LEND_FRAMES * 2];
+	size_t i;
+
+	nfilled = MIN(nfilled, l->n);
+	if (!l->by_link) {
+		for (i = 0; i < nfilled; i++) {
+			tap_lent_frame(l, i, &hdrs[i],
+				       i == nfilled - 1 ? lastlen : l->seg,
+				       frame + i * 2, 2);
+		}
+		return tap_send_frames_gso(c, frame, 2, nfilled, gso_size);
+	}
+
+	/* Captured before the guest has them, and may change them */
+	for (i = 0; pcap_fd() >= 0 && i < nfilled; i++) {
+		struct iovec f[LINK_LEND_IOV + 1];
+		size_t n;
+
+		n = tap_lent_frame(l, i, &hdrs[i],
+				   i == nfilled - 1 ? lastlen : l->seg,
+				   f, ARRAY_SIZE(f));
+		pcap_iov(f, n, 0);
+	}
+
+	return c->link->commit(c, l, hdrs, nfilled, lastlen, gso_size);
+}
+
 /**
  * tap_send_udp_gso() - Send a run of UDP datagrams of one flow as one frame,
  *			split by the guest's kernel

@@ -19,6 +19,7 @@
 #include "inany.h"
 
 struct ctx;
+struct link_lent;
 struct iphdr;
 struct ipv6hdr;
 struct udphdr;
@@ -58,6 +59,13 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 			   uint16_t gso_size);
 int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 		     uint16_t gso_size);
+size_t tap_lend(struct ctx *c, struct link_lent *l, size_t nframes,
+		size_t total);
+size_t tap_lent_frame(const struct link_lent *l, size_t i,
+		      const struct iovec *hdr, size_t len, struct iovec *iov,
+		      size_t max);
+size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
+		  size_t nfilled, size_t lastlen, uint16_t gso_size);
 bool tap_blocked(const struct ctx *c);
 size_t tap_room(const struct ctx *c);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,

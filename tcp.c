@@ -127,12 +127,13 @@ struct tcp_frame_hdrs {
 	};
 } __attribute__((aligned(4)));
 
+/* Data frames: headers here, payload read into buffers the link lends */
 static struct tcp_frame_hdrs tcp_hdrs[TCP_FRAMES];
-static char tcp_payload[TCP_FRAMES][TCP_PAYLOAD_MAX] __attribute__((aligned(64)));
-static struct iovec tcp_iov[TCP_FRAMES * 2];
+static struct iovec tcp_hdr_iov[TCP_FRAMES];
+static struct link_lent tcp_lent;
 
 static struct tcp_frame_hdrs tcp_ctl_hdrs[TCP_CTL_FRAMES];
-static struct iovec tcp_ctl_iov[TCP_CTL_FRAMES * 2];
+static struct iovec tcp_ctl_iov[TCP_CTL_FRAMES];
 static unsigned tcp_ctl_n;
 
 /* Connections with an ACK to send at the next flush */
@@ -352,16 +353,17 @@ static size_t tcp_opts_fill(const struct ctx *c,
  * @c:		Execution context
  * @conn:	Connection
  * @h:		Header buffer
- * @iov:	Two entries: headers and payload, set
+ * @iov:	Set to the headers built
  * @flags:	TCP flags
  * @seq:	Sequence number
- * @payload:	Payload, or NULL
+ * @pl:		Payload, @plen bytes in all, or NULL
+ * @npl:	Entries in @pl
  * @plen:	Payload length
  */
 static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 			   struct tcp_frame_hdrs *h, struct iovec *iov,
-			   uint8_t flags, uint32_t seq, const void *payload,
-			   size_t plen)
+			   uint8_t flags, uint32_t seq, const struct iovec *pl,
+			   size_t npl, size_t plen)
 {
 	const struct flowside *tap = conn_tap(conn);
 	size_t l4len, l3len, optlen;
@@ -411,15 +413,26 @@ static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (tap_l4_csum(c)) {
 		sum = csum_unfolded(th, sizeof(*th) + optlen, sum);
-		th->check = csum(payload, plen, sum);
+		th->check = ~csum_fold(csum_iov(pl, npl, 0, sum));
 	} else {
 		th->check = csum_fold(sum);	/* Completed by the tap device */
 	}
 
-	iov[0].iov_base = &h->eh;
-	iov[0].iov_len = ETH_HLEN + (l3len - l4len) + sizeof(*th) + optlen;
-	iov[1].iov_base = (void *)payload;
-	iov[1].iov_len = plen;
+	iov->iov_base = &h->eh;
+	iov->iov_len = ETH_HLEN + (l3len - l4len) + sizeof(*th) + optlen;
+}
+
+/**
+ * tcp_data_hdrlen() - Length of the headers of a data frame to the guest
+ * @conn:	Connection
+ *
+ * Return: bytes from the Ethernet header to the end of the TCP options, as
+ *	   tcp_frame_fill() builds them for a segment without SYN
+ */
+static size_t tcp_data_hdrlen(const struct tcp_tap_conn *conn)
+{
+	return ETH_HLEN + sizeof(struct tcphdr) + (conn->ts_ok ? 12 : 0) +
+	       (conn_v4(conn) ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
 }
 
 /**
@@ -434,7 +447,7 @@ void tcp_defer_flush(struct ctx *c)
 	unsigned i, first_ack, n_ack = 0, sent;
 
 	if (tcp_ctl_n + tcp_ack_n > TCP_CTL_FRAMES) {
-		tap_send_frames(c, tcp_ctl_iov, 2, tcp_ctl_n);
+		tap_send_frames(c, tcp_ctl_iov, 1, tcp_ctl_n);
 		tcp_ctl_n = 0;
 	}
 
@@ -446,13 +459,13 @@ void tcp_defer_flush(struct ctx *c)
 			continue;
 
 		tcp_frame_fill(c, conn, &tcp_ctl_hdrs[tcp_ctl_n],
-			       &tcp_ctl_iov[tcp_ctl_n * 2], FLAG_ACK,
-			       conn->seq_to_tap, NULL, 0);
+			       &tcp_ctl_iov[tcp_ctl_n], FLAG_ACK,
+			       conn->seq_to_tap, NULL, 0, 0);
 		tcp_ack_list[n_ack++] = tcp_ack_list[i];
 		tcp_ctl_n++;
 	}
 
-	sent = tcp_ctl_n ? tap_send_frames(c, tcp_ctl_iov, 2, tcp_ctl_n) : 0;
+	sent = tcp_ctl_n ? tap_send_frames(c, tcp_ctl_iov, 1, tcp_ctl_n) : 0;
 	tcp_ctl_n = 0;
 
 	/* Keep the ACKs that didn't go out in the list, still pending */
@@ -502,8 +515,8 @@ static void tcp_send_ctl(struct ctx *c, struct tcp_tap_conn *conn,
 		tcp_defer_flush(c);
 
 	tcp_frame_fill(c, conn, &tcp_ctl_hdrs[tcp_ctl_n],
-		       &tcp_ctl_iov[tcp_ctl_n * 2], flags, conn->seq_to_tap,
-		       NULL, 0);
+		       &tcp_ctl_iov[tcp_ctl_n], flags, conn->seq_to_tap,
+		       NULL, 0, 0);
 	tcp_ctl_n++;
 
 	if (flags & (FLAG_SYN | FLAG_FIN))
@@ -589,8 +602,8 @@ static void tcp_rst_unknown(struct ctx *c, const union inany_addr *saddr,
 	if (tcp_ctl_n + tcp_ack_n >= TCP_CTL_FRAMES)
 		tcp_defer_flush(c);
 	tcp_frame_fill(c, &tmp, &tcp_ctl_hdrs[tcp_ctl_n],
-		       &tcp_ctl_iov[tcp_ctl_n * 2], flags, tmp.seq_to_tap,
-		       NULL, 0);
+		       &tcp_ctl_iov[tcp_ctl_n], flags, tmp.seq_to_tap,
+		       NULL, 0, 0);
 	tcp_ctl_n++;
 }
 
@@ -890,10 +903,12 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 {
 	uint32_t sent = conn->seq_to_tap - conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap, avail, last;
-	size_t seg = tcp_frame_payload(c, conn);
-	struct iovec iov[TCP_FRAMES + 1];
+	size_t seg = tcp_frame_payload(c, conn), cap = 0;
+	struct iovec iov[LINK_LEND_IOV + 1], fiov[LINK_LEND_IOV + 1];
 	struct msghdr mh = { .msg_iov = iov };
-	size_t nframes, i, k = 0, done;
+	struct link_lent *l = &tcp_lent;
+	size_t nframes, want, i, k = 0, done;
+	bool ack;
 	ssize_t n;
 
 	if (conn->events & (CONN_SOCK_FIN_RCVD | CONN_TAP_FIN_SENT))
@@ -913,17 +928,32 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 		iov[k++].iov_len = sent;
 	}
 
-	nframes = MIN((size_t)TCP_FRAMES, DIV_ROUND_UP(avail, seg));
-	for (i = 0; i < nframes; i++) {
-		iov[k].iov_base = tcp_payload[i];
-		iov[k++].iov_len = MIN(seg, avail - i * seg);
+	/* Pending control frames (the SYN-ACK, say) go first: no frame may
+	 * go out while buffers are lent. Our own ACK rides on the data.
+	 */
+	ack = conn->flags & TCP_ACK_PENDING;
+	conn->flags &= ~TCP_ACK_PENDING;
+	tcp_defer_flush(c);
+
+	want = MIN((size_t)TCP_FRAMES, DIV_ROUND_UP(avail, seg));
+	l->hdrlen = tcp_data_hdrlen(conn);
+	l->seg = seg;
+	if (!tap_lend(c, l, want, avail)) {
+		conn->flags |= TCP_TAP_BLOCKED;
+		goto nothing;
+	}
+	seg = l->seg;
+	for (i = 0; i < l->niov; i++) {
+		iov[k++] = l->iov[i];
+		cap += l->iov[i].iov_len;
 	}
 	mh.msg_iovlen = k;
 
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0) {
+		tap_commit(c, l, NULL, 0, 0, 0);
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
+			goto nothing;
 		debug_perror("TCP flow %u: read failed", conn_idx(conn));
 		tcp_rst(c, conn);
 		return -1;
@@ -933,13 +963,16 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 		/* The data already sent came again: past it, only a FIN
 		 * from the peer ends the stream, no new data isn't the end
 		 */
-		if ((size_t)n <= sent && sent && !tcp_sock_fin_rcvd(conn))
-			return 0;
+		if ((size_t)n <= sent && sent && !tcp_sock_fin_rcvd(conn)) {
+			tap_commit(c, l, NULL, 0, 0, 0);
+			goto nothing;
+		}
 		n = (size_t)n < sent ? 0 : n - sent;
 	}
 
 	if (!n) {
 		/* End of data: FIN, once the guest has the rest */
+		tap_commit(c, l, NULL, 0, 0, 0);
 		conn->events |= CONN_SOCK_FIN_RCVD;
 		conn->events |= CONN_TAP_FIN_SENT;
 		tcp_send_ctl(c, conn, FLAG_FIN | FLAG_ACK);
@@ -950,19 +983,20 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 	nframes = DIV_ROUND_UP((size_t)n, seg);
 	last = n - (nframes - 1) * seg;
 	for (i = 0; i < nframes; i++) {
-		size_t plen = i == nframes - 1 ? last : seg;
+		size_t plen = i == nframes - 1 ? last : seg, npl = 0;
 
-		tcp_frame_fill(c, conn, &tcp_hdrs[i], &tcp_iov[i * 2],
+		/* A full checksum, only over our own buffers (tap_lend()) */
+		if (tap_l4_csum(c)) {
+			npl = tap_lent_frame(l, i, &tcp_hdr_iov[i], plen, fiov,
+					     ARRAY_SIZE(fiov)) - 1;
+		}
+		tcp_frame_fill(c, conn, &tcp_hdrs[i], &tcp_hdr_iov[i],
 			       FLAG_ACK | (i == nframes - 1 ? FLAG_PSH : 0),
-			       conn->seq_to_tap + i * seg,
-			       tcp_payload[i], plen);
+			       conn->seq_to_tap + i * seg, fiov + 1, npl, plen);
 	}
 
-	/* Pending control frames (the SYN-ACK, say) go first */
-	tcp_defer_flush(c);
-	done = tap_send_frames_gso(c, tcp_iov, 2, nframes,
-				   seg > conn->mss_to_tap ? conn->mss_to_tap : 0);
-	conn->flags &= ~TCP_ACK_PENDING;
+	done = tap_commit(c, l, tcp_hdr_iov, nframes, last,
+			  seg > conn->mss_to_tap ? conn->mss_to_tap : 0);
 
 	if (done < nframes) {
 		size_t ok = done ? MIN((size_t)n, done * seg) : 0;
@@ -973,13 +1007,23 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 			setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
 				   sizeof(off));
 		n = ok;
+	} else if (l->n < want && (size_t)n == cap) {
+		/* The guest had buffers for less: more when it has more */
+		conn->flags |= TCP_TAP_BLOCKED;
 	}
 
+	if (!n && ack)
+		tcp_ack_defer(c, conn);
 	if (!sent && n)
 		tcp_timer_set(conn, now, conn->rto_ms);
 	conn->seq_to_tap += n;
 
 	return n;
+
+nothing:
+	if (ack)
+		tcp_ack_defer(c, conn);
+	return 0;
 }
 
 /**

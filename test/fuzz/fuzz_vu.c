@@ -14,6 +14,9 @@
  *   3  data is written into guest memory, at argument * 4 KiB
  *   4  queue (argument & 1) is kicked
  *   5  data is sent to the guest as a frame, through the receive queue
+ *   6  frames are lent (tap_lend()), filled with data, and handed back
+ *      (tap_commit()): the argument picks how many, their segment size,
+ *      how much of them is filled
  *
  * Guest memory is 1 MiB; seeds (test/fuzz/corpus_vu/, written by
  * test/fuzz/mkcorpus_vu.py) give it at guest physical address 0x100000,
@@ -126,6 +129,50 @@ static void fuzz_kick(struct ctx *c, unsigned q)
 }
 
 /**
+ * fuzz_lend() - Read "payload" into lent frames, as TCP does, hand them over
+ * @c:		Execution context
+ * @arg:	Bits 0-2: segment size, 3-6: frames, 7: fill half of them
+ * @data:	Payload, repeated as needed
+ * @len:	Its length
+ */
+static void fuzz_lend(struct ctx *c, uint8_t arg, const uint8_t *data,
+		      size_t len)
+{
+	static uint8_t hdr[ETH_HLEN + 20 + 20 + 12];
+	struct iovec hdrs[LINK_LEND_FRAMES];
+	static struct link_lent l;
+	size_t i, k, cap = 0, fill, nfilled, last, n;
+
+	l.hdrlen = ETH_HLEN + 20 + 20 + (arg & 1 ? 12 : 0);
+	l.seg = MIN((size_t)300 << (arg & 7), 65000);
+	n = tap_lend(c, &l, 1 + ((arg >> 3) & 15), l.seg * 16);
+	if (!n)
+		return;
+
+	for (i = 0; i < l.niov; i++) {
+		for (k = 0; len && k < l.iov[i].iov_len; k++)
+			((uint8_t *)l.iov[i].iov_base)[k] = data[k % len];
+		cap += l.iov[i].iov_len;
+	}
+	fill = arg & 0x80 ? cap / 2 + 1 : cap;
+
+	/* An Ethernet, IPv4 and TCP header, not much more than a shape */
+	memset(hdr, 0, sizeof(hdr));
+	hdr[12] = 0x08;
+	hdr[ETH_HLEN] = 0x45;
+	hdr[ETH_HLEN + 9] = IPPROTO_TCP;
+	hdr[ETH_HLEN + 20 + 12] = (l.hdrlen - ETH_HLEN - 20) / 4 << 4;
+	for (i = 0; i < n; i++) {
+		hdrs[i].iov_base = hdr;
+		hdrs[i].iov_len = l.hdrlen;
+	}
+
+	nfilled = DIV_ROUND_UP(fill, l.seg);
+	last = fill - (nfilled - 1) * l.seg;
+	tap_commit(c, &l, hdrs, nfilled, last, 1400);
+}
+
+/**
  * LLVMFuzzerInitialize() - Isolate, configure, create guest memory
  * @argc:	Arguments of the fuzzer, unused
  * @argv:	Arguments of the fuzzer, unused
@@ -221,7 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 		data += len;
 
-		switch (kind % 6) {
+		switch (kind % 7) {
 		case 0:
 			fuzz_send(c, sv[1], d, len, -1);
 			break;
@@ -244,9 +291,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			fuzz_kick(c, arg & 1);
 			break;
-		default:
+		case 5:
 			if (len >= ETH_HLEN && c->fd_tap >= 0)
 				tap_send_single(c, d, len);
+			break;
+		default:
+			fuzz_lend(c, arg, d, len);
 			break;
 		}
 		tcp_defer_flush(c);

@@ -141,6 +141,15 @@ def main():
                 rec(5, 0, frames()[0]),
         'rx-merged': setup() + rx_buffers(64, 1024) +
                      rec(5, 0, frames()[1] + bytes(3000)),
+        # Lent frames: whole, half filled, more than the buffers there are
+        'rx-lend': setup() + rx_buffers(64, 4096) + rec(6, 3 | 2 << 3,
+                                                        b'data') +
+                   rec(6, 0x80 | 5 | 1 << 3, b'half') + rec(6, 7 | 15 << 3),
+        # Buffers too small for the headers, and a readable one among them
+        'rx-lend-odd': setup() + rx_buffers(8, 64) + rec(6, 2) +
+                       rx_buffers(8, 4096)[:-4] + rec(3, 0, struct.pack(
+                           '<QIHH', GPA + 262144, 4096, 0, 0)) +
+                       rec(4, 0) + rec(6, 4 | 3 << 3),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name + '.bin'), 'wb') as f:
