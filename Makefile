@@ -230,3 +230,6 @@ lint: seccomp.h
 		-checks='$(subst $(eval) ,,$(CLANG_TIDY_CHECKS))' \
 		$(LIB_SRCS) passt.c qrap.c -- -std=gnu11 -D_GNU_SOURCE -I.
 	cppcheck $(CPPCHECK_FLAGS) -I. $(LIB_SRCS) passt.c qrap.c
+
+# AppArmor 4.0 variant of contrib/apparmor/: make apparmor4
+include contrib/apparmor/apparmor.mk
