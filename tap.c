@@ -851,6 +851,12 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 
 	s.s_addr = iph->saddr;
 	d.s_addr = iph->daddr;
+	/* RFC 1122, 3.2.1.3 (g): loopback addresses never come from a link */
+	if ((ntohl(s.s_addr) >> 24) == IN_LOOPBACKNET ||
+	    (ntohl(d.s_addr) >> 24) == IN_LOOPBACKNET) {
+		trace("Dropping IPv4 packet from or to a loopback address");
+		return;
+	}
 	if (s.s_addr != INADDR_ANY && !ip4_is_broadcast_or_multicast(s))
 		c->ip4.addr_seen = s;
 
@@ -947,6 +953,10 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 	/* RFC 4291, 2.5.5.2: IPv4-mapped addresses never appear on the wire */
 	if (IN6_IS_ADDR_V4MAPPED(&ip6h->saddr) ||
 	    IN6_IS_ADDR_V4MAPPED(&ip6h->daddr))
+		goto drop;
+	/* RFC 4291, 2.5.3: nor does the loopback address */
+	if (IN6_IS_ADDR_LOOPBACK(&ip6h->saddr) ||
+	    IN6_IS_ADDR_LOOPBACK(&ip6h->daddr))
 		goto drop;
 
 	off = ETH_HLEN + sizeof(*ip6h);

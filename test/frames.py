@@ -1454,6 +1454,25 @@ class Tester:
                     p.append('payload differs')
             self.result(name, p)
 
+        # Loopback addresses never come from a link (RFC 1122, RFC 4291):
+        # passt's own loopback must not answer
+        for af, dst in ((4, socket.inet_pton(socket.AF_INET, '127.0.0.1')),
+                        (6, socket.inet_pton(socket.AF_INET6, '::1'))):
+            body = struct.pack('!HH', 0x4300 + af, 99) + b'martian'
+            if af == 4:
+                frame = icmp4_frame(cfg.ip4, dst, cfg.passt_mac, 8, 0, body)
+            else:
+                frame = icmp6_frame(cfg.ip6, dst, cfg.passt_mac, 128, 0,
+                                    body, hlim=64)
+            self.c.send(frame)
+            f, _ = self.expect(
+                lambda f: f.kind in ('icmp4', 'icmp6') and
+                f.icmp_type in (0, 129) and f.icmp_body[4:] == b'martian',
+                timeout=1)
+            self.result('icmp%s_echo_loopback_dropped' %
+                        ('' if af == 4 else 'v6'),
+                        [] if f is None else ['loopback answered'])
+
     # Stream framing
 
     def closes(self, name, raw, before=None):
