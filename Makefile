@@ -61,7 +61,7 @@ BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pipe -D_GNU_SOURCE \
 BASE_LDFLAGS := $(OPT_FLAGS) -pie -Wl,-z,relro,-z,now
 
 # Every source but passt.c goes in a library the unit tests link against
-LIB_SRCS := arp.c checksum.c conf.c dhcp.c dhcpv6.c dns.c fdlimit.c flow.c fwd.c \
+LIB_SRCS := arp.c checksum.c conf.c dhcp.c dhcpv6.c dnsname.c fdlimit.c flow.c fwd.c \
 	    icmp.c inany.c isolation.c link_stream.c link_tap.c link_vu.c log.c \
 	    ndp.c netlink.c packet.c pasta.c pcap.c quit.c siphash.c tap.c tcp.c \
 	    tcp_splice.c udp.c util.c vhost_user.c virtio.c

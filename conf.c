@@ -1598,7 +1598,7 @@ static bool conf_ip4(struct ctx *c, const struct conf_seen *s)
 {
 	struct ip4_ctx *ip4 = &c->ip4;
 
-	if (c->ifi4 && c->ifi4 != -1U) {
+	if (ifi_on_host(c->ifi4)) {
 		if (nl_addr_get(c->nl_sock, c->ifi4, AF_INET, &ip4->host_addr,
 				&ip4->host_prefix_len, NULL))
 			debug("No IPv4 address on the template interface");
@@ -1651,7 +1651,7 @@ static bool conf_ip6(struct ctx *c, const struct conf_seen *s)
 {
 	struct ip6_ctx *ip6 = &c->ip6;
 
-	if (c->ifi6 && c->ifi6 != -1U) {
+	if (ifi_on_host(c->ifi6)) {
 		if (nl_addr_get(c->nl_sock, c->ifi6, AF_INET6, &ip6->host_addr,
 				&ip6->host_prefix_len, &ip6->host_addr_ll))
 			debug("No global IPv6 address on the template "
@@ -1920,12 +1920,12 @@ void conf(struct ctx *c, int argc, char **argv)
 	if (!c->v6_only) {
 		c->ifi4 = conf_template_if(c, AF_INET);
 		if (!c->ifi4 && s.addr4)
-			c->ifi4 = -1U;
+			c->ifi4 = IFI_NONE;
 	}
 	if (!c->v4_only) {
 		c->ifi6 = conf_template_if(c, AF_INET6);
 		if (!c->ifi6 && s.addr6)
-			c->ifi6 = -1U;
+			c->ifi6 = IFI_NONE;
 	}
 
 	if (c->ifi4 && !conf_ip4(c, &s)) {
@@ -1942,7 +1942,7 @@ void conf(struct ctx *c, int argc, char **argv)
 	if (!s.mac) {
 		unsigned ifi = c->ifi4 ? c->ifi4 : c->ifi6;
 
-		if (ifi == -1U ||
+		if (!ifi_on_host(ifi) ||
 		    nl_link_get_mac(c->nl_sock, ifi, c->our_tap_mac))
 			memcpy(c->our_tap_mac, mac_fallback, ETH_ALEN);
 	}

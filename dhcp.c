@@ -21,7 +21,7 @@
 #include <linux/if_ether.h>
 
 #include "dhcp.h"
-#include "dns.h"
+#include "dnsname.h"
 #include "log.h"
 #include "passt.h"
 #include "tap.h"
@@ -245,7 +245,7 @@ static void dhcp_put_dns(const struct ctx *c, struct dhcp_reply *r)
 	dhcp_put(r, OPT_DOMAIN, c->dns_search[0].n,
 		 strlen(c->dns_search[0].n));
 
-	len = dns_list_encode(list, sizeof(list), c->dns_search, true);
+	len = dnsname_list_encode(list, sizeof(list), c->dns_search, true);
 	if (len && dhcp_put_long(r, OPT_SEARCH, list, len))
 		debug("DHCP: search list doesn't fit the client's size limit");
 }
@@ -268,7 +268,7 @@ static void dhcp_put_names(const struct ctx *c, struct dhcp_reply *r)
 
 	fqdn[0] = FQDN_FLAG_E;
 	fqdn[1] = fqdn[2] = 255;	/* RCODE fields, RFC 4702, 2.2 */
-	len = dns_name_encode(fqdn + 3, sizeof(fqdn) - 3, c->fqdn);
+	len = dnsname_encode(fqdn + 3, sizeof(fqdn) - 3, c->fqdn);
 	if (len)
 		dhcp_put(r, OPT_FQDN, fqdn, 3 + len);
 }

@@ -17,7 +17,7 @@
 #include <netinet/udp.h>
 
 #include "dhcpv6.h"
-#include "dns.h"
+#include "dnsname.h"
 #include "ip.h"
 #include "log.h"
 #include "passt.h"
@@ -226,14 +226,14 @@ static void dhcpv6_put_dns(const struct ctx *c, struct dhcpv6_reply *r)
 
 	if (!c->no_dhcp_dns_search && c->dns_search[0].n[0]) {
 		/* No compression in DHCPv6, RFC 8415, 10 */
-		len = dns_list_encode(buf, sizeof(buf), c->dns_search, false);
+		len = dnsname_list_encode(buf, sizeof(buf), c->dns_search, false);
 		if (len)
 			dhcpv6_put(r, OPT_DOMAIN_LIST, buf, len);
 	}
 
 	if (*c->fqdn) {
 		buf[0] = 0;	/* Flags, RFC 4704, 4.1 */
-		len = dns_name_encode(buf + 1, sizeof(buf) - 1, c->fqdn);
+		len = dnsname_encode(buf + 1, sizeof(buf) - 1, c->fqdn);
 		if (len)
 			dhcpv6_put(r, OPT_CLIENT_FQDN, buf, len + 1);
 	}

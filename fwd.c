@@ -37,6 +37,7 @@
 #include "pasta.h"
 #include "tcp.h"
 #include "udp.h"
+#include "util.h"
 
 /* #syscalls:pasta pread64 socket bind listen setsockopt close epoll_ctl */
 

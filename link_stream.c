@@ -103,7 +103,12 @@ static void stream_wait_writable(const struct ctx *c)
 
 	stream_out_blocked = true;
 	ev.data.u64 = ref.u64;
-	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+	/* Only without kernel memory for it: then nothing wakes us when the
+	 * socket drains, but every frame sent tries the rest first, and TCP's
+	 * timers send frames
+	 */
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev))
+		debug_perror("Can't wait for the guest's socket to drain");
 }
 
 /**
@@ -305,7 +310,10 @@ void link_stream_handler(struct ctx *c, uint32_t events,
 
 		if (!stream_pending_flush(c)) {
 			ev.data.u64 = ref.u64;
-			epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+			/* If this fails, EPOLLOUT comes again: we retry */
+			if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap,
+				      &ev))
+				debug_perror("Can't stop waiting for EPOLLOUT");
 			stream_out_blocked = false;
 			tap_writable(c, now);
 		}

@@ -17,15 +17,13 @@
 #include <arpa/inet.h>
 #include <netinet/icmp6.h>
 
-#include "dns.h"
+#include "dnsname.h"
 #include "ip.h"
 #include "log.h"
 #include "ndp.h"
 #include "passt.h"
 #include "tap.h"
 #include "util.h"
-
-/* #syscalls getrandom */
 
 #define RA_ROUTER_LIFETIME_S	9000
 #define RA_INTERVAL_MIN_S	200
@@ -114,7 +112,7 @@ search:
 		return;
 
 	for (i = 0; c->dns_search[i].n[0]; i++) {
-		size_t l = dns_name_encode(names + len, sizeof(names) - len,
+		size_t l = dnsname_encode(names + len, sizeof(names) - len,
 					   c->dns_search[i].n);
 		if (!l)
 			break;

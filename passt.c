@@ -169,10 +169,9 @@ static void signal_init(const struct ctx *c)
 
 	sa.sa_handler = signal_noop;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGQUIT, &sa, NULL) ||
+	    sigaction(SIGINT, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+		die_perror("Can't set signal handlers");
 
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		die_perror("Can't block signals");

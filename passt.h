@@ -46,6 +46,9 @@ enum passt_mode {
 	MODE_PASTA,
 };
 
+/* Template interface of a family that's on, but not copied from the host */
+#define IFI_NONE		(-1U)
+
 /**
  * enum epoll_type - Kind of descriptor an epoll event is about
  * @EPOLL_TYPE_NONE:		Not used
@@ -55,7 +58,6 @@ enum passt_mode {
  * @EPOLL_TYPE_TCP:		Connected TCP socket, translated to the tap
  * @EPOLL_TYPE_TCP_SPLICE:	Connected TCP socket of a spliced pair
  * @EPOLL_TYPE_TCP_LISTEN:	Listening TCP socket, port forwarding
- * @EPOLL_TYPE_TCP_TIMER:	timerfd for TCP connections
  * @EPOLL_TYPE_UDP_LISTEN:	Bound UDP socket, port forwarding
  * @EPOLL_TYPE_UDP_REPLY:	UDP socket of a flow started by the guest
  * @EPOLL_TYPE_PING:		ICMP/ICMPv6 echo ("ping") socket
@@ -74,7 +76,6 @@ enum epoll_type {
 	EPOLL_TYPE_TCP,
 	EPOLL_TYPE_TCP_SPLICE,
 	EPOLL_TYPE_TCP_LISTEN,
-	EPOLL_TYPE_TCP_TIMER,
 	EPOLL_TYPE_UDP_LISTEN,
 	EPOLL_TYPE_UDP_REPLY,
 	EPOLL_TYPE_PING,
@@ -258,8 +259,9 @@ struct dns_name {
  * @our_tap_mac:	MAC address we use on the tap link
  * @guest_mac:		MAC address of the guest, learnt, or broadcast
  * @mtu:		MTU of the tap link, 0 if not to be advertised
- * @ifi4:		Template interface index for IPv4, 0 if IPv4 is off
- * @ifi6:		Template interface index for IPv6, 0 if IPv6 is off
+ * @ifi4:		Template interface index for IPv4, 0 if IPv4 is off,
+ *			IFI_NONE if on without one (see ifi_on_host())
+ * @ifi6:		Template interface index for IPv6, the same way
  * @ifname:		Template interface given with -i, empty otherwise
  * @ip4:		IPv4 configuration
  * @ip6:		IPv6 configuration
@@ -397,6 +399,18 @@ struct ctx {
 };
 
 /**
+ * ifi_on_host() - Tell if a template interface index is one of the host's
+ * @ifi:	Index, 0 if the family is off, IFI_NONE if it's on with no
+ *		interface of the host to copy from (addresses given with -a)
+ *
+ * Return: true if @ifi is a real interface index
+ */
+static inline bool ifi_on_host(unsigned ifi)
+{
+	return ifi && ifi != IFI_NONE;
+}
+
+/**
  * ipv4_enabled() - Tell if IPv4 is in use
  * @c:		Execution context
  *
@@ -417,9 +431,5 @@ static inline bool ipv6_enabled(const struct ctx *c)
 {
 	return c->ifi6 != 0;
 }
-
-int epoll_add(const struct ctx *c, int fd, uint32_t events,
-	      union epoll_ref ref);
-void epoll_del(const struct ctx *c, int fd);
 
 #endif /* PASST_H */

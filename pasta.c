@@ -47,7 +47,6 @@
 #include "quit.h"
 #include "util.h"
 
-/* #syscalls:pasta clone setns wait4 read openat close exit */
 
 #define NS_STACK_SIZE		(64 * 1024)
 #define NSQUIT_INTERVAL_S	1
@@ -81,6 +80,7 @@ static int ns_call_child(void *a)
 {
 	struct ns_call_arg *n = a;
 
+	/* #syscalls:pasta setns exit */
 	if (setns(n->c->pasta_netns_fd, CLONE_NEWNET)) {
 		n->ret = -errno;
 		return 0;
@@ -108,6 +108,7 @@ int ns_call(const struct ctx *c, ns_fn_t fn, void *arg)
 	struct ns_call_arg n = { .c = c, .fn = fn, .arg = arg, .ret = -EIO };
 	pid_t pid;
 
+	/* #syscalls:pasta clone wait4 */
 	pid = clone(ns_call_child, ns_stack + sizeof(ns_stack),
 		    CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD, &n);
 	if (pid < 0)
@@ -496,7 +497,7 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 		bool same = c->ip4.addr.s_addr == c->ip4.host_addr.s_addr &&
 			    c->ip4.prefix_len == c->ip4.host_prefix_len;
 
-		if (same && !c->ip4.no_copy_addrs && c->ifi4 != -1U)
+		if (same && !c->ip4.no_copy_addrs && ifi_on_host(c->ifi4))
 			rc = nl_addr_dup(c->nl_sock, c->ifi4, c->nl_sock_ns, ifi,
 					 AF_INET);
 		else
@@ -506,7 +507,7 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 			die("Can't set IPv4 address in the namespace: %s",
 			    strerror(-rc));
 
-		if (!c->ip4.no_copy_routes && c->ifi4 != -1U &&
+		if (!c->ip4.no_copy_routes && ifi_on_host(c->ifi4) &&
 		    c->ip4.guest_gw.s_addr == c->ip4.host_gw.s_addr)
 			rc = nl_route_dup(c->nl_sock, c->ifi4, c->nl_sock_ns,
 					  ifi, AF_INET);
@@ -521,7 +522,7 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 	if (ipv6_enabled(c)) {
 		bool same = IN6_ARE_ADDR_EQUAL(&c->ip6.addr, &c->ip6.host_addr);
 
-		if (same && !c->ip6.no_copy_addrs && c->ifi6 != -1U)
+		if (same && !c->ip6.no_copy_addrs && ifi_on_host(c->ifi6))
 			rc = nl_addr_dup(c->nl_sock, c->ifi6, c->nl_sock_ns, ifi,
 					 AF_INET6);
 		else
@@ -531,7 +532,7 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 			die("Can't set IPv6 address in the namespace: %s",
 			    strerror(-rc));
 
-		if (!c->ip6.no_copy_routes && c->ifi6 != -1U &&
+		if (!c->ip6.no_copy_routes && ifi_on_host(c->ifi6) &&
 		    IN6_ARE_ADDR_EQUAL(&c->ip6.guest_gw, &c->ip6.host_gw))
 			rc = nl_route_dup(c->nl_sock, c->ifi6, c->nl_sock_ns,
 					  ifi, AF_INET6);
@@ -600,7 +601,7 @@ void pasta_ns_conf(struct ctx *c)
 
 	if (*c->pasta_ifname)
 		memcpy(a.name, c->pasta_ifname, IFNAMSIZ);
-	else if (!if_indextoname(c->ifi4 && c->ifi4 != -1U ? c->ifi4 : c->ifi6,
+	else if (!if_indextoname(ifi_on_host(c->ifi4) ? c->ifi4 : c->ifi6,
 				 a.name))
 		str_copy(a.name, IFNAMSIZ, "tap0");
 
@@ -658,6 +659,7 @@ void pasta_child_handler(struct ctx *c)
 	int status;
 	pid_t pid;
 
+	/* #syscalls:pasta wait4 */
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid != c->pasta_child_pid)
 			continue;
@@ -727,6 +729,7 @@ void pasta_netns_quit_handler(struct ctx *c, union epoll_ref ref)
 	const struct inotify_event *ev;
 	ssize_t n, off;
 
+	/* #syscalls:pasta read */
 	while ((n = read(ref.fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n;
 		     off += sizeof(*ev) + ev->len) {
@@ -751,6 +754,7 @@ void pasta_netns_quit_timer(struct ctx *c, union epoll_ref ref)
 	uint64_t expired;
 	int fd;
 
+	/* #syscalls:pasta read openat close */
 	if (read(ref.fd, &expired, sizeof(expired)) < 0)
 		return;
 

@@ -890,7 +890,11 @@ drop:
  * @end:	Offset of the end of the IPv6 payload
  * @proto:	Next header value, updated to the upper layer protocol
  *
- * Return: 0 on success, -1 on a malformed chain, a fragment, or ESP
+ * Hop-by-hop, routing and destination options headers, and AH, are skipped;
+ * any other next header ends the walk, and is the upper layer protocol (ESP
+ * and "no next header" included: nothing handles those, they're dropped).
+ *
+ * Return: 0 on success, -1 on a malformed chain or a fragment
  */
 static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
 			size_t end, uint8_t *proto)

@@ -405,10 +405,8 @@ static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
 	th->rst = !!(flags & FLAG_RST);
 	th->psh = !!(flags & FLAG_PSH);
 	th->ack = !!(flags & FLAG_ACK);
-	if (flags & FLAG_ACK) {
+	if (flags & FLAG_ACK)
 		th->ack_seq = htonl(conn->seq_from_tap);
-		conn->seq_ack_to_tap = conn->seq_from_tap;
-	}
 	th->window = htons(MIN(wnd, 65535U));
 
 	if (tap_l4_csum(c)) {
@@ -725,16 +723,24 @@ static int tcp_sock_new(const struct ctx *c, int af)
 }
 
 /**
- * tcp_sock_setup() - Options for the socket of an established connection
+ * tcp_peek_off() - Set where the next peek at the socket's data starts
  * @conn:	Connection
+ * @off:	Bytes past the first one not acknowledged by the guest
+ *
+ * Without SO_PEEK_OFF (tcp_peek_off_ok false), peeks always start at the
+ * first byte not acknowledged, and tcp_sock_peek() skips what was sent.
+ *
+ * Return: 0 on success, -1 if the offset couldn't be set: data would then
+ *	   go to the guest twice, or not at all, and the caller resets
  */
-static void tcp_sock_setup(struct tcp_tap_conn *conn)
+static int tcp_peek_off(const struct tcp_tap_conn *conn, int off)
 {
-	int zero = 0;
+	if (!tcp_peek_off_ok ||
+	    !setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
+		return 0;
 
-	if (tcp_peek_off_ok)
-		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
-			   sizeof(zero));
+	debug_perror("TCP flow %u: can't set the peek offset", conn_idx(conn));
+	return -1;
 }
 
 /**
@@ -834,8 +840,11 @@ static void tcp_connect_finish(struct ctx *c, struct tcp_tap_conn *conn,
 		return;
 	}
 
+	if (tcp_peek_off(conn, 0)) {
+		tcp_rst(c, conn);
+		return;
+	}
 	conn->events = CONN_TAP_SYN_ACK_SENT;
-	tcp_sock_setup(conn);
 	conn->wnd_to_tap = TCP_WND_MAX;
 	tcp_send_ctl(c, conn, FLAG_SYN | FLAG_ACK);
 	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
@@ -1003,9 +1012,10 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 		int off = sent + ok;
 
 		conn->flags |= TCP_TAP_BLOCKED;
-		if (tcp_peek_off_ok)
-			setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
-				   sizeof(off));
+		if (tcp_peek_off(conn, off)) {
+			tcp_rst(c, conn);
+			return -1;
+		}
 		n = ok;
 	} else if (l->n < want && (size_t)n == cap) {
 		/* The guest had buffers for less: more when it has more */
@@ -1051,16 +1061,14 @@ static void tcp_data_from_sock(struct ctx *c, struct tcp_tap_conn *conn,
 /**
  * tcp_rewind() - Go back to the last acknowledged byte, to resend from there
  * @conn:	Connection
+ *
+ * Return: 0 on success, -1 if the connection has to be reset
  */
-static void tcp_rewind(struct tcp_tap_conn *conn)
+static int tcp_rewind(struct tcp_tap_conn *conn)
 {
-	int zero = 0;
-
 	conn->seq_to_tap = conn->seq_ack_from_tap;
 	conn->events &= ~(CONN_TAP_FIN_SENT | CONN_SOCK_FIN_RCVD);
-	if (tcp_peek_off_ok)
-		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
-			   sizeof(zero));
+	return tcp_peek_off(conn, 0);
 }
 
 /**
@@ -1089,10 +1097,13 @@ static bool tcp_check_close(struct ctx *c, struct tcp_tap_conn *conn)
  * @wnd:	Window of the last segment, scaled
  * @dup:	Number of duplicate ACKs in the batch
  * @now:	Current time
+ *
+ * Return: 0 on success, -1 if the socket is out of step with the guest:
+ *	   the caller resets the connection
  */
-static void tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
-			     uint32_t wnd, unsigned dup,
-			     const struct timespec *now)
+static int tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
+			    uint32_t wnd, unsigned dup,
+			    const struct timespec *now)
 {
 	uint32_t acked = ack - conn->seq_ack_from_tap;
 	uint32_t end = conn->seq_to_tap;
@@ -1119,8 +1130,15 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
 			ssize_t n = recv(conn->sock, NULL, data,
 					 MSG_TRUNC | MSG_DONTWAIT);
 
-			if (n <= 0)
-				break;
+			if (n <= 0) {
+				/* What was sent and acknowledged is in the
+				 * socket: not taking it out would misplace
+				 * every byte after it
+				 */
+				debug_perror("TCP flow %u: discarding acknowledged "
+					     "data", conn_idx(conn));
+				return -1;
+			}
 			data -= n;
 		}
 		conn->seq_ack_from_tap = ack;
@@ -1132,18 +1150,20 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
 			conn->timer_ms = 0;
 		else
 			tcp_timer_set(conn, now, conn->rto_ms);
-		return;
+		return 0;
 	}
 
 	if (!dup || conn->seq_ack_from_tap == end)
-		return;
+		return 0;
 
 	conn->dup_acks += dup;
 	if (conn->dup_acks >= TCP_DUP_ACKS) {
 		debug("TCP flow %u: fast retransmit", conn_idx(conn));
 		conn->dup_acks = 0;
-		tcp_rewind(conn);
+		return tcp_rewind(conn);
 	}
+
+	return 0;
 }
 
 /**
@@ -1364,7 +1384,10 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		debug("TCP flow %u: FIN from guest", conn_idx(conn));
 	}
 
-	tcp_ack_from_tap(conn, ack, wnd, dup, now);
+	if (tcp_ack_from_tap(conn, ack, wnd, dup, now)) {
+		tcp_rst(c, conn);
+		return;
+	}
 
 	/* Past the hole and written in full: recovery is over */
 	if (conn->seq_from_tap != start && !past_hole &&
@@ -1415,7 +1438,10 @@ static void tcp_tap_syn_ack(struct ctx *c, struct tcp_tap_conn *conn,
 	conn->events = CONN_ESTABLISHED;
 	conn->timer_ms = 0;
 	conn->retries = 0;
-	tcp_sock_setup(conn);
+	if (tcp_peek_off(conn, 0)) {
+		tcp_rst(c, conn);
+		return;
+	}
 	tcp_wnd_update(c, conn);
 	tcp_send_ctl(c, conn, FLAG_ACK);
 	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
@@ -1725,7 +1751,10 @@ void tcp_flow_timer(struct ctx *c, struct tcp_tap_conn *conn,
 
 	trace("TCP flow %u: retransmission timeout", conn_idx(conn));
 	conn->flags &= ~TCP_TAP_BLOCKED;
-	tcp_rewind(conn);
+	if (tcp_rewind(conn)) {
+		tcp_rst(c, conn);
+		return;
+	}
 	tcp_timer_set(conn, now, conn->rto_ms);
 	tcp_data_from_sock(c, conn, now);
 	tcp_defer_flush(c);

@@ -22,7 +22,6 @@
 #define CONN_TAP_FIN_SENT	(1 << 5)	/* Our FIN to the guest */
 #define CONN_TAP_FIN_ACKED	(1 << 6)	/* ... acknowledged */
 #define CONN_TAP_FIN_RCVD	(1 << 7)	/* Guest's FIN, socket shut down */
-#define CONN_CLOSED		(1 << 8)	/* Gone, entry to be freed */
 
 /* Other flags, as bits of @flags */
 #define TCP_ACK_PENDING		(1 << 0)	/* Send an ACK at the flush */
@@ -46,11 +45,9 @@
  * @mss_to_tap:		Largest payload of a frame to the guest
  * @wnd_from_tap:	Guest's receive window, bytes
  * @wnd_to_tap:		Window we advertised last, bytes
- * @sndbuf:		Payload bytes the socket's send buffer takes, estimate
  * @seq_to_tap:		Next sequence number to send to the guest
  * @seq_ack_from_tap:	Highest sequence number the guest acknowledged
  * @seq_from_tap:	Next sequence number expected from the guest
- * @seq_ack_to_tap:	Last acknowledgement we sent to the guest
  * @seq_init_from_tap:	Guest's initial sequence number
  * @timer_ms:		Deadline of the running timer, 0 if none
  * @rto_ms:		Current retransmission timeout
@@ -70,11 +67,9 @@ struct tcp_tap_conn {
 	uint16_t mss_to_tap;
 	uint32_t wnd_from_tap;
 	uint32_t wnd_to_tap;
-	uint32_t sndbuf;
 	uint32_t seq_to_tap;
 	uint32_t seq_ack_from_tap;
 	uint32_t seq_from_tap;
-	uint32_t seq_ack_to_tap;
 	uint32_t seq_init_from_tap;
 	long long timer_ms;
 	uint32_t rto_ms;

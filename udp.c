@@ -353,15 +353,21 @@ static void udp_unpause_fd(int fd)
  */
 void udp_tap_writable(const struct ctx *c)
 {
-	unsigned i;
+	unsigned i, left = 0;
 
 	for (i = 0; i < udp_npaused; i++) {
 		struct epoll_event ev = { .events = EPOLLIN,
 					  .data.u64 = udp_paused[i].u64 };
 
-		epoll_ctl(c->epollfd, EPOLL_CTL_MOD, udp_paused[i].fd, &ev);
+		/* A socket we can't watch again stays paused: next time */
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, udp_paused[i].fd,
+			      &ev)) {
+			debug_perror("UDP: can't resume socket %i",
+				     udp_paused[i].fd);
+			udp_paused[left++] = udp_paused[i];
+		}
 	}
-	udp_npaused = 0;
+	udp_npaused = left;
 }
 
 /**

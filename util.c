@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "util.h"
@@ -150,16 +151,38 @@ int fd_nonblock(int fd)
  * @keep_from:	First descriptor to keep, or -1
  * @keep_to:	Last descriptor to keep
  */
+/**
+ * close_from_to() - Close a range of descriptors, whatever the kernel
+ * @first:	First one
+ * @last:	Last one, ~0U for all of them
+ *
+ * close_range() came with Linux 5.9: before, one by one, up to the limit we
+ * run with (none above it can be open unless it was lowered on us, rare).
+ */
+static void close_from_to(unsigned first, unsigned last)
+{
+	struct rlimit r;
+	unsigned fd;
+
+	if (!syscall(SYS_close_range, first, last, 0))
+		return;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur == RLIM_INFINITY)
+		r.rlim_cur = 1U << 20;	/* The kernel's default nr_open */
+	for (fd = first; fd <= last && fd < r.rlim_cur; fd++)
+		close(fd);	/* EBADF for most of them, as expected */
+}
+
 void close_open_files(int keep_from, int keep_to)
 {
 	if (keep_from < 3) {
-		syscall(SYS_close_range, 3, ~0U, 0);
+		close_from_to(3, ~0U);
 		return;
 	}
 
 	if (keep_from > 3)
-		syscall(SYS_close_range, 3, keep_from - 1, 0);
-	syscall(SYS_close_range, keep_to + 1, ~0U, 0);
+		close_from_to(3, keep_from - 1);
+	close_from_to(keep_to + 1, ~0U);
 }
 
 /**
@@ -174,6 +197,7 @@ int raw_random(void *buf, size_t len)
 	char *p = buf;
 
 	while (len) {
+		/* #syscalls getrandom */
 		ssize_t n = getrandom(p, len, 0);
 
 		if (n < 0) {
@@ -216,17 +240,6 @@ int parse_uint(const char *s, unsigned long max, unsigned long *val)
 
 	*val = v;
 	return 0;
-}
-
-/**
- * ns_enter_fd() - Move the calling thread into the network namespace at @fd
- * @fd:		Namespace file descriptor
- *
- * Return: 0 on success, -1 on error with errno set
- */
-int ns_enter_fd(int fd)
-{
-	return setns(fd, CLONE_NEWNET);
 }
 
 /**

@@ -118,6 +118,9 @@ static inline int str_copy(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+struct ctx;
+union epoll_ref;
+
 const char *passt_version(void);
 int write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
@@ -127,10 +130,12 @@ int fd_nonblock(int fd);
 void close_open_files(int keep_from, int keep_to);
 int raw_random(void *buf, size_t len);
 int parse_uint(const char *s, unsigned long max, unsigned long *val);
-int ns_enter_fd(int fd);
 void pidfile_write(int fd, pid_t pid);
 int pidfile_open(const char *path);
 void sock_close_reset(int s);
 void sock_discard(int s);
+int epoll_add(const struct ctx *c, int fd, uint32_t events,
+	      union epoll_ref ref);
+void epoll_del(const struct ctx *c, int fd);
 
 #endif /* UTIL_H */

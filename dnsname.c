@@ -2,7 +2,7 @@
 /*
  * passt - user-mode networking for virtual machines and namespaces
  *
- * dns.c - Domain names in DNS wire format (RFC 1035), with compression
+ * dnsname.c - Domain names in DNS wire format (RFC 1035), with compression
  *
  * Names are sequences of labels, each a length byte and that many bytes,
  * ended by a zero byte. With compression (RFC 1035, 4.1.4, as used by the
@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dnsname.h"
 #include "passt.h"
 #include "util.h"
 
@@ -22,14 +22,14 @@
 #define DNS_SUFFIXES_MAX	64
 
 /**
- * dns_name_encode() - Encode a domain name without compression
+ * dnsname_encode() - Encode a domain name without compression
  * @buf:	Destination
  * @size:	Room in @buf
  * @name:	Name in text form, without trailing dot
  *
  * Return: bytes written, 0 if the name doesn't fit or is malformed
  */
-size_t dns_name_encode(unsigned char *buf, size_t size, const char *name)
+size_t dnsname_encode(unsigned char *buf, size_t size, const char *name)
 {
 	size_t off = 0;
 
@@ -64,7 +64,7 @@ struct dns_suffix {
 };
 
 /**
- * dns_list_encode() - Encode a list of names back to back
+ * dnsname_list_encode() - Encode a list of names back to back
  * @buf:	Destination
  * @size:	Room in @buf
  * @list:	Names, ending with an empty one
@@ -74,7 +74,7 @@ struct dns_suffix {
  *
  * Return: bytes written
  */
-size_t dns_list_encode(unsigned char *buf, size_t size,
+size_t dnsname_list_encode(unsigned char *buf, size_t size,
 		       const struct dns_name *list, bool compress)
 {
 	struct dns_suffix sfx[DNS_SUFFIXES_MAX];
