@@ -341,7 +341,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "      --splice-only         No tap device: forwarded connections are all\n"
 "                            spliced to the namespace's loopback\n"
 "      --host-lo-to-ns-lo    Host loopback traffic reaches the\n"
-"                            namespace's loopback, not its address\n",
+"                            namespace's loopback: always so, unless\n"
+"                            --no-splice (accepted, no effect)\n",
 			NETNS_RUN_DIR);
 	} else {
 		fprintf(f,
