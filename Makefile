@@ -11,10 +11,52 @@
 #                            root), then all of them again on binaries
 #                            built with ASan and UBSan
 #   make check SANITIZE=1    only the ASan and UBSan pass
-#   make install             to $(DESTDIR)$(PREFIX)
+#   make install             install the build that make, with the same
+#                            CC, CFLAGS, SANITIZE and BUILD_DIR, makes
+#   make uninstall           remove what make install installed
+#
+# Where things are built: objects in build/ (build-san/ with SANITIZE=1, or
+# BUILD_DIR); passt, pasta and qrap at the top of the tree for build/, in
+# the build directory otherwise. $(B)/flags holds the compiler, its version
+# and every flag: when any of them changes (make, then make CC=clang, say),
+# everything in $(B) is built again, and nothing built by one compiler is
+# ever linked with objects of another. The top-level binaries are those of
+# the last build in build/. (That file is checked on every run, so make -n
+# and make -q can only take everything to be out of date.)
+#
+# Version: the date of the last commit and its abbreviated hash, as in
+# 2026_12_04.6214121, with "-dirty" if tracked files differ from it. Outside
+# a git checkout (a tarball), the first line of a file VERSION, or "unknown";
+# packages can give it: make VERSION=... Only util.o and qrap.o see it: a
+# new commit relinks, it doesn't rebuild everything.
+#
+# make install copies, under $(DESTDIR):
+#
+#   $(BINDIR)                passt, qrap, and pasta as a symbolic link to passt
+#   $(MANDIR)/man1           passt.1, qrap.1, and pasta.1 as a link to passt.1
+#   $(DOCDIR)                README.md, and doc/*.md in doc/
+#   $(DOCDIR)/contrib        the sources of the AppArmor profiles (apparmor/),
+#                            SELinux modules (selinux/), systemd unit
+#                            (systemd/) and RPM spec (rpm/): nothing there is
+#                            active, a package or an administrator puts them
+#                            in place (see doc/README.md)
+#
+# with PREFIX /usr/local, BINDIR $(PREFIX)/bin, MANDIR $(PREFIX)/share/man,
+# DOCDIR $(PREFIX)/share/doc/passt by default.
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || \
-		   echo unknown)
+ifneq ($(origin VERSION),command line)
+VERSION := $(shell \
+	if [ -e .git ] && \
+	   v=$$(git log -1 --format=%cd.%h --date=format:%Y_%m_%d \
+		2>/dev/null) && [ -n "$$v" ]; then \
+		git diff --quiet HEAD -- 2>/dev/null || v="$$v-dirty"; \
+		echo "$$v"; \
+	elif [ -s VERSION ]; then \
+		head -n1 VERSION; \
+	else \
+		echo unknown; \
+	fi)
+endif
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -56,9 +98,18 @@ endif
 CFLAGS ?=
 LDFLAGS ?=
 BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pipe -D_GNU_SOURCE \
-	       -DVERSION=\"$(VERSION)\" $(OPT_FLAGS) $(HARDEN_CFLAGS) \
-	       $(KHDR_FLAGS) -MMD -MP
+	       $(OPT_FLAGS) $(HARDEN_CFLAGS) $(KHDR_FLAGS) -MMD -MP
 BASE_LDFLAGS := $(OPT_FLAGS) -pie -Wl,-z,relro,-z,now
+
+# What $(B)/flags and $(B)/version hold (see the top of this file)
+CC_VERSION := $(shell $(CC) --version 2>/dev/null | head -n1)
+BUILD_FLAGS = $(CC) ($(CC_VERSION)): $(BASE_CFLAGS) $(CFLAGS); \
+	      $(BASE_LDFLAGS) $(LDFLAGS)
+VERSION_CFLAGS = -DVERSION='"$(VERSION)"'
+VERSION_DEF :=
+
+# shq() - Quote for the shell, in single quotes
+shq = '$(subst ','\'',$(1))'
 
 # Every source but passt.c goes in a library the unit tests link against
 LIB_SRCS := arp.c checksum.c conf.c dhcp.c dhcpv6.c dnsname.c fdlimit.c flow.c fwd.c \
@@ -84,7 +135,7 @@ BIN := $(B)
 endif
 
 .PHONY: all clean install uninstall check check-unit check-unit-san \
-	unit tools
+	unit tools FORCE
 
 all: $(BIN)/passt $(BIN)/pasta $(BIN)/qrap
 
@@ -102,9 +153,23 @@ seccomp.h: seccomp.sh $(SECCOMP_SRCS)
 
 $(B)/isolation.o: seccomp.h
 
-$(B)/%.o: %.c $(KHDR_DEP)
+# Rewritten only when what they hold changes, see the top of this file
+$(B)/flags: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@printf '%s\n' $(call shq,$(BUILD_FLAGS)) | cmp -s - $@ || \
+		printf '%s\n' $(call shq,$(BUILD_FLAGS)) > $@
+
+$(B)/version: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(call shq,$(VERSION)) | cmp -s - $@ || \
+		printf '%s\n' $(call shq,$(VERSION)) > $@
+
+$(B)/util.o $(B)/qrap.o: $(B)/version
+$(B)/util.o $(B)/qrap.o: VERSION_DEF = $(VERSION_CFLAGS)
+
+$(B)/%.o: %.c $(B)/flags $(KHDR_DEP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(VERSION_DEF) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/passt: $(PASST_OBJS)
 	@mkdir -p $(dir $@)
@@ -116,18 +181,18 @@ $(BIN)/pasta: $(BIN)/passt
 $(BIN)/qrap: $(B)/qrap.o
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
 
-$(B)/unit/%: test/unit/%.c $(LIB_OBJS) test/unit/unit.h
+$(B)/unit/%: test/unit/%.c $(LIB_OBJS) test/unit/unit.h $(B)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -I. -o $@ $< $(LIB_OBJS) \
 		$(BASE_LDFLAGS)
 
-$(B)/tools/%: test/tools/%.c $(KHDR_DEP)
+$(B)/tools/%: test/tools/%.c $(B)/flags $(KHDR_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BASE_LDFLAGS)
 
 # Libraries for LD_PRELOAD, without sanitizers: those want their runtime
 # loaded first, and the library only passes calls on
-$(B)/tools/%.so: test/tools/preload/%.c
+$(B)/tools/%.so: test/tools/preload/%.c $(B)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -fsanitize%,$(BASE_CFLAGS) $(CFLAGS)) -shared -fPIC \
 		-o $@ $<
@@ -174,17 +239,34 @@ bench: all tools
 	PASST_BIN=$(abspath $(BIN))/passt TOOLS_DIR=$(abspath $(B))/tools \
 		test/perf/bench.sh $(BENCH_OPTS)
 
+# Documentation and contrib/, installed under $(DOCDIR) as in the tree
+DOC_FILES := README.md $(wildcard doc/*.md) \
+	     $(wildcard contrib/apparmor/usr.bin.* contrib/apparmor/abstractions/*) \
+	     $(wildcard contrib/selinux/*.te contrib/selinux/*.if \
+			contrib/selinux/*.fc) \
+	     $(wildcard contrib/systemd/*.service contrib/rpm/*.spec)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 passt qrap $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN)/passt $(BIN)/qrap $(DESTDIR)$(BINDIR)
 	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
 	install -m 644 passt.1 qrap.1 $(DESTDIR)$(MANDIR)/man1
 	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+	for f in $(DOC_FILES); do \
+		install -D -m 644 "$$f" "$(DESTDIR)$(DOCDIR)/$$f" || exit 1; \
+	done
 
+# Then the directories under $(DOCDIR), deepest first, and $(DOCDIR), if
+# nothing else is left in them
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta \
 	      $(DESTDIR)$(BINDIR)/qrap $(DESTDIR)$(MANDIR)/man1/passt.1 \
 	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
+	rm -f $(DOC_FILES:%=$(DESTDIR)$(DOCDIR)/%)
+	for d in $$(printf '%s\n' $(filter-out ./,$(dir $(DOC_FILES))) \
+		    contrib/ | LC_ALL=C sort -ru) ''; do \
+		rmdir "$(DESTDIR)$(DOCDIR)/$$d" 2>/dev/null || :; \
+	done
 
 clean:
 	rm -rf build build-san build-* passt pasta qrap seccomp.h

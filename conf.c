@@ -1321,7 +1321,9 @@ static int conf_options(struct ctx *c, struct conf_seen *s, int argc,
 		if (name == OPT_PRINT_CAPABILITIES)
 			vu_print_capabilities();
 		if (name == OPT_VERSION) {
-			printf("%s %s\n", prog, passt_version());
+			/* By mode, as the log file's first line: not argv[0] */
+			printf("%s %s\n", c->mode == MODE_PASTA ? "pasta" :
+			       "passt", passt_version());
 			exit(EXIT_SUCCESS);
 		}
 		if (conf_flag(c, name))

@@ -36,6 +36,11 @@
 #include <sys/un.h>
 #include <sys/utsname.h>
 
+/* From the Makefile: the same version as passt's, see passt_version() */
+#ifndef VERSION
+#define VERSION			"unknown"
+#endif
+
 #define SOCK_PATH_FMT		"/tmp/passt_%i.socket"
 #define SOCK_PATH_FIRST		1
 #define SOCK_PATH_LAST		128
@@ -127,6 +132,7 @@ static void usage(FILE *f, const char *name)
 		"                     first accepting connections of\n"
 		"                     " SOCK_PATH_FMT " ... " SOCK_PATH_FMT "\n"
 		"  -h, --help         show this help and exit\n"
+		"      --version      show the version and exit\n"
 		"\n"
 		"QEMU_CMD \"qemu\" or \"kvm\" runs the first of\n"
 		"qemu-system-ARCH (ARCH from uname -m), qemu-kvm, kvm found\n"
@@ -799,7 +805,7 @@ static void mac_take(const char *name, enum net_opt type, const char *opt,
  * @argv:	qrap [-s PATH] FDNUM QEMU_CMD [QEMU_ARG]...
  *
  * Return: doesn't return on success (qemu replaces us), 1 on failure, 0 for
- *	   --help
+ *	   --help and --version
  */
 int main(int argc, char **argv)
 {
@@ -821,6 +827,9 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout, name);
+			return EXIT_SUCCESS;
+		} else if (!strcmp(a, "--version")) {
+			printf("qrap %s\n", VERSION);
 			return EXIT_SUCCESS;
 		} else if (!strcmp(a, "--")) {
 			i++;

@@ -344,6 +344,10 @@ void sock_discard(int s)
 /**
  * passt_version() - Version string, the same for every part of the program
  *
+ * The date of the commit built and its abbreviated hash, such as
+ * 2026_12_04.6214121, "-dirty" appended if the tree had changes, unless the
+ * build gave another one (see the Makefile); qrap prints the same.
+ *
  * Return: version, static storage
  */
 const char *passt_version(void)
