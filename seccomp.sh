@@ -41,8 +41,10 @@ readv read write recvfrom sendto getsockopt clock_gettime"
 # calls() - Names annotated for one mode, hot ones first, no duplicates
 # $1:	passt or pasta
 calls() {
-	all=$(sed -n "s/.*#syscalls\(:$1\)\{0,1\} \(.*\)\*\/.*/\2/p;
-		      s/.*#syscalls\(:$1\)\{0,1\} \([^*]*\)$/\2/p" "$@" |
+	cm="$1"
+	shift
+	all=$(sed -n "s/.*#syscalls\(:${cm}\)\{0,1\} \(.*\)\*\/.*/\2/p;
+		      s/.*#syscalls\(:${cm}\)\{0,1\} \([^*]*\)$/\2/p" "$@" |
 	      tr ' \t' '\n\n' | sed '/^$/d' | sort -u)
 
 	for h in ${HOT}; do
