@@ -21,6 +21,7 @@
  * read into tap.c's buffer, given back at once, and the batch handled.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "packet.h"
 #include "passt.h"
 #include "tap.h"
 #include "util.h"
@@ -38,6 +40,13 @@
 /* #syscalls:passt read write */
 
 #define VU_TX_BATCH		1024	/* Chains from the guest per pass */
+#define VU_TX_HEAD		256	/* Bytes of a TCP frame we copy */
+#define VU_TX_TAIL_MIN		2048	/* ... if longer: shorter ones, whole */
+
+/* Where the payload of TCP frames from the guest stays: see vu_tx() */
+static struct iovec vu_tail_iov[VU_TX_BATCH][VQ_ELEM_IOV_MAX];
+
+static_assert(VQ_ELEM_IOV_MAX <= PKT_TAIL_IOV_MAX, "tails too short");
 
 /* The receive queue had no buffers for a frame: wait for a kick */
 static bool vu_rx_blocked;
@@ -534,9 +543,45 @@ const struct link_ops link_vu_ops = {
 };
 
 /**
+ * vu_tx_tcp_head() - Tell if a frame is TCP with every header in its head
+ * @f:		Head of the frame, from the Ethernet header on
+ * @len:	Length of the head
+ *
+ * Return: true for TCP over IPv4 or IPv6 (without extension headers) whose
+ *	   TCP header, options included, ends within @len bytes
+ */
+static bool vu_tx_tcp_head(const uint8_t *f, size_t len)
+{
+	size_t l4;
+
+	if (len < ETH_HLEN + 40 + 20)
+		return false;
+
+	if (f[12] == 0x08 && f[13] == 0x00) {		/* IPv4 */
+		if (f[ETH_HLEN + 9] != IPPROTO_TCP)
+			return false;
+		l4 = ETH_HLEN + (f[ETH_HLEN] & 0x0f) * 4;
+	} else if (f[12] == 0x86 && f[13] == 0xdd) {	/* IPv6 */
+		if (f[ETH_HLEN + 6] != IPPROTO_TCP)
+			return false;
+		l4 = ETH_HLEN + 40;
+	} else {
+		return false;
+	}
+
+	return l4 + 20 <= len && l4 + (f[l4 + 12] >> 4) * 4 <= len;
+}
+
+/**
  * vu_tx() - Read every frame the guest made available, handle them
  * @c:		Execution context
  * @now:	Current time
+ *
+ * Frames are copied into tap.c's buffer, where they're parsed, and where
+ * the guest can't change them meanwhile. TCP payload needn't be parsed: of
+ * a long TCP frame, only the first bytes, with every header, are copied,
+ * and the rest of the payload goes from the guest's buffers to the socket.
+ * The chains go back to the guest once the batch is handled.
  */
 static void vu_tx(struct ctx *c, const struct timespec *now)
 {
@@ -592,10 +637,30 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 		src.i = src.off = 0;
 		vu_src_skip(&src, hdr_len);
 		to.iov_base = rxbuf + off + TAP_IP_ALIGN;
-		to.iov_len = len;
+		to.iov_len = MIN(len, VU_TX_HEAD);
 		vu_copy_in(&to, 1, &src);
 
-		tap_rx_add(rxbuf + off + TAP_IP_ALIGN, len, 0);
+		if (len > VU_TX_TAIL_MIN &&
+		    vu_tx_tcp_head(to.iov_base, VU_TX_HEAD)) {
+			struct pkt_tail tail = { .iov = vu_tail_iov[used] };
+			struct iovec *t = vu_tail_iov[used];
+
+			for (; src.i < src.n; src.i++, src.off = 0) {
+				t[tail.n].iov_base =
+					(char *)src.iov[src.i].iov_base +
+					src.off;
+				t[tail.n++].iov_len =
+					src.iov[src.i].iov_len - src.off;
+			}
+			tail.len = len - VU_TX_HEAD;
+			len = VU_TX_HEAD;
+			tap_rx_add_tail(to.iov_base, len, &tail);
+		} else {
+			to.iov_base = rxbuf + off + TAP_IP_ALIGN + to.iov_len;
+			to.iov_len = len - to.iov_len;
+			vu_copy_in(&to, 1, &src);
+			tap_rx_add(rxbuf + off + TAP_IP_ALIGN, len, 0);
+		}
 		off += ROUND_UP(len + TAP_IP_ALIGN, 64);
 		vq_fill(vq, e.head, 0, used++);
 	}

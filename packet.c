@@ -16,6 +16,7 @@
 
 #include "packet.h"
 #include "log.h"
+#include "util.h"
 
 /**
  * span_in_buf() - Check that a span lies within the buffer of a pool
@@ -38,14 +39,17 @@ static int span_in_buf(const struct pool *p, const void *start, size_t len)
 }
 
 /**
- * packet_add() - Append a packet descriptor to a pool
+ * packet_add_tail() - Append a packet descriptor to a pool, with a tail
  * @p:		Pool
- * @start:	Start of the packet, within the pool's buffer
- * @len:	Length of the packet
+ * @start:	Start of the packet (its head), within the pool's buffer
+ * @len:	Length of the head
+ * @tail:	Bytes after the head, elsewhere, or NULL: none
  *
- * Return: 0 on success, -1 if the pool is full or the packet is out of bounds
+ * Return: 0 on success, -1 if the pool is full, the head out of bounds, or
+ *	   the pool doesn't take tails
  */
-int packet_add(struct pool *p, const void *start, size_t len)
+int packet_add_tail(struct pool *p, const void *start, size_t len,
+		    const struct pkt_tail *tail)
 {
 	if (pool_full(p)) {
 		trace("packet pool full, dropping packet");
@@ -57,11 +61,47 @@ int packet_add(struct pool *p, const void *start, size_t len)
 		return -1;
 	}
 
+	if (tail && tail->len && !p->tail) {
+		trace("packet with a tail in a pool without, dropping it");
+		return -1;
+	}
+
 	p->pkt[p->count].iov_base = (void *)start;
 	p->pkt[p->count].iov_len = len;
+	if (p->tail) {
+		if (tail && tail->len)
+			p->tail[p->count] = *tail;
+		else
+			p->tail[p->count].len = 0;
+	}
 	p->count++;
 
 	return 0;
+}
+
+/**
+ * packet_add() - Append a packet descriptor to a pool
+ * @p:		Pool
+ * @start:	Start of the packet, within the pool's buffer
+ * @len:	Length of the packet
+ *
+ * Return: 0 on success, -1 if the pool is full or the packet is out of bounds
+ */
+int packet_add(struct pool *p, const void *start, size_t len)
+{
+	return packet_add_tail(p, start, len, NULL);
+}
+
+/**
+ * packet_tail_len() - Length of the tail of a packet
+ * @p:		Pool
+ * @idx:	Index of the packet, valid
+ *
+ * Return: bytes in the tail, 0 if none
+ */
+static size_t packet_tail_len(const struct pool *p, size_t idx)
+{
+	return p->tail ? p->tail[idx].len : 0;
 }
 
 /**
@@ -72,8 +112,11 @@ int packet_add(struct pool *p, const void *start, size_t len)
  * @len:	Length of the wanted span
  * @left:	Bytes of the packet after the span, set if not NULL
  *
+ * Only the head of a packet is ever read: a span reaching into its tail is
+ * refused like one past its end.
+ *
  * Return: pointer to the span, or NULL if any part of it falls outside the
- *	   packet or the pool's buffer
+ *	   packet's head or the pool's buffer
  */
 void *packet_get(const struct pool *p, size_t idx, size_t offset, size_t len,
 		 size_t *left)
@@ -91,9 +134,51 @@ void *packet_get(const struct pool *p, size_t idx, size_t offset, size_t len,
 		return NULL;
 
 	if (left)
-		*left = v->iov_len - offset - len;
+		*left = v->iov_len - offset - len + packet_tail_len(p, idx);
 
 	return (char *)v->iov_base + offset;
+}
+
+/**
+ * packet_slice() - A span of a packet: its part in the head, and the tail
+ * @p:		Pool
+ * @idx:	Index of the packet in the pool
+ * @offset:	Offset of the span, which must start in the head
+ * @len:	Length of the span, which may go on into the tail
+ * @head:	Bytes of the span in the head, set
+ * @tail:	The rest of the span, set (length 0 if none)
+ *
+ * Return: pointer to the start of the span, NULL if it's not in the packet
+ */
+const void *packet_slice(const struct pool *p, size_t idx, size_t offset,
+			 size_t len, size_t *head, struct pkt_tail *tail)
+{
+	size_t hlen, tlen;
+	const char *start;
+
+	if (idx >= p->count)
+		return NULL;
+
+	hlen = p->pkt[idx].iov_len;
+	tlen = packet_tail_len(p, idx);
+	if (offset > hlen || len > hlen - offset + tlen)
+		return NULL;
+
+	start = packet_get(p, idx, offset, MIN(len, hlen - offset), NULL);
+	if (!start)
+		return NULL;
+
+	*head = MIN(len, hlen - offset);
+	if (len > *head) {
+		*tail = p->tail[idx];
+		tail->len = len - *head;
+	} else {
+		tail->iov = NULL;
+		tail->n = 0;
+		tail->len = 0;
+	}
+
+	return start;
 }
 
 /**
@@ -101,12 +186,12 @@ void *packet_get(const struct pool *p, size_t idx, size_t offset, size_t len,
  * @p:		Pool
  * @idx:	Index of the packet
  *
- * Return: length, 0 if @idx is not a packet of the pool
+ * Return: length, its tail included, 0 if @idx is not a packet of the pool
  */
 size_t packet_len(const struct pool *p, size_t idx)
 {
 	if (idx >= p->count)
 		return 0;
 
-	return p->pkt[idx].iov_len;
+	return p->pkt[idx].iov_len + packet_tail_len(p, idx);
 }

@@ -60,7 +60,7 @@
 /* Input buffer, filled by the link's back end */
 static char tap_buf[TAP_BUF_BYTES] __attribute__((aligned(64)));
 
-PACKET_POOL(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
+PACKET_POOL_TAILS(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
 
 /* Datagram size of each UDP frame of pool_tap that carries a run of
  * datagrams (pasta's namespace sent it with UDP_SEGMENT), 0 for any other
@@ -87,6 +87,7 @@ struct tap_seq {
 
 static struct tap_seq seqs[TAP_SEQS];
 static struct iovec seq_pkt[TAP_SEQS][TAP_SEQ_PKTS];
+static struct pkt_tail seq_tail[TAP_SEQS][TAP_SEQ_PKTS];
 static uint16_t seq_gso[TAP_SEQS][TAP_SEQ_PKTS];
 static unsigned nseqs;
 
@@ -728,6 +729,7 @@ static struct tap_seq *tap_seq_get(uint8_t proto,
 	s->p.size = TAP_SEQ_PKTS;
 	s->p.count = 0;
 	s->p.pkt = seq_pkt[s - seqs];
+	s->p.tail = seq_tail[s - seqs];
 
 	return s;
 }
@@ -739,17 +741,18 @@ static struct tap_seq *tap_seq_get(uint8_t proto,
  * @daddr:	Destination address
  * @l4:		Transport header and payload, within tap_buf
  * @l4len:	Length of @l4, at least the size of the ports
+ * @tail:	Payload past @l4len, elsewhere (length 0 if none)
  * @gso:	Datagram size of a run of UDP datagrams in one frame, or 0
  *
  * Return: 0 on success, -1 if the batch has no room for it
  */
 static int tap_seq_add(uint8_t proto, const union inany_addr *saddr,
 		       const union inany_addr *daddr, const void *l4,
-		       size_t l4len, uint16_t gso)
+		       size_t l4len, const struct pkt_tail *tail, uint16_t gso)
 {
 	struct tap_seq *s = tap_seq_get(proto, saddr, daddr, l4);
 
-	if (!s || packet_add(&s->p, l4, l4len))
+	if (!s || packet_add_tail(&s->p, l4, l4len, tail))
 		return -1;
 
 	seq_gso[s - seqs][s->p.count - 1] = gso;
@@ -786,13 +789,20 @@ static void tap_seqs_flush(struct ctx *c, const struct timespec *now)
  * @daddr:	Destination address
  * @l4:		Transport header and payload
  * @l4len:	Length of @l4
+ * @tail:	Payload past @l4len, elsewhere (length 0 if none): TCP only
  * @gso:	Datagram size of a run of UDP datagrams in one frame, or 0
  * @now:	Current time
  */
 static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 		   const union inany_addr *daddr, const void *l4, size_t l4len,
-		   uint16_t gso, const struct timespec *now)
+		   const struct pkt_tail *tail, uint16_t gso,
+		   const struct timespec *now)
 {
+	if (tail->len && proto != IPPROTO_TCP) {
+		trace("Dropping non-TCP frame with a tail");
+		return;
+	}
+
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		if ((proto == IPPROTO_TCP && c->no_tcp) ||
 		    (proto == IPPROTO_UDP && c->no_udp))
@@ -801,9 +811,9 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 			return;
 		if (proto != IPPROTO_UDP)
 			gso = 0;
-		if (tap_seq_add(proto, saddr, daddr, l4, l4len, gso)) {
+		if (tap_seq_add(proto, saddr, daddr, l4, l4len, tail, gso)) {
 			tap_seqs_flush(c, now);
-			tap_seq_add(proto, saddr, daddr, l4, l4len, gso);
+			tap_seq_add(proto, saddr, daddr, l4, l4len, tail, gso);
 		}
 		return;
 	}
@@ -822,9 +832,10 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 		    uint16_t gso, const struct timespec *now)
 {
+	size_t hlen, tot, left, l4len;
 	union inany_addr saddr, daddr;
 	const struct iphdr *iph;
-	size_t hlen, tot, left;
+	struct pkt_tail tail;
 	struct in_addr s, d;
 	const char *l4;
 
@@ -845,7 +856,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	}
 
 	/* Ethernet padding, if any, stays out of the segment */
-	l4 = packet_get(p, idx, ETH_HLEN + hlen, tot - hlen, NULL);
+	l4 = packet_slice(p, idx, ETH_HLEN + hlen, tot - hlen, &l4len, &tail);
 	if (!l4)
 		goto drop;
 
@@ -860,7 +871,8 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	if (s.s_addr != INADDR_ANY && !ip4_is_broadcast_or_multicast(s))
 		c->ip4.addr_seen = s;
 
-	if (iph->protocol == IPPROTO_UDP && dhcp(c, l4, tot - hlen))
+	if (iph->protocol == IPPROTO_UDP && !tail.len &&
+	    dhcp(c, l4, tot - hlen))
 		return;
 
 	if (ip4_is_broadcast_or_multicast(d) || s.s_addr == INADDR_ANY) {
@@ -869,13 +881,14 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	}
 
 	if (iph->protocol == IPPROTO_ICMP) {
-		icmp_tap_handler4(c, s, d, l4, tot - hlen, now);
+		if (!tail.len)
+			icmp_tap_handler4(c, s, d, l4, tot - hlen, now);
 		return;
 	}
 
 	inany_from_v4(&saddr, s);
 	inany_from_v4(&daddr, d);
-	tap_l4(c, iph->protocol, &saddr, &daddr, l4, tot - hlen, gso, now);
+	tap_l4(c, iph->protocol, &saddr, &daddr, l4, l4len, &tail, gso, now);
 	return;
 
 drop:
@@ -943,9 +956,10 @@ static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
 static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		    uint16_t gso, const struct timespec *now)
 {
+	size_t left, off, end, l4len;
 	const struct ipv6hdr *ip6h;
 	union inany_addr saddr, daddr;
-	size_t left, off, end;
+	struct pkt_tail tail;
 	uint8_t proto;
 	const char *l4;
 
@@ -969,7 +983,7 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 	if (ip6_skip_ext(p, idx, &off, end, &proto))
 		goto drop;
 
-	l4 = packet_get(p, idx, off, end - off, NULL);
+	l4 = packet_slice(p, idx, off, end - off, &l4len, &tail);
 	if (!l4)
 		goto drop;
 
@@ -980,13 +994,13 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		c->ip6.addr_seen = ip6h->saddr;
 
 	if (proto == IPPROTO_ICMPV6) {
-		if (end - off < sizeof(struct icmp6_hdr))
+		if (end - off < sizeof(struct icmp6_hdr) || tail.len)
 			goto drop;
 		if (ndp(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
 			return;
 	}
 
-	if (proto == IPPROTO_UDP &&
+	if (proto == IPPROTO_UDP && !tail.len &&
 	    dhcpv6(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
 		return;
 
@@ -1004,11 +1018,39 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 
 	saddr.a6 = ip6h->saddr;
 	daddr.a6 = ip6h->daddr;
-	tap_l4(c, proto, &saddr, &daddr, l4, end - off, gso, now);
+	tap_l4(c, proto, &saddr, &daddr, l4, l4len, &tail, gso, now);
 	return;
 
 drop:
 	trace("Dropping malformed IPv6 packet");
+}
+
+/**
+ * tap_pcap_frame() - Capture a frame from the guest, its tail too
+ * @p:		Pool
+ * @idx:	Index of the frame
+ */
+static void tap_pcap_frame(const struct pool *p, size_t idx)
+{
+	struct iovec iov[PKT_TAIL_IOV_MAX + 1];
+	struct pkt_tail tail;
+	size_t i, n = 1, left;
+
+	if (pcap_fd() < 0)
+		return;
+
+	iov[0].iov_base = (void *)packet_slice(p, idx, 0, packet_len(p, idx),
+					       &iov[0].iov_len, &tail);
+	if (!iov[0].iov_base)
+		return;
+
+	for (i = 0, left = tail.len; i < tail.n && left && n < ARRAY_SIZE(iov);
+	     i++) {
+		iov[n].iov_base = tail.iov[i].iov_base;
+		iov[n].iov_len = MIN(left, tail.iov[i].iov_len);
+		left -= iov[n++].iov_len;
+	}
+	pcap_iov(iov, n, 0);
 }
 
 /**
@@ -1027,7 +1069,7 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 		if (!eh)
 			continue;
 
-		pcap_frame(eh, packet_len(&pool_tap, i));
+		tap_pcap_frame(&pool_tap, i);
 
 		if (!(eh->h_source[0] & 1))
 			memcpy(c->guest_mac, eh->h_source, ETH_ALEN);
@@ -1096,6 +1138,29 @@ int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso)
 		return -1;
 
 	tap_udp_gso[idx] = udp_gso;
+	return 0;
+}
+
+/**
+ * tap_rx_add_tail() - Add a frame from the guest whose end stays elsewhere
+ * @frame:	Its head, from the Ethernet header on, within tap_rx_buf():
+ *		every header the frame has, and maybe some payload
+ * @len:	Length of the head
+ * @tail:	The rest (payload only: nothing parses it), which must stay
+ *		where it is until tap_rx_handle() returns
+ *
+ * Return: 0 on success, -1 if the batch is full or the head out of bounds
+ */
+int tap_rx_add_tail(const char *frame, size_t len,
+		    const struct pkt_tail *tail)
+{
+	size_t idx = pool_tap.count;
+
+	if (tail->n > PKT_TAIL_IOV_MAX ||
+	    packet_add_tail(&pool_tap, frame, len, tail))
+		return -1;
+
+	tap_udp_gso[idx] = 0;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 struct ctx;
 struct link_lent;
+struct pkt_tail;
 struct iphdr;
 struct ipv6hdr;
 struct udphdr;
@@ -84,6 +85,8 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 char *tap_rx_buf(size_t *size);
 bool tap_rx_full(void);
 int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso);
+int tap_rx_add_tail(const char *frame, size_t len,
+		    const struct pkt_tail *tail);
 void tap_rx_handle(struct ctx *c, const struct timespec *now);
 void tap_writable(struct ctx *c, const struct timespec *now);
 void tap_guest_gone(struct ctx *c);

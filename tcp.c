@@ -83,6 +83,8 @@
 #define TCP_DUP_ACKS		3	/* Fast retransmit, RFC 5681 */
 #define TCP_WND_MARGIN_DIV	16	/* Data takes more memory than bytes */
 #define TCP_SEGS_MAX		256	/* Segments of a flow in one batch */
+#define TCP_WRITE_IOV		4096	/* Payload pieces written in a batch */
+#define TCP_IOV_PER_CALL	1024	/* ... in one sendmsg(): UIO_MAXIOV */
 #define TCP_READS_PER_EVENT	4	/* Fairness between connections */
 
 /* Sequence number comparisons, modulo 2^32 (RFC 9293, 3.4) */
@@ -1169,13 +1171,17 @@ static int tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
 /**
  * struct tcp_seg - A segment of a batch, parsed
  * @th:		TCP header
- * @data:	Payload
+ * @data:	Payload, or its first part: the rest is in @tail
+ * @dlen:	Length of @data
+ * @tail:	Rest of the payload, elsewhere (length 0 if none)
  * @len:	Payload length
  * @seq:	Sequence number, host order
  */
 struct tcp_seg {
 	const struct tcphdr *th;
 	const char *data;
+	size_t dlen;
+	struct pkt_tail tail;
 	size_t len;
 	uint32_t seq;
 };
@@ -1206,13 +1212,59 @@ static size_t tcp_segs_parse(const struct pool *p, struct tcp_seg *segs)
 		}
 
 		segs[n].th = th;
-		segs[n].data = packet_get(p, i, hlen, len - hlen, NULL);
+		segs[n].data = packet_slice(p, i, hlen, len - hlen,
+					    &segs[n].dlen, &segs[n].tail);
+		if (!segs[n].data)
+			continue;
 		segs[n].len = len - hlen;
 		segs[n].seq = ntohl(th->seq);
 		n++;
 	}
 
 	return n;
+}
+
+/**
+ * tcp_seg_iov() - Buffers of the payload of a segment, from an offset on
+ * @seg:	Segment
+ * @skip:	Bytes of its payload to leave out, at the start
+ * @iov:	Buffers, set
+ * @max:	Room in @iov
+ *
+ * Return: entries of @iov set, 0 if they don't fit
+ */
+static size_t tcp_seg_iov(const struct tcp_seg *seg, size_t skip,
+			  struct iovec *iov, size_t max)
+{
+	size_t left = seg->len - skip, n = 0, i;
+
+	if (skip < seg->dlen) {
+		if (!max)
+			return 0;
+		iov[n].iov_base = (char *)seg->data + skip;
+		iov[n].iov_len = MIN(left, seg->dlen - skip);
+		left -= iov[n++].iov_len;
+		skip = 0;
+	} else {
+		skip -= seg->dlen;
+	}
+
+	for (i = 0; i < seg->tail.n && left; i++) {
+		size_t len = seg->tail.iov[i].iov_len;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		if (n == max)
+			return 0;
+		iov[n].iov_base = (char *)seg->tail.iov[i].iov_base + skip;
+		iov[n].iov_len = MIN(left, len - skip);
+		left -= iov[n++].iov_len;
+		skip = 0;
+	}
+
+	return left ? 0 : n;
 }
 
 /**
@@ -1284,11 +1336,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 	uint32_t next = conn->seq_from_tap, ack = conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap, start = conn->seq_from_tap;
 	bool fin = false, data = false, probe = false;
-	struct iovec iov[TCP_SEGS_MAX];
-	struct msghdr mh = { .msg_iov = iov };
+	static struct iovec iov[TCP_WRITE_IOV];
+	struct msghdr mh = { 0 };
 	size_t i, k = 0, total = 0;
 	unsigned dup = 0, past_hole = 0;
 	ssize_t written = 0;
+	uint32_t skip;
 
 	tcp_segs_sort(segs, n);
 
@@ -1320,23 +1373,30 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		data = true;
 
 		if (SEQ_LT(seq, next)) {
-			uint32_t skip = next - seq;
+			skip = next - seq;
 
 			if (skip >= len && !(th->fin && skip == len))
 				continue;	/* Old data */
 			if (skip > len)
 				continue;	/* The FIN again */
 			len -= skip;
-			iov[k].iov_base = (char *)segs[i].data + skip;
 		} else if (SEQ_GT(seq, next)) {
 			past_hole++;
 			continue;
 		} else {
-			iov[k].iov_base = (char *)segs[i].data;
+			skip = 0;
 		}
 
 		if (len) {
-			iov[k++].iov_len = len;
+			size_t m = tcp_seg_iov(&segs[i], skip, iov + k,
+					       ARRAY_SIZE(iov) - k);
+
+			if (!m) {
+				/* No room this time: as if it was lost */
+				past_hole++;
+				continue;
+			}
+			k += m;
 			total += len;
 			next += len;
 		}
@@ -1352,18 +1412,31 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		total = 0;
 	}
 
-	if (k) {
-		mh.msg_iovlen = k;
-		written = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (written < 0) {
+	for (i = 0; i < k; i += mh.msg_iovlen) {
+		size_t want = 0, j;
+		ssize_t w;
+
+		mh.msg_iov = iov + i;
+		mh.msg_iovlen = MIN(k - i, (size_t)TCP_IOV_PER_CALL);
+		for (j = 0; j < mh.msg_iovlen; j++)
+			want += iov[i + j].iov_len;
+
+		w = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				debug_perror("TCP flow %u: write failed",
 					     conn_idx(conn));
 				tcp_rst(c, conn);
 				return;
 			}
-			written = 0;
+			break;
 		}
+		written += w;
+		if ((size_t)w < want)
+			break;
+	}
+
+	if (k) {
 		conn->seq_from_tap += written;
 		if ((size_t)written < total) {
 			debug("TCP flow %u: socket took %zi of %zu bytes",

@@ -29,7 +29,7 @@ SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE = 8, 9, 10
 SET_VRING_KICK, SET_VRING_CALL = 12, 13
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
 FEATURES = (1 << 32) | (1 << 15) | (1 << 29) | (1 << 30) | 0x1983
-DESC_WRITE = 2
+DESC_NEXT, DESC_WRITE = 1, 2
 
 
 def rec(kind, arg, data=b''):
@@ -118,6 +118,24 @@ def tx(frame_list):
     return out
 
 
+def tx_long_tcp():
+    """A TCP segment of 3000 bytes of payload, in a chain of two buffers:
+    its head is copied, its tail stays in guest memory."""
+    mac = bytes.fromhex('525400123456')
+    tcp = struct.pack('>HHIIBBHHH', 40000, 80, 1, 1, 5 << 4, 0x18, 65535, 0,
+                      0) + bytes(range(256)) * 12
+    frame = (b'\x9a\x55\x9a\x55\x9a\x55' + mac + b'\x08\x00' +
+             ip4(tcp[:20 + 3000], 6, bytes([192, 0, 2, 2]),
+                 bytes([192, 0, 2, 1]), 0x4000))
+    data = bytes(12) + frame
+    out = rec(3, 16, data[:300]) + rec(3, 17, data[300:])
+    desc = struct.pack('<QIHH', GPA + 16 * 4096, 300, DESC_NEXT, 1)
+    desc += struct.pack('<QIHH', GPA + 17 * 4096, len(data) - 300, 0, 0)
+    out += rec(3, 4, desc)
+    out += rec(3, 5, struct.pack('<HHH', 0, 1, 0))
+    return out + rec(4, 1)
+
+
 def rx_buffers(n, size=4096):
     """Records making n receive buffers available, and a kick."""
     desc = b''.join(struct.pack('<QIHH', GPA + 262144 + i * size, size,
@@ -145,6 +163,7 @@ def main():
         'rx-lend': setup() + rx_buffers(64, 4096) + rec(6, 3 | 2 << 3,
                                                         b'data') +
                    rec(6, 0x80 | 5 | 1 << 3, b'half') + rec(6, 7 | 15 << 3),
+        'tx-long-tcp': setup() + tx_long_tcp(),
         # Buffers too small for the headers, and a readable one among them
         'rx-lend-odd': setup() + rx_buffers(8, 64) + rec(6, 2) +
                        rx_buffers(8, 4096)[:-4] + rec(3, 0, struct.pack(
