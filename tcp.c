@@ -1412,13 +1412,13 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		total = 0;
 	}
 
-	for (i = 0; i < k; i += mh.msg_iovlen) {
-		size_t want = 0, j;
+	for (i = 0; i < k; ) {
+		size_t want = 0, niov = MIN(k - i, (size_t)TCP_IOV_PER_CALL), j;
 		ssize_t w;
 
 		mh.msg_iov = iov + i;
-		mh.msg_iovlen = MIN(k - i, (size_t)TCP_IOV_PER_CALL);
-		for (j = 0; j < mh.msg_iovlen; j++)
+		mh.msg_iovlen = niov;
+		for (j = 0; j < niov; j++)
 			want += iov[i + j].iov_len;
 
 		w = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -1434,6 +1434,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		written += w;
 		if ((size_t)w < want)
 			break;
+		i += niov;
 	}
 
 	if (k) {

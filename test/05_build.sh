@@ -113,6 +113,10 @@ mkdir -p "${SCRATCH}"
 tar -C "${TOP}" -cf - --exclude=./.git --exclude='./build-*' \
     --exclude=./passt --exclude=./pasta --exclude=./qrap . |
 	tar -C "${SCRATCH}" -xf -
+# Objects of sources since renamed or removed: no rule builds them again
+for o in "${SCRATCH}"/build/*.o; do
+	[ -e "${SCRATCH}/$(basename "${o%.o}").c" ] || rm -f "${o}" "${o%.o}.d"
+done
 
 # One build directory, compilers switched without BUILD_DIR: all rebuilt
 if echo __clang__ | cc -E - 2>/dev/null | grep -q '^1$'; then
