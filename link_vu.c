@@ -423,11 +423,11 @@ static int vu_lend(struct ctx *c, struct link_lent *l, size_t nframes,
 			if ((!got && e.iov[0].iov_len < skip) ||
 			    niov + e.n_in > LINK_LEND_IOV) {
 				/* Too small for the headers, or no room for
-				 * its buffers: this one waits
+				 * its buffers: this one waits, and if not
+				 * even one frame fits, the caller copies
 				 */
 				vu_lent.head[vu_lent.n++] = e.head;
-				if (f == 0 && !got && niov + e.n_in <=
-				    LINK_LEND_IOV) {
+				if (!f) {
 					vu_lent_drop(vq, 0);
 					vu_lent_done(vq);
 					return -1;
