@@ -30,6 +30,7 @@
 
 #include "conf.h"
 #include "fwd.h"
+#include "ip.h"
 #include "log.h"
 #include "netlink.h"
 #include "passt.h"
@@ -628,7 +629,7 @@ static bool addr4_usable(struct in_addr a)
 	uint32_t h = ntohl(a.s_addr);
 
 	return h != INADDR_ANY && h != INADDR_BROADCAST &&
-	       !IN_MULTICAST(h) && (h >> 24) != IN_LOOPBACKNET;
+	       !IN_MULTICAST(h) && !ip4_is_loopback(a);
 }
 
 /**
@@ -1506,7 +1507,7 @@ static void conf_dns4(struct ctx *c, const struct resolv_conf *r)
 			continue;
 		if (!ip4->dns_host.s_addr)
 			ip4->dns_host = *a;
-		if ((ntohl(a->s_addr) >> 24) == IN_LOOPBACKNET) {
+		if (ip4_is_loopback(*a)) {
 			loopback = true;
 			continue;
 		}

@@ -13,6 +13,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include "ip.h"
+
 /**
  * union inany_addr - IPv6 address, or IPv4 address in IPv4-mapped form
  * @a6:		IPv6 view
@@ -97,7 +99,7 @@ static inline bool inany_is_loopback(const union inany_addr *a)
 	const struct in_addr *v4 = inany_v4(a);
 
 	if (v4)
-		return (ntohl(v4->s_addr) >> 24) == IN_LOOPBACKNET;
+		return ip4_is_loopback(*v4);
 	return IN6_IS_ADDR_LOOPBACK(&a->a6);
 }
 

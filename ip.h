@@ -41,6 +41,17 @@ static inline bool ip4_is_broadcast_or_multicast(struct in_addr a)
 }
 
 /**
+ * ip4_is_loopback() - Tell if an address is a loopback one
+ * @a:		IPv4 address
+ *
+ * Return: true for 127.0.0.0/8
+ */
+static inline bool ip4_is_loopback(struct in_addr a)
+{
+	return (ntohl(a.s_addr) >> 24) == IN_LOOPBACKNET;
+}
+
+/**
  * ip4_same_subnet() - Tell if two addresses share a prefix
  * @a:		First address
  * @b:		Second address

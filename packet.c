@@ -182,6 +182,39 @@ const void *packet_slice(const struct pool *p, size_t idx, size_t offset,
 }
 
 /**
+ * packet_tail_iov() - Buffers of a tail, from an offset in it on
+ * @t:		Tail
+ * @skip:	Bytes of it to leave out, at the start
+ * @iov:	Buffers, set
+ * @max:	Room in @iov
+ *
+ * Return: entries of @iov set, 0 if nothing is left past @skip or the rest
+ *	   doesn't fit in @max entries
+ */
+size_t packet_tail_iov(const struct pkt_tail *t, size_t skip,
+		       struct iovec *iov, size_t max)
+{
+	size_t left = skip < t->len ? t->len - skip : 0, n = 0, i;
+
+	for (i = 0; i < t->n && left; i++) {
+		size_t len = t->iov[i].iov_len;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		if (n == max)
+			return 0;
+		iov[n].iov_base = (char *)t->iov[i].iov_base + skip;
+		iov[n].iov_len = MIN(left, len - skip);
+		left -= iov[n++].iov_len;
+		skip = 0;
+	}
+
+	return left ? 0 : n;
+}
+
+/**
  * packet_len() - Length of a packet in a pool
  * @p:		Pool
  * @idx:	Index of the packet

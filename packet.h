@@ -82,6 +82,8 @@ void *packet_get(const struct pool *p, size_t idx, size_t offset, size_t len,
 		 size_t *left);
 const void *packet_slice(const struct pool *p, size_t idx, size_t offset,
 			 size_t len, size_t *head, struct pkt_tail *tail);
+size_t packet_tail_iov(const struct pkt_tail *t, size_t skip,
+		       struct iovec *iov, size_t max);
 size_t packet_len(const struct pool *p, size_t idx);
 
 /**

@@ -863,8 +863,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	s.s_addr = iph->saddr;
 	d.s_addr = iph->daddr;
 	/* RFC 1122, 3.2.1.3 (g): loopback addresses never come from a link */
-	if ((ntohl(s.s_addr) >> 24) == IN_LOOPBACKNET ||
-	    (ntohl(d.s_addr) >> 24) == IN_LOOPBACKNET) {
+	if (ip4_is_loopback(s) || ip4_is_loopback(d)) {
 		trace("Dropping IPv4 packet from or to a loopback address");
 		return;
 	}
@@ -1034,7 +1033,7 @@ static void tap_pcap_frame(const struct pool *p, size_t idx)
 {
 	struct iovec iov[PKT_TAIL_IOV_MAX + 1];
 	struct pkt_tail tail;
-	size_t i, n = 1, left;
+	size_t n;
 
 	if (pcap_fd() < 0)
 		return;
@@ -1044,13 +1043,8 @@ static void tap_pcap_frame(const struct pool *p, size_t idx)
 	if (!iov[0].iov_base)
 		return;
 
-	for (i = 0, left = tail.len; i < tail.n && left && n < ARRAY_SIZE(iov);
-	     i++) {
-		iov[n].iov_base = tail.iov[i].iov_base;
-		iov[n].iov_len = MIN(left, tail.iov[i].iov_len);
-		left -= iov[n++].iov_len;
-	}
-	pcap_iov(iov, n, 0);
+	n = packet_tail_iov(&tail, 0, iov + 1, ARRAY_SIZE(iov) - 1);
+	pcap_iov(iov, n + 1, 0);
 }
 
 /**

@@ -362,7 +362,8 @@ static size_t tcp_opts_fill(const struct ctx *c,
  * @npl:	Entries in @pl
  * @plen:	Payload length
  */
-static void tcp_frame_fill(const struct ctx *c, struct tcp_tap_conn *conn,
+static void tcp_frame_fill(const struct ctx *c,
+			   const struct tcp_tap_conn *conn,
 			   struct tcp_frame_hdrs *h, struct iovec *iov,
 			   uint8_t flags, uint32_t seq, const struct iovec *pl,
 			   size_t npl, size_t plen)
@@ -1236,35 +1237,23 @@ static size_t tcp_segs_parse(const struct pool *p, struct tcp_seg *segs)
 static size_t tcp_seg_iov(const struct tcp_seg *seg, size_t skip,
 			  struct iovec *iov, size_t max)
 {
-	size_t left = seg->len - skip, n = 0, i;
+	size_t n = 0, m;
 
 	if (skip < seg->dlen) {
 		if (!max)
 			return 0;
 		iov[n].iov_base = (char *)seg->data + skip;
-		iov[n].iov_len = MIN(left, seg->dlen - skip);
-		left -= iov[n++].iov_len;
+		iov[n++].iov_len = seg->dlen - skip;
 		skip = 0;
 	} else {
 		skip -= seg->dlen;
 	}
 
-	for (i = 0; i < seg->tail.n && left; i++) {
-		size_t len = seg->tail.iov[i].iov_len;
+	if (skip >= seg->tail.len)
+		return n;		/* Nothing from the tail */
 
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		if (n == max)
-			return 0;
-		iov[n].iov_base = (char *)seg->tail.iov[i].iov_base + skip;
-		iov[n].iov_len = MIN(left, len - skip);
-		left -= iov[n++].iov_len;
-		skip = 0;
-	}
-
-	return left ? 0 : n;
+	m = packet_tail_iov(&seg->tail, skip, iov + n, max - n);
+	return m ? n + m : 0;
 }
 
 /**
