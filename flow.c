@@ -185,6 +185,21 @@ void flow_free_release(void)
 }
 
 /**
+ * flow_start() - Give a new entry its type: it's a flow from now on
+ * @flow:	Entry, just allocated
+ * @type:	enum flow_type, not FLOW_TYPE_NONE
+ * @proto:	IP protocol number
+ * @now:	Current time, the flow's start
+ */
+void flow_start(union flow *flow, uint8_t type, uint8_t proto,
+		const struct timespec *now)
+{
+	flow->f.type = type;
+	flow->f.proto = proto;
+	flow->f.start_ms = timespec_ms(now);
+}
+
+/**
  * flow_from_tap() - Fill in a flow the guest starts, towards the host
  * @flow:	Entry, just allocated
  * @type:	enum flow_type
@@ -194,16 +209,16 @@ void flow_free_release(void)
  * @daddr:	Destination address, as the guest sent to it
  * @dport:	Destination port, host order, 0 for ICMP
  * @tgt:	Where the host sends to: @daddr after fwd_nat_from_tap()
+ * @now:	Current time
  */
 void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
 		   const union inany_addr *saddr, in_port_t sport,
 		   const union inany_addr *daddr, in_port_t dport,
-		   const union inany_addr *tgt)
+		   const union inany_addr *tgt, const struct timespec *now)
 {
 	struct flow_common *f = &flow->f;
 
-	f->type = type;
-	f->proto = proto;
+	flow_start(flow, type, proto, now);
 	f->pif[INISIDE] = PIF_TAP;
 	f->pif[TGTSIDE] = PIF_HOST;
 	f->side[INISIDE].eaddr = *saddr;

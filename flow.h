@@ -64,6 +64,7 @@ struct flowside {
  * @pif:	Interface of each side (enum pif)
  * @hashed:	Side is in the index
  * @side:	Addresses and ports of each side
+ * @start_ms:	When the flow got its type, CLOCK_MONOTONIC milliseconds
  */
 struct flow_common {
 	uint8_t type;
@@ -71,6 +72,7 @@ struct flow_common {
 	uint8_t pif[2];
 	bool hashed[2];
 	struct flowside side[2];
+	long long start_ms;
 };
 
 /**
@@ -101,10 +103,12 @@ union flow *flow_lookup(uint8_t proto, uint8_t pif,
 			const union inany_addr *oaddr, in_port_t oport,
 			int *side);
 void flow_timer(struct ctx *c, const struct timespec *now);
+void flow_start(union flow *flow, uint8_t type, uint8_t proto,
+		const struct timespec *now);
 void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
 		   const union inany_addr *saddr, in_port_t sport,
 		   const union inany_addr *daddr, in_port_t dport,
-		   const union inany_addr *tgt);
+		   const union inany_addr *tgt, const struct timespec *now);
 void flow_refuse_new(void);
 unsigned flow_pending(void);
 void flow_end_all(struct ctx *c);

@@ -125,13 +125,15 @@ static int icmp_sock_open(const struct ctx *c, int af, uint16_t id,
  * @saddr:	Guest address
  * @daddr:	Destination, as the guest sees it
  * @id:		Guest's echo identifier, host order
+ * @now:	Current time
  *
  * Return: new flow, NULL on failure
  */
 static struct icmp_ping_flow *icmp_flow_new(struct ctx *c, int af,
 					    const union inany_addr *saddr,
 					    const union inany_addr *daddr,
-					    uint16_t id)
+					    uint16_t id,
+					    const struct timespec *now)
 {
 	uint8_t proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	struct icmp_ping_flow *pf;
@@ -155,7 +157,7 @@ static struct icmp_ping_flow *icmp_flow_new(struct ctx *c, int af,
 	pf = &flow->ping;
 	fwd_nat_from_tap(c, proto, daddr, 0, &tgt);
 	flow_from_tap(flow, af == AF_INET ? FLOW_PING4 : FLOW_PING6, proto,
-		      saddr, id, daddr, 0, &tgt);
+		      saddr, id, daddr, 0, &tgt, now);
 	pf->f.side[TGTSIDE].oport = bound;
 	pf->sock = s;
 
@@ -211,7 +213,7 @@ static void icmp_send(struct ctx *c, int af, const union inany_addr *saddr,
 		return;
 
 	flow = flow_lookup(proto, PIF_TAP, saddr, id, daddr, 0, NULL);
-	pf = flow ? &flow->ping : icmp_flow_new(c, af, saddr, daddr, id);
+	pf = flow ? &flow->ping : icmp_flow_new(c, af, saddr, daddr, id, now);
 	if (!pf)
 		return;
 

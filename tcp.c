@@ -790,7 +790,7 @@ static void tcp_conn_from_tap(struct ctx *c, const union inany_addr *saddr,
 
 	conn = &flow->tcp;
 	flow_from_tap(flow, FLOW_TCP, IPPROTO_TCP, saddr, ntohs(th->source),
-		      daddr, ntohs(th->dest), &tgt);
+		      daddr, ntohs(th->dest), &tgt, now);
 	conn->tapside = INISIDE;
 	conn->sock = s;
 	conn->events = CONN_TAP_SYN_RCVD;
@@ -1622,8 +1622,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	}
 
 	conn = &flow->tcp;
-	conn->f.type = FLOW_TCP;
-	conn->f.proto = IPPROTO_TCP;
+	flow_start(flow, FLOW_TCP, IPPROTO_TCP, now);
 	conn->f.pif[INISIDE] = PIF_HOST;
 	conn->f.pif[TGTSIDE] = PIF_TAP;
 	conn->f.side[INISIDE].eaddr = peer;

@@ -333,8 +333,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 		goto fail;
 
 	conn = &flow->tcp_splice;
-	conn->f.type = FLOW_TCP_SPLICE;
-	conn->f.proto = IPPROTO_TCP;
+	flow_start(flow, FLOW_TCP_SPLICE, IPPROTO_TCP, now);
 	conn->f.pif[INISIDE] = ref.listen.pif;
 	conn->f.pif[TGTSIDE] = to_ns ? PIF_SPLICE : PIF_HOST;
 	conn->f.side[INISIDE].eaddr = peer;

@@ -581,8 +581,7 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 	fd_short_over();
 
 	uflow = &flow->udp;
-	uflow->f.type = FLOW_UDP;
-	uflow->f.proto = IPPROTO_UDP;
+	flow_start(flow, FLOW_UDP, IPPROTO_UDP, now);
 	uflow->f.pif[INISIDE] = ref.listen.pif;
 	uflow->f.pif[TGTSIDE] = to_ns ? PIF_SPLICE : PIF_HOST;
 	uflow->f.side[INISIDE].eaddr = *peer;
@@ -721,8 +720,7 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 		return NULL;
 
 	uflow = &flow->udp;
-	uflow->f.type = FLOW_UDP;
-	uflow->f.proto = IPPROTO_UDP;
+	flow_start(flow, FLOW_UDP, IPPROTO_UDP, now);
 	uflow->f.pif[INISIDE] = PIF_HOST;
 	uflow->f.pif[TGTSIDE] = PIF_TAP;
 	uflow->f.side[INISIDE].eaddr = *peer;
@@ -912,7 +910,7 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 
 	uflow = &flow->udp;
 	flow_from_tap(flow, FLOW_UDP, IPPROTO_UDP, saddr, sport, daddr, dport,
-		      &tgt);
+		      &tgt, now);
 	uflow->tapside = INISIDE;
 	uflow->sock = s;
 	uflow->lsock = -1;
