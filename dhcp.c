@@ -24,6 +24,7 @@
 #include "dnsname.h"
 #include "log.h"
 #include "passt.h"
+#include "stats.h"
 #include "tap.h"
 #include "util.h"
 
@@ -375,8 +376,10 @@ int dhcp(const struct ctx *c, const void *l4, size_t len)
 
 	if (len < sizeof(*uh) || uh->dest != htons(DHCP_SERVER_PORT))
 		return 0;
-	if (c->no_dhcp)
+	if (c->no_dhcp) {
+		stats_drop(STATS_DROP_DISABLED);
 		return 1;
+	}
 
 	ulen = ntohs(uh->len);
 	if (ulen < sizeof(*uh) || ulen > len)
@@ -461,5 +464,6 @@ options:
 
 bad:
 	debug("DHCP: ignoring malformed request");
+	stats_drop(STATS_DROP_MALFORMED_DHCP);
 	return 1;
 }

@@ -21,6 +21,7 @@
 #include "ip.h"
 #include "log.h"
 #include "passt.h"
+#include "stats.h"
 #include "tap.h"
 #include "util.h"
 
@@ -331,8 +332,10 @@ int dhcpv6(const struct ctx *c, const struct in6_addr *saddr,
 
 	if (len < sizeof(*uh) || uh->dest != htons(DHCPV6_SERVER_PORT))
 		return 0;
-	if (c->no_dhcpv6)
+	if (c->no_dhcpv6) {
+		stats_drop(STATS_DROP_DISABLED);
 		return 1;
+	}
 
 	ulen = ntohs(uh->len);
 	if (ulen < sizeof(*uh) + 4 || ulen > len ||
@@ -345,7 +348,7 @@ int dhcpv6(const struct ctx *c, const struct in6_addr *saddr,
 	if (dhcpv6_opts_find(msg + 4, mlen - 4, opts))
 		goto bad;
 	if (!dhcpv6_check(c, type, opts))
-		goto bad;
+		goto ignore;	/* Not ours to answer (RFC 8415, 16) */
 
 	debug("DHCPv6: message type %u", type);
 
@@ -399,6 +402,8 @@ send:
 	return 1;
 
 bad:
+	stats_drop(STATS_DROP_MALFORMED_DHCP);
+ignore:
 	debug("DHCPv6: ignoring message");
 	return 1;
 }

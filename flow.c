@@ -25,6 +25,7 @@
 #include "log.h"
 #include "passt.h"
 #include "siphash.h"
+#include "stats.h"
 #include "tcp.h"
 #include "tcp_splice.h"
 #include "udp.h"
@@ -156,6 +157,10 @@ union flow *flow_alloc(void)
  */
 void flow_free(union flow *flow)
 {
+	/* Entries freed before they got a type were never counted opened */
+	if (flow->f.type != FLOW_TYPE_NONE && flow->f.type < FLOW_NUM_TYPES)
+		stats.flows_closed[flow->f.type]++;
+
 	if (flow->f.hashed[INISIDE])
 		flow_hash_remove(flow, INISIDE);
 	if (flow->f.hashed[TGTSIDE])
@@ -197,6 +202,7 @@ void flow_start(union flow *flow, uint8_t type, uint8_t proto,
 	flow->f.type = type;
 	flow->f.proto = proto;
 	flow->f.start_ms = timespec_ms(now);
+	stats.flows_opened[type]++;
 }
 
 /**

@@ -34,6 +34,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "passt.h"
+#include "stats.h"
 #include "tap.h"
 #include "util.h"
 
@@ -209,13 +210,17 @@ static void icmp_send(struct ctx *c, int af, const union inany_addr *saddr,
 	} a = { 0 };
 	socklen_t sl;
 
-	if (c->no_icmp)
+	if (c->no_icmp) {
+		stats_drop(STATS_DROP_DISABLED);
 		return;
+	}
 
 	flow = flow_lookup(proto, PIF_TAP, saddr, id, daddr, 0, NULL);
 	pf = flow ? &flow->ping : icmp_flow_new(c, af, saddr, daddr, id, now);
-	if (!pf)
+	if (!pf) {
+		stats_drop(STATS_DROP_NO_FLOW);
 		return;
+	}
 
 	if (af == AF_INET) {
 		a.sin.sin_family = AF_INET;
@@ -256,8 +261,10 @@ void icmp_tap_handler4(struct ctx *c, struct in_addr saddr,
 	const struct icmphdr *ih = l4;
 	union inany_addr s, d;
 
-	if (len < sizeof(*ih) || ih->type != ICMP_ECHO || ih->code)
+	if (len < sizeof(*ih) || ih->type != ICMP_ECHO || ih->code) {
+		stats_drop(STATS_DROP_PROTO);
 		return;
+	}
 
 	inany_from_v4(&s, saddr);
 	inany_from_v4(&d, daddr);
@@ -281,8 +288,10 @@ void icmp_tap_handler6(struct ctx *c, const struct in6_addr *saddr,
 	union inany_addr s, d;
 
 	if (len < sizeof(*ih) || ih->icmp6_type != ICMP6_ECHO_REQUEST ||
-	    ih->icmp6_code)
+	    ih->icmp6_code) {
+		stats_drop(STATS_DROP_PROTO);
 		return;
+	}
 
 	s.a6 = *saddr;
 	d.a6 = *daddr;

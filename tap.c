@@ -43,6 +43,7 @@
 #include "passt.h"
 #include "pcap.h"
 #include "quit.h"
+#include "stats.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -347,6 +348,25 @@ void *tap_push_ip6h(struct ipv6hdr *ip6h, const struct in6_addr *src,
 }
 
 /**
+ * tap_count_out() - Count frames the link's back end took for the guest
+ * @iov:	Buffers, @bufs_per_frame per frame
+ * @bufs_per_frame: Buffers making up each frame
+ * @nframes:	Number of frames taken
+ *
+ * A frame of many TCP segments, or a run of UDP datagrams in one frame,
+ * counts once: the guest's kernel gets it as one, and counts it so.
+ */
+static void tap_count_out(const struct iovec *iov, size_t bufs_per_frame,
+			  size_t nframes)
+{
+	size_t i;
+
+	stats.frames_out += nframes;
+	for (i = 0; i < nframes * bufs_per_frame; i++)
+		stats.bytes_out += iov[i].iov_len;
+}
+
+/**
  * tap_send_frames_gso() - Send a batch of frames, TCP ones maybe longer than
  *			   a segment, to the guest
  * @c:		Execution context
@@ -369,6 +389,7 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 		return 0;
 
 	sent = c->link->send(c, iov, bufs_per_frame, nframes, gso_size);
+	tap_count_out(iov, bufs_per_frame, sent);
 
 	if (pcap_fd() >= 0) {
 		for (i = 0; i < sent; i++)
@@ -467,7 +488,7 @@ size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
 		  size_t nfilled, size_t lastlen, uint16_t gso_size)
 {
 	struct iovec frame[LINK_LEND_FRAMES * 2];
-	size_t i;
+	size_t i, done;
 
 	nfilled = MIN(nfilled, l->n);
 	if (!l->by_link) {
@@ -490,7 +511,15 @@ size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
 		pcap_iov(f, n, 0);
 	}
 
-	return c->link->commit(c, l, hdrs, nfilled, lastlen, gso_size);
+	done = c->link->commit(c, l, hdrs, nfilled, lastlen, gso_size);
+
+	stats.frames_out += done;
+	for (i = 0; i < done; i++) {
+		stats.bytes_out += hdrs[i].iov_len +
+				   (i == nfilled - 1 ? lastlen : l->seg);
+	}
+
+	return done;
 }
 
 /**
@@ -511,10 +540,16 @@ size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
 int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 		     uint16_t gso_size)
 {
+	int rc;
+
 	if (c->fd_tap < 0 || !tap_udp_gso_ok(c))
 		return -1;
 
-	return c->link->send_udp_run(c, iov, n, gso_size);
+	rc = c->link->send_udp_run(c, iov, n, gso_size);
+	if (rc == 1)
+		tap_count_out(iov, n, 1);
+
+	return rc;
 }
 
 /**
@@ -800,15 +835,20 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 {
 	if (tail->len && proto != IPPROTO_TCP) {
 		trace("Dropping non-TCP frame with a tail");
+		stats_drop(STATS_DROP_TAIL);
 		return;
 	}
 
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		if ((proto == IPPROTO_TCP && c->no_tcp) ||
-		    (proto == IPPROTO_UDP && c->no_udp))
+		    (proto == IPPROTO_UDP && c->no_udp)) {
+			stats_drop(STATS_DROP_DISABLED);
 			return;
-		if (l4len < 2 * sizeof(in_port_t))
+		}
+		if (l4len < 2 * sizeof(in_port_t)) {
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			return;
+		}
 		if (proto != IPPROTO_UDP)
 			gso = 0;
 		if (tap_seq_add(proto, saddr, daddr, l4, l4len, tail, gso)) {
@@ -819,6 +859,7 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 	}
 
 	trace("Dropping frame with unhandled protocol %u", proto);
+	stats_drop(STATS_DROP_PROTO);
 }
 
 /**
@@ -852,6 +893,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 		goto drop;
 	if (ntohs(iph->frag_off) & (IP4_MF | IP4_OFFMASK)) {
 		trace("Dropping IPv4 fragment");
+		stats_drop(STATS_DROP_FRAGMENT);
 		return;
 	}
 
@@ -865,6 +907,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	/* RFC 1122, 3.2.1.3 (g): loopback addresses never come from a link */
 	if (ip4_is_loopback(s) || ip4_is_loopback(d)) {
 		trace("Dropping IPv4 packet from or to a loopback address");
+		stats_drop(STATS_DROP_LOOPBACK);
 		return;
 	}
 	if (s.s_addr != INADDR_ANY && !ip4_is_broadcast_or_multicast(s))
@@ -876,12 +919,15 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 
 	if (ip4_is_broadcast_or_multicast(d) || s.s_addr == INADDR_ANY) {
 		trace("Dropping IPv4 broadcast or multicast packet");
+		stats_drop(STATS_DROP_MULTICAST);
 		return;
 	}
 
 	if (iph->protocol == IPPROTO_ICMP) {
 		if (!tail.len)
 			icmp_tap_handler4(c, s, d, l4, tot - hlen, now);
+		else
+			stats_drop(STATS_DROP_TAIL);
 		return;
 	}
 
@@ -892,6 +938,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 
 drop:
 	trace("Dropping malformed IPv4 packet");
+	stats_drop(STATS_DROP_MALFORMED_IPV4);
 }
 
 /**
@@ -906,7 +953,7 @@ drop:
  * any other next header ends the walk, and is the upper layer protocol (ESP
  * and "no next header" included: nothing handles those, they're dropped).
  *
- * Return: 0 on success, -1 on a malformed chain or a fragment
+ * Return: 0 on success, -1 on a malformed chain, 1 on a fragment
  */
 static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
 			size_t end, uint8_t *proto)
@@ -931,8 +978,7 @@ static int ip6_skip_ext(const struct pool *p, size_t idx, size_t *off,
 			len = (ext[1] + 2) * 4;
 			break;
 		case IPPROTO_FRAGMENT:
-			trace("Dropping IPv6 fragment");
-			return -1;
+			return 1;
 		default:
 			return 0;
 		}
@@ -961,6 +1007,7 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 	struct pkt_tail tail;
 	uint8_t proto;
 	const char *l4;
+	int rc;
 
 	ip6h = packet_get(p, idx, ETH_HLEN, sizeof(*ip6h), &left);
 	if (!ip6h || ip6h->version != 6)
@@ -973,13 +1020,22 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		goto drop;
 	/* RFC 4291, 2.5.3: nor does the loopback address */
 	if (IN6_IS_ADDR_LOOPBACK(&ip6h->saddr) ||
-	    IN6_IS_ADDR_LOOPBACK(&ip6h->daddr))
-		goto drop;
+	    IN6_IS_ADDR_LOOPBACK(&ip6h->daddr)) {
+		trace("Dropping IPv6 packet from or to the loopback address");
+		stats_drop(STATS_DROP_LOOPBACK);
+		return;
+	}
 
 	off = ETH_HLEN + sizeof(*ip6h);
 	end = off + ntohs(ip6h->payload_len);
 	proto = ip6h->nexthdr;
-	if (ip6_skip_ext(p, idx, &off, end, &proto))
+	rc = ip6_skip_ext(p, idx, &off, end, &proto);
+	if (rc > 0) {
+		trace("Dropping IPv6 fragment");
+		stats_drop(STATS_DROP_FRAGMENT);
+		return;
+	}
+	if (rc < 0)
 		goto drop;
 
 	l4 = packet_slice(p, idx, off, end - off, &l4len, &tail);
@@ -993,7 +1049,11 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		c->ip6.addr_seen = ip6h->saddr;
 
 	if (proto == IPPROTO_ICMPV6) {
-		if (end - off < sizeof(struct icmp6_hdr) || tail.len)
+		if (tail.len) {
+			stats_drop(STATS_DROP_TAIL);
+			return;
+		}
+		if (end - off < sizeof(struct icmp6_hdr))
 			goto drop;
 		if (ndp(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
 			return;
@@ -1006,6 +1066,7 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 	if (IN6_IS_ADDR_MULTICAST(&ip6h->daddr) ||
 	    IN6_IS_ADDR_UNSPECIFIED(&ip6h->saddr)) {
 		trace("Dropping IPv6 multicast packet");
+		stats_drop(STATS_DROP_MULTICAST);
 		return;
 	}
 
@@ -1022,6 +1083,7 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 
 drop:
 	trace("Dropping malformed IPv6 packet");
+	stats_drop(STATS_DROP_MALFORMED_IPV6);
 }
 
 /**
@@ -1060,8 +1122,10 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 		const struct ethhdr *eh = packet_get(&pool_tap, i, 0, ETH_HLEN,
 						     NULL);
 
-		if (!eh)
+		if (!eh) {
+			stats_drop(STATS_DROP_SHORT);
 			continue;
+		}
 
 		tap_pcap_frame(&pool_tap, i);
 
@@ -1072,18 +1136,25 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 		case ETH_P_ARP:
 			if (ipv4_enabled(c))
 				arp(c, &pool_tap, i);
+			else
+				stats_drop(STATS_DROP_DISABLED);
 			break;
 		case ETH_P_IP:
 			if (ipv4_enabled(c))
 				tap_ip4(c, &pool_tap, i, tap_udp_gso[i], now);
+			else
+				stats_drop(STATS_DROP_DISABLED);
 			break;
 		case ETH_P_IPV6:
 			if (ipv6_enabled(c))
 				tap_ip6(c, &pool_tap, i, tap_udp_gso[i], now);
+			else
+				stats_drop(STATS_DROP_DISABLED);
 			break;
 		default:
 			trace("Dropping frame with ethertype 0x%04x",
 			      ntohs(eh->h_proto));
+			stats_drop(STATS_DROP_ETHERTYPE);
 			break;
 		}
 	}
@@ -1132,6 +1203,8 @@ int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso)
 		return -1;
 
 	tap_udp_gso[idx] = udp_gso;
+	stats.frames_in++;
+	stats.bytes_in += len;
 	return 0;
 }
 
@@ -1155,6 +1228,8 @@ int tap_rx_add_tail(const char *frame, size_t len,
 		return -1;
 
 	tap_udp_gso[idx] = 0;
+	stats.frames_in++;
+	stats.bytes_in += len + tail->len;
 	return 0;
 }
 

@@ -57,6 +57,7 @@
 #include "packet.h"
 #include "passt.h"
 #include "siphash.h"
+#include "stats.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
@@ -1203,20 +1204,25 @@ static size_t tcp_segs_parse(const struct pool *p, struct tcp_seg *segs)
 		size_t len = packet_len(p, i), hlen;
 
 		th = packet_get(p, i, 0, sizeof(*th), NULL);
-		if (!th)
+		if (!th) {
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
+		}
 		hlen = th->doff * 4;
 		if (hlen < sizeof(*th) || hlen > len ||
 		    !packet_get(p, i, 0, hlen, NULL)) {
 			trace("TCP: dropping segment with bad data offset");
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
 		}
 
 		segs[n].th = th;
 		segs[n].data = packet_slice(p, i, hlen, len - hlen,
 					    &segs[n].dlen, &segs[n].tail);
-		if (!segs[n].data)
+		if (!segs[n].data) {
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
+		}
 		segs[n].len = len - hlen;
 		segs[n].seq = ntohl(th->seq);
 		n++;

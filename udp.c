@@ -48,6 +48,7 @@
 #include "packet.h"
 #include "passt.h"
 #include "pasta.h"
+#include "stats.h"
 #include "tap.h"
 #include "udp.h"
 #include "util.h"
@@ -1065,13 +1066,17 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 	size_t i;
 	int n = 0;
 
-	if (!uh)
+	if (!uh) {
+		stats.drops[STATS_DROP_MALFORMED_L4] += p->count;
 		return;
+	}
 	sport = ntohs(uh->source);
 	dport = ntohs(uh->dest);
 
-	if (!dport || inany_is_unspecified(daddr) || inany_is_loopback(daddr))
+	if (!dport || inany_is_unspecified(daddr) || inany_is_loopback(daddr)) {
+		stats.drops[STATS_DROP_NO_FLOW] += p->count;
 		return;
+	}
 
 	for (i = 0; i < p->count; i++) {
 		size_t l4len = packet_len(p, i), len, seg;
@@ -1085,6 +1090,7 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		if (!uh || l4len < sizeof(*uh) || ntohs(uh->len) != l4len ||
 		    (!uh->check && !inany_v4(saddr))) {
 			trace("UDP: dropping malformed datagram from guest");
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
 		}
 
@@ -1096,8 +1102,11 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			uflow = flow ? &flow->udp :
 				udp_flow_from_tap(c, saddr, sport, daddr,
 						  dport, now);
-			if (!uflow)
+			if (!uflow) {
+				/* This one, and every one after it */
+				stats.drops[STATS_DROP_NO_FLOW] += p->count - i;
 				return;
+			}
 			uflow->last_ms = timespec_ms(now);
 		}
 
@@ -1108,6 +1117,7 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		if (seg && DIV_ROUND_UP(len, seg) > UDP_GSO_SEGS_IN) {
 			trace("UDP: dropping run of %zu-byte datagrams",
 			      seg);
+			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
 		}
 		do {
