@@ -15,8 +15,10 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/epoll.h>
 
 #include "flow.h"
@@ -487,4 +489,245 @@ void flow_end_all(struct ctx *c)
 	}
 
 	tcp_defer_flush(c);
+}
+
+/* Longest line of flow_list_text(), newline included */
+#define FLOW_LINE_MAX		255
+
+/* Columns of flow_list_text(), header and lines alike; the same without
+ * padding, for lines that would be too long with it (long IPv6 addresses)
+ */
+#define FLOW_LINE_FMT							\
+	"%-6s %-10s %-7s %-22s %-22s %-7s %-22s %-22s %-11s %12s %12s %6s\n"
+#define FLOW_LINE_FMT_COMPACT						\
+	"%s %s %s %s %s %s %s %s %s %s %s %s\n"
+
+/* Names of the flow types in the listing */
+static const char *const flow_type_str[FLOW_NUM_TYPES] = {
+	[FLOW_TYPE_NONE]	= "none",
+	[FLOW_TCP]		= "tcp",
+	[FLOW_TCP_SPLICE]	= "tcp-splice",
+	[FLOW_PING4]		= "icmp",
+	[FLOW_PING6]		= "icmp6",
+	[FLOW_UDP]		= "udp",
+};
+
+/**
+ * flow_pif_str() - Name of the interface of a side, for the listing
+ * @pif:	enum pif
+ *
+ * Return: "host", "tap" (the guest), "ns" (pasta's namespace, spliced), "-"
+ */
+static const char *flow_pif_str(uint8_t pif)
+{
+	switch (pif) {
+	case PIF_HOST:
+		return "host";
+	case PIF_TAP:
+		return "tap";
+	case PIF_SPLICE:
+		return "ns";
+	default:
+		return "-";
+	}
+}
+
+/**
+ * flow_addr_str() - Text form of an address and port, for the listing
+ * @a:		Address
+ * @port:	Port (or ICMP echo identifier), host order
+ * @buf:	Destination
+ * @size:	Size of @buf, at least INET6_ADDRSTRLEN + 8
+ *
+ * Return: @buf: "addr:port" for IPv4, "[addr]:port" for IPv6, "*:port" if the
+ *	   address is unspecified (not known, or any), "*" if the port is 0 too
+ */
+static const char *flow_addr_str(const union inany_addr *a, in_port_t port,
+				 char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (inany_is_unspecified(a)) {
+		if (port)
+			snprintf(buf, size, "*:%u", (unsigned)port);
+		else
+			snprintf(buf, size, "*");
+	} else if (inany_v4(a)) {
+		snprintf(buf, size, "%s:%u",
+			 inany_ntop(a, addr, sizeof(addr)), (unsigned)port);
+	} else {
+		snprintf(buf, size, "[%s]:%u",
+			 inany_ntop(a, addr, sizeof(addr)), (unsigned)port);
+	}
+
+	return buf;
+}
+
+/**
+ * flow_tcp_state_str() - State of a TCP connection through the tap
+ * @conn:	Connection
+ *
+ * Return: "syn_rcvd" (the guest's SYN, connecting to the host),
+ *	   "syn_ack_sent" (our SYN-ACK to the guest), "syn_sent" (our SYN to
+ *	   the guest, for an inbound connection), "established", or "closing"
+ *	   once a FIN went either way
+ */
+static const char *flow_tcp_state_str(const struct tcp_tap_conn *conn)
+{
+	if (conn->events & (CONN_SOCK_FIN_RCVD | CONN_TAP_FIN_SENT |
+			    CONN_TAP_FIN_ACKED | CONN_TAP_FIN_RCVD))
+		return "closing";
+	if (conn->events & CONN_ESTABLISHED)
+		return "established";
+	if (conn->events & CONN_TAP_SYN_ACK_SENT)
+		return "syn_ack_sent";
+	if (conn->events & CONN_SOCK_ACCEPTED)
+		return "syn_sent";
+	return "syn_rcvd";
+}
+
+/**
+ * flow_splice_state_str() - State of a spliced TCP connection
+ * @conn:	Connection
+ *
+ * Return: "connecting", "established", or "closing" once a side sent its FIN
+ */
+static const char *flow_splice_state_str(const struct tcp_splice_conn *conn)
+{
+	if (conn->events & (SPLICE_FIN_FROM(0) | SPLICE_FIN_FROM(1) |
+			    SPLICE_FIN_SENT(0) | SPLICE_FIN_SENT(1)))
+		return "closing";
+	if (conn->events & SPLICE_CONNECT)
+		return "connecting";
+	return "established";
+}
+
+/**
+ * flow_line() - Describe one flow, in one line
+ * @flow:	Entry, not free
+ * @now:	Current time
+ * @line:	Destination, FLOW_LINE_MAX + 1 bytes
+ *
+ * Return: length of the line, newline included, NUL not counted
+ */
+static size_t flow_line(const union flow *flow, const struct timespec *now,
+			char *line)
+{
+	char ep[2][INET6_ADDRSTRLEN + 8], our[2][INET6_ADDRSTRLEN + 8];
+	char idx[12], bytes[2][24], age[24];
+	const struct flow_common *f = &flow->f;
+	const char *state = "active", *type;
+	long long age_ms;
+	int side, n;
+
+	for (side = INISIDE; side <= TGTSIDE; side++) {
+		const struct flowside *s = &f->side[side];
+
+		flow_addr_str(&s->eaddr, s->eport, ep[side], sizeof(ep[0]));
+		flow_addr_str(&s->oaddr, s->oport, our[side], sizeof(our[0]));
+		snprintf(bytes[side], sizeof(bytes[side]), "%llu",
+			 (unsigned long long)f->bytes[side]);
+	}
+
+	if (f->type == FLOW_TCP)
+		state = flow_tcp_state_str(&flow->tcp);
+	else if (f->type == FLOW_TCP_SPLICE)
+		state = flow_splice_state_str(&flow->tcp_splice);
+
+	age_ms = timespec_ms(now) - f->start_ms;
+	snprintf(age, sizeof(age), "%lld", age_ms > 0 ? age_ms / 1000 : 0);
+	snprintf(idx, sizeof(idx), "%u", flow_idx(flow));
+	type = f->type < FLOW_NUM_TYPES ? flow_type_str[f->type] : "?";
+
+	n = snprintf(line, FLOW_LINE_MAX + 1, FLOW_LINE_FMT, idx, type,
+		     flow_pif_str(f->pif[INISIDE]), ep[INISIDE], our[INISIDE],
+		     flow_pif_str(f->pif[TGTSIDE]), ep[TGTSIDE], our[TGTSIDE],
+		     state, bytes[INISIDE], bytes[TGTSIDE], age);
+	if (n > FLOW_LINE_MAX) {
+		n = snprintf(line, FLOW_LINE_MAX + 1, FLOW_LINE_FMT_COMPACT,
+			     idx, type, flow_pif_str(f->pif[INISIDE]),
+			     ep[INISIDE], our[INISIDE],
+			     flow_pif_str(f->pif[TGTSIDE]), ep[TGTSIDE],
+			     our[TGTSIDE], state, bytes[INISIDE],
+			     bytes[TGTSIDE], age);
+	}
+	if (n < 0)
+		return 0;
+
+	/* Only four long IPv6 addresses and huge counters get here: cut */
+	if (n > FLOW_LINE_MAX) {
+		line[FLOW_LINE_MAX - 1] = '\n';
+		line[FLOW_LINE_MAX] = '\0';
+		n = FLOW_LINE_MAX;
+	}
+
+	return n;
+}
+
+/**
+ * flow_list_text() - Describe live flows as text, one line each
+ * @buf:	Buffer
+ * @size:	Its size: 512 bytes or more always make progress
+ * @cursor:	Flow index to start from, updated: where to go on from
+ * @now:	Current time, for the age of flows
+ *
+ * When *@cursor is 0 on entry, a header line comes first (only together
+ * with the first flow's line, if there's one, so that it's never repeated).
+ * Each line has: flow index; type (tcp, tcp-splice, udp, icmp, icmp6); for
+ * the initiating side, then the target side: interface (host, tap, ns),
+ * endpoint and our address and port; state (TCP: syn_rcvd, syn_ack_sent,
+ * syn_sent, established, closing; spliced TCP: connecting, established,
+ * closing; UDP and ICMP: active); payload bytes received from the initiating
+ * side and from the target side, and passed on; age in seconds. Lines are
+ * shorter than 256 bytes. Free entries are skipped. Writing stops before a
+ * line that doesn't fit (with the terminating NUL).
+ *
+ * Return: bytes written, not counting the NUL, always written if @size is
+ *	   not zero; *@cursor >= flow_span() when the table is done
+ */
+size_t flow_list_text(char *buf, size_t size, unsigned *cursor,
+		      const struct timespec *now)
+{
+	char line[FLOW_LINE_MAX + 1];
+	size_t off = 0, len;
+	bool header = false;
+	unsigned i;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+
+	if (*cursor == 0) {
+		len = snprintf(line, sizeof(line), FLOW_LINE_FMT, "flow",
+			       "type", "ini_pif", "ini_endpoint", "ini_ours",
+			       "tgt_pif", "tgt_endpoint", "tgt_ours", "state",
+			       "from_ini", "from_tgt", "age_s");
+		if (len + 1 > size)
+			return 0;
+		memcpy(buf, line, len + 1);
+		off = len;
+		header = true;
+	}
+
+	for (i = *cursor; i < flow_hwm; i++) {
+		const union flow *flow = &flowtab[i];
+
+		if (flow->f.type == FLOW_TYPE_NONE)
+			continue;
+
+		len = flow_line(flow, now, line);
+		if (off + len + 1 > size)
+			break;
+		memcpy(buf + off, line, len + 1);
+		off += len;
+	}
+
+	/* Nothing but the header, and a line to come: it comes with it */
+	if (header && i == *cursor && i < flow_hwm) {
+		buf[0] = '\0';
+		return 0;
+	}
+
+	*cursor = i;
+	return off;
 }

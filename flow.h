@@ -9,6 +9,7 @@
 #define FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include <netinet/in.h>
@@ -64,6 +65,8 @@ struct flowside {
  * @pif:	Interface of each side (enum pif)
  * @hashed:	Side is in the index
  * @side:	Addresses and ports of each side
+ * @bytes:	Payload bytes received from each side (INISIDE, TGTSIDE) and
+ *		passed on to the other one
  * @start_ms:	When the flow got its type, CLOCK_MONOTONIC milliseconds
  */
 struct flow_common {
@@ -72,6 +75,7 @@ struct flow_common {
 	uint8_t pif[2];
 	bool hashed[2];
 	struct flowside side[2];
+	uint64_t bytes[2];
 	long long start_ms;
 };
 
@@ -114,5 +118,7 @@ unsigned flow_pending(void);
 void flow_end_all(struct ctx *c);
 int flow_sock_watch(const struct ctx *c, union flow *flow, int s,
 		    uint8_t type);
+size_t flow_list_text(char *buf, size_t size, unsigned *cursor,
+		      const struct timespec *now);
 
 #endif /* FLOW_H */

@@ -237,12 +237,16 @@ static void icmp_send(struct ctx *c, int af, const union inany_addr *saddr,
 	pf->seq = ntohs(ih->un.echo.sequence);
 	pf->last_ms = timespec_ms(now);
 
-	if (sendto(pf->sock, req, len, MSG_NOSIGNAL, &a.sa, sl) < 0)
+	if (sendto(pf->sock, req, len, MSG_NOSIGNAL, &a.sa, sl) < 0) {
 		debug_perror("Ping flow %u: sendto failed",
 			     flow_idx((union flow *)pf));
-	else
-		trace("Ping flow %u: echo request, sequence %u",
-		      flow_idx((union flow *)pf), pf->seq);
+		return;
+	}
+
+	/* Echo data only, as ping(8) counts it: not the 8-byte header */
+	pf->f.bytes[INISIDE] += len - sizeof(*ih);
+	trace("Ping flow %u: echo request, sequence %u",
+	      flow_idx((union flow *)pf), pf->seq);
 }
 
 /**
@@ -345,6 +349,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 			tap_icmp6_send(c, &tap->oaddr.a6, &tap->eaddr.a6,
 				       icmp_buf, n);
 		}
+		pf->f.bytes[TGTSIDE] += n - sizeof(*ih);
 		trace("Ping flow %u: echo reply, sequence %u", ref.flow,
 		      ntohs(ih->un.echo.sequence));
 	}

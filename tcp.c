@@ -1130,6 +1130,8 @@ static int tcp_ack_from_tap(struct tcp_tap_conn *conn, uint32_t ack,
 			data--;
 			conn->events |= CONN_TAP_FIN_ACKED;
 		}
+		/* Counted once acknowledged: retransmissions don't add up */
+		conn->f.bytes[!conn->tapside] += data;
 		while (data) {
 			ssize_t n = recv(conn->sock, NULL, data,
 					 MSG_TRUNC | MSG_DONTWAIT);
@@ -1434,6 +1436,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (k) {
 		conn->seq_from_tap += written;
+		conn->f.bytes[conn->tapside] += written;
 		if ((size_t)written < total) {
 			debug("TCP flow %u: socket took %zi of %zu bytes",
 			      conn_idx(conn), written, total);

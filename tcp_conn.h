@@ -90,9 +90,8 @@ struct tcp_tap_conn {
  * @s:		Sockets of the two sides
  * @pipe:	Pipe for data from each side: read end [0], write end [1]
  * @events:	SPLICE_* state bits
- * @in_pipe:	Bytes sitting in each side's pipe
- * @read:	Bytes read from each side
- * @written:	Bytes written to each side
+ * @in_pipe:	Bytes sitting in each side's pipe: read from that side,
+ *		not yet written to the other one (@f.bytes counts those)
  * @timer_ms:	Deadline of the running timer, 0 if none
  */
 struct tcp_splice_conn {
@@ -101,8 +100,6 @@ struct tcp_splice_conn {
 	int pipe[2][2];
 	uint8_t events;
 	uint32_t in_pipe[2];
-	uint64_t read[2];
-	uint64_t written[2];
 	long long timer_ms;
 };
 

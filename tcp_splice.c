@@ -153,8 +153,8 @@ static void tcp_splice_close(struct ctx *c, struct tcp_splice_conn *conn,
 	(void)c;
 
 	debug("TCP splice %u: closed%s, %llu and %llu bytes", sconn_idx(conn),
-	      reset ? " (reset)" : "", (unsigned long long)conn->written[1],
-	      (unsigned long long)conn->written[0]);
+	      reset ? " (reset)" : "", (unsigned long long)conn->f.bytes[0],
+	      (unsigned long long)conn->f.bytes[1]);
 	flow_free((union flow *)conn);
 }
 
@@ -416,10 +416,8 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 				return -1;
 			if (!n)
 				conn->events |= SPLICE_FIN_FROM(from);
-			if (n > 0) {
+			if (n > 0)
 				conn->in_pipe[from] += n;
-				conn->read[from] += n;
-			}
 		}
 
 		/* Once the other side is full, only fill the pipe up */
@@ -432,7 +430,7 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 			full = m < (ssize_t)conn->in_pipe[from];
 			if (m > 0) {
 				conn->in_pipe[from] -= m;
-				conn->written[to] += m;
+				conn->f.bytes[from] += m;
 			}
 		}
 

@@ -115,10 +115,13 @@ static struct sockaddr_storage udp_names[UDP_BATCH];
 static union epoll_ref udp_paused[UDP_PAUSED_MAX];
 static unsigned udp_npaused;
 
-/* Where each datagram of a batch from a socket goes: the guest's side of its
- * flow, NULL if nowhere
+/* Where each datagram of a batch from a socket goes: its flow, towards the
+ * guest's side, NULL if nowhere
  */
-static const struct flowside *udp_to[UDP_BATCH];
+static struct udp_flow *udp_to[UDP_BATCH];
+
+/* Flow of each frame built in udp_frame_iov, to count what the guest took */
+static struct udp_flow *udp_frame_flow[UDP_BATCH];
 
 /* One run of datagrams to the guest in one frame: headers, then payloads */
 static struct udp_frame_hdrs udp_gso_hdrs;
@@ -263,6 +266,25 @@ static int udp_run_to_tap(const struct ctx *c, int first, int n,
 }
 
 /**
+ * udp_frames_flush() - Send the frames built in udp_frame_iov to the guest
+ * @c:		Execution context
+ * @k:		Number of frames
+ *
+ * The payload of frames the guest took counts for their flows.
+ */
+static void udp_frames_flush(struct ctx *c, int k)
+{
+	size_t sent = tap_send_frames(c, udp_frame_iov, 2, k), i;
+
+	for (i = 0; i < sent; i++) {
+		struct udp_flow *uflow = udp_frame_flow[i];
+		size_t len = udp_frame_iov[i * 2 + 1].iov_len;
+
+		uflow->f.bytes[!uflow->tapside] += len;
+	}
+}
+
+/**
  * udp_send_to_tap() - Send the datagrams of a batch to the guest, runs of
  *		       them as one frame where the guest takes that
  * @c:		Execution context
@@ -270,15 +292,17 @@ static int udp_run_to_tap(const struct ctx *c, int first, int n,
  */
 static void udp_send_to_tap(struct ctx *c, int n)
 {
-	int i, k = 0, run, j;
+	int i, k = 0, run, j, rc;
 
 	for (i = 0; i < n; i += run) {
-		const struct flowside *tap = udp_to[i];
+		struct udp_flow *uflow = udp_to[i];
+		const struct flowside *tap;
 		size_t total;
 
 		run = 1;
-		if (!tap)
+		if (!uflow)
 			continue;
+		tap = &uflow->f.side[uflow->tapside];
 
 		run = udp_run_to_tap(c, i, n, &total);
 		if (run > 1) {
@@ -296,10 +320,13 @@ static void udp_send_to_tap(struct ctx *c, int n)
 			}
 
 			/* Frames so far first, so that the order holds */
-			tap_send_frames(c, udp_frame_iov, 2, k);
+			udp_frames_flush(c, k);
 			k = 0;
-			if (tap_send_udp_gso(c, udp_gso_iov, 1 + run,
-					     udp_mh[i].msg_len) >= 0)
+			rc = tap_send_udp_gso(c, udp_gso_iov, 1 + run,
+					      udp_mh[i].msg_len);
+			if (rc == 1)
+				uflow->f.bytes[!uflow->tapside] += total;
+			if (rc >= 0)
 				continue;
 		}
 
@@ -308,11 +335,11 @@ static void udp_send_to_tap(struct ctx *c, int n)
 				       &tap->oaddr, tap->oport, &tap->eaddr,
 				       tap->eport, udp_payload[j],
 				       udp_mh[j].msg_len);
-			k++;
+			udp_frame_flow[k++] = uflow;
 		}
 	}
 
-	tap_send_frames(c, udp_frame_iov, 2, k);
+	udp_frames_flush(c, k);
 }
 
 /**
@@ -473,13 +500,13 @@ static void udp_flow_close(struct ctx *c, struct udp_flow *uflow)
  * @uflow:	Spliced flow
  * @n:		Number of datagrams received into the batch buffers
  */
-static void udp_splice_back(const struct ctx *c, const struct udp_flow *uflow,
+static void udp_splice_back(const struct ctx *c, struct udp_flow *uflow,
 			    int n)
 {
 	const struct flowside *ini = &uflow->f.side[INISIDE];
 	struct sockaddr_storage sa;
 	socklen_t sl;
-	int i;
+	int i, sent;
 
 	(void)c;
 
@@ -490,9 +517,16 @@ static void udp_splice_back(const struct ctx *c, const struct udp_flow *uflow,
 		udp_recv_iov[i].iov_len = udp_mh[i].msg_len;
 	}
 
-	if (sendmmsg(uflow->lsock, udp_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	sent = sendmmsg(uflow->lsock, udp_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (sent < 0) {
 		trace("UDP flow %u: can't send back: %s", uflow_idx(uflow),
 		      strerror(errno));
+		return;
+	}
+
+	/* sendmmsg() set the length of each message sent */
+	for (i = 0; i < sent; i++)
+		uflow->f.bytes[TGTSIDE] += udp_mh[i].msg_len;
 }
 
 /**
@@ -678,7 +712,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			size_t len = udp_mh[i].msg_len;
 
 			udp_to[i] = udp_fits_tap(c, inany_v4(&tap->eaddr), len) ?
-				    tap : NULL;
+				    uflow : NULL;
 		}
 		udp_send_to_tap(c, n);
 
@@ -819,14 +853,18 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 			uflow->last_ms = timespec_ms(now);
 			if (uflow->spliced) {
-				send(uflow->sock, udp_payload[i],
-				     udp_mh[i].msg_len, MSG_DONTWAIT);
+				ssize_t w = send(uflow->sock, udp_payload[i],
+						 udp_mh[i].msg_len,
+						 MSG_DONTWAIT);
+
+				if (w > 0)
+					uflow->f.bytes[INISIDE] += w;
 				continue;
 			}
 			tap = &uflow->f.side[uflow->tapside];
 			if (udp_fits_tap(c, inany_v4(&tap->eaddr),
 					 udp_mh[i].msg_len))
-				udp_to[i] = tap;
+				udp_to[i] = uflow;
 		}
 		udp_send_to_tap(c, n);
 
@@ -1000,7 +1038,7 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 {
 	const struct flowside *ini = &uflow->f.side[INISIDE];
 	struct sockaddr_storage sa, *dst = NULL;
-	int s = uflow->sock, m = 0, nm, sent, first;
+	int s = uflow->sock, m = 0, nm, sent, first, i;
 	socklen_t sl = 0;
 
 	if (s < 0) {
@@ -1018,6 +1056,9 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 		sent = sendmmsg(s, udp_tap_mh + m, nm - m,
 				MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (sent > 0) {
+			for (i = m; i < m + sent; i++)
+				uflow->f.bytes[uflow->tapside] +=
+					udp_tap_mh[i].msg_len;
 			m += sent;
 			/* A short count only tells a run that failed apart */
 			if (m < nm && !udp_tap_mh[m].msg_hdr.msg_controllen)
