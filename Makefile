@@ -2,9 +2,9 @@
 #
 # passt - user-mode networking for virtual machines and namespaces
 #
-# Makefile: passt (with pasta as a link to it) and qrap; tests; install
+# Makefile: passt (with pasta as a link to it), qrap and pesto; tests; install
 #
-#   make                     build passt, pasta, qrap
+#   make                     build passt, pasta, qrap, pesto
 #   make CC=clang            ... with clang
 #   make CC=musl-gcc         ... against musl
 #   make check               unit and integration tests (namespaces, needs
@@ -16,8 +16,8 @@
 #   make uninstall           remove what make install installed
 #
 # Where things are built: objects in build/ (build-san/ with SANITIZE=1, or
-# BUILD_DIR); passt, pasta and qrap at the top of the tree for build/, in
-# the build directory otherwise. $(B)/flags holds the compiler, its version
+# BUILD_DIR); passt, pasta, qrap and pesto at the top of the tree for build/,
+# in the build directory otherwise. $(B)/flags holds the compiler, its version
 # and every flag: when any of them changes (make, then make CC=clang, say),
 # everything in $(B) is built again, and nothing built by one compiler is
 # ever linked with objects of another. The top-level binaries are those of
@@ -27,13 +27,15 @@
 # Version: the date of the last commit and its abbreviated hash, as in
 # 2026_12_04.6214121, with "-dirty" if tracked files differ from it. Outside
 # a git checkout (a tarball), the first line of a file VERSION, or "unknown";
-# packages can give it: make VERSION=... Only util.o and qrap.o see it: a
-# new commit relinks, it doesn't rebuild everything.
+# packages can give it: make VERSION=... Only util.o, qrap.o and pesto.o see
+# it: a new commit relinks, it doesn't rebuild everything.
 #
 # make install copies, under $(DESTDIR):
 #
-#   $(BINDIR)                passt, qrap, and pasta as a symbolic link to passt
-#   $(MANDIR)/man1           passt.1, qrap.1, and pasta.1 as a link to passt.1
+#   $(BINDIR)                passt, qrap, pesto, and pasta as a symbolic link
+#                            to passt
+#   $(MANDIR)/man1           passt.1, qrap.1, pesto.1, and pasta.1 as a link to
+#                            passt.1
 #   $(DOCDIR)                README.md, and doc/*.md in doc/
 #   $(DOCDIR)/contrib        the sources of the AppArmor profiles (apparmor/),
 #                            SELinux modules (selinux/), systemd unit
@@ -112,10 +114,11 @@ VERSION_DEF :=
 shq = '$(subst ','\'',$(1))'
 
 # Every source but passt.c goes in a library the unit tests link against
-LIB_SRCS := arp.c checksum.c conf.c dhcp.c dhcpv6.c dnsname.c fdlimit.c flow.c fwd.c \
-	    icmp.c inany.c isolation.c link_stream.c link_tap.c link_vu.c log.c \
-	    ndp.c netlink.c packet.c pasta.c pcap.c quit.c siphash.c stats.c \
-	    tap.c tcp.c tcp_splice.c udp.c util.c vhost_user.c virtio.c
+LIB_SRCS := arp.c checksum.c conf.c ctl.c dhcp.c dhcpv6.c dnsname.c fdlimit.c \
+	    flow.c fwd.c fwd_listen.c icmp.c inany.c isolation.c link_stream.c \
+	    link_tap.c link_vu.c log.c ndp.c netlink.c packet.c pasta.c pcap.c \
+	    quit.c siphash.c stats.c tap.c tcp.c tcp_splice.c udp.c util.c \
+	    vhost_user.c virtio.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 PASST_OBJS := $(B)/passt.o $(LIB_OBJS)
 
@@ -137,7 +140,7 @@ endif
 .PHONY: all clean install uninstall check check-unit check-unit-san \
 	unit tools FORCE
 
-all: $(BIN)/passt $(BIN)/pasta $(BIN)/qrap
+all: $(BIN)/passt $(BIN)/pasta $(BIN)/qrap $(BIN)/pesto
 
 $(KHDR_DIR)/.done:
 	@mkdir -p $(KHDR_DIR)
@@ -146,12 +149,12 @@ $(KHDR_DIR)/.done:
 	ln -sfn $(if $(wildcard /usr/include/$(MULTIARCH)/asm),/usr/include/$(MULTIARCH)/asm,/usr/include/asm) $(KHDR_DIR)/asm
 	@touch $@
 
-SECCOMP_SRCS := $(LIB_SRCS) passt.c
+SECCOMP_SRCS := $(LIB_SRCS) passt.c pesto.c
 
 seccomp.h: seccomp.sh $(SECCOMP_SRCS)
 	./seccomp.sh $@ $(SECCOMP_SRCS)
 
-$(B)/isolation.o: seccomp.h
+$(B)/isolation.o $(B)/pesto.o: seccomp.h
 
 # Rewritten only when what they hold changes, see the top of this file
 $(B)/flags: FORCE
@@ -164,8 +167,8 @@ $(B)/version: FORCE
 	@printf '%s\n' $(call shq,$(VERSION)) | cmp -s - $@ || \
 		printf '%s\n' $(call shq,$(VERSION)) > $@
 
-$(B)/util.o $(B)/qrap.o: $(B)/version
-$(B)/util.o $(B)/qrap.o: VERSION_DEF = $(VERSION_CFLAGS)
+$(B)/util.o $(B)/qrap.o $(B)/pesto.o: $(B)/version
+$(B)/util.o $(B)/qrap.o $(B)/pesto.o: VERSION_DEF = $(VERSION_CFLAGS)
 
 $(B)/%.o: %.c $(B)/flags $(KHDR_DEP)
 	@mkdir -p $(dir $@)
@@ -179,6 +182,9 @@ $(BIN)/pasta: $(BIN)/passt
 	ln -sf passt $@
 
 $(BIN)/qrap: $(B)/qrap.o
+	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BIN)/pesto: $(B)/pesto.o
 	$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/unit/%: test/unit/%.c $(LIB_OBJS) test/unit/unit.h $(B)/flags
@@ -225,7 +231,8 @@ ifneq ($(SANITIZE),1)
 		CFLAGS='-g -DSECCOMP_TOOLS' build-vg/passt
 endif
 	$(VG_ENV) PASST_BIN=$(abspath $(BIN))/passt \
-	QRAP_BIN=$(abspath $(BIN))/qrap TOOLS_DIR=$(abspath $(B))/tools \
+	QRAP_BIN=$(abspath $(BIN))/qrap PESTO_BIN=$(abspath $(BIN))/pesto \
+	TOOLS_DIR=$(abspath $(B))/tools \
 		test/run.sh --unit-dir $(B)/unit --integration $(RUN_OPTS)
 ifneq ($(SANITIZE),1)
 	$(MAKE) --no-print-directory SANITIZE=1 CHECK_ADD=$(CHECK_TALLY) check
@@ -248,9 +255,9 @@ DOC_FILES := README.md $(wildcard doc/*.md) \
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(BIN)/passt $(BIN)/qrap $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN)/passt $(BIN)/qrap $(BIN)/pesto $(DESTDIR)$(BINDIR)
 	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
-	install -m 644 passt.1 qrap.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 passt.1 qrap.1 pesto.1 $(DESTDIR)$(MANDIR)/man1
 	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
 	for f in $(DOC_FILES); do \
 		install -D -m 644 "$$f" "$(DESTDIR)$(DOCDIR)/$$f" || exit 1; \
@@ -260,8 +267,9 @@ install: all
 # nothing else is left in them
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta \
-	      $(DESTDIR)$(BINDIR)/qrap $(DESTDIR)$(MANDIR)/man1/passt.1 \
-	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
+	      $(DESTDIR)$(BINDIR)/qrap $(DESTDIR)$(BINDIR)/pesto \
+	      $(DESTDIR)$(MANDIR)/man1/passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1 \
+	      $(DESTDIR)$(MANDIR)/man1/qrap.1 $(DESTDIR)$(MANDIR)/man1/pesto.1
 	rm -f $(DOC_FILES:%=$(DESTDIR)$(DOCDIR)/%)
 	for d in $$(printf '%s\n' $(filter-out ./,$(dir $(DOC_FILES))) \
 		    contrib/ | LC_ALL=C sort -ru) ''; do \
@@ -269,7 +277,7 @@ uninstall:
 	done
 
 clean:
-	rm -rf build build-san build-* passt pasta qrap seccomp.h
+	rm -rf build build-san build-* passt pasta qrap pesto seccomp.h
 
 -include $(wildcard $(B)/*.d $(B)/unit/*.d $(B)/tools/*.d)
 
@@ -310,8 +318,8 @@ CPPCHECK_FLAGS := -q --error-exitcode=1 --inline-suppr --std=c11 \
 lint: seccomp.h
 	clang-tidy --quiet --warnings-as-errors='*' \
 		-checks='$(subst $(eval) ,,$(CLANG_TIDY_CHECKS))' \
-		$(LIB_SRCS) passt.c qrap.c -- -std=gnu11 -D_GNU_SOURCE -I.
-	cppcheck $(CPPCHECK_FLAGS) -I. $(LIB_SRCS) passt.c qrap.c
+		$(LIB_SRCS) passt.c qrap.c pesto.c -- -std=gnu11 -D_GNU_SOURCE -I.
+	cppcheck $(CPPCHECK_FLAGS) -I. $(LIB_SRCS) passt.c qrap.c pesto.c
 
 # AppArmor 4.0 variant of contrib/apparmor/: make apparmor4
 include contrib/apparmor/apparmor.mk

@@ -91,6 +91,7 @@ enum conf_opt {
 	OPT_VHOST_USER,
 	OPT_PRINT_CAPABILITIES,
 	OPT_REPAIR_PATH,
+	OPT_STATS,
 };
 
 static const struct option options[] = {
@@ -168,6 +169,8 @@ static const struct option options[] = {
 	{ "print-capabilities",	no_argument,		NULL,
 	  OPT_PRINT_CAPABILITIES },
 	{ "repair-path",	required_argument,	NULL, OPT_REPAIR_PATH },
+	{ "conf-path",		required_argument,	NULL, 'c' },
+	{ "stats",		required_argument,	NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -254,6 +257,10 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: nobody\n"
 "  -p, --pcap FILE           Capture every frame to a pcap FILE\n"
 "  -P, --pid FILE            Write our process ID to FILE\n"
+"  -c, --conf-path PATH      Control socket at PATH, mode 0600, for pesto:\n"
+"                            change port forwarding, list flows, counters\n"
+"      --stats DELAY         In the foreground, print counters every DELAY\n"
+"                            seconds\n"
 "      --exit-grace SEC      When quitting, wait up to SEC seconds for\n"
 "                            connections to finish sending; then reset\n"
 "                            the rest. default: %g, 0: reset at once\n"
@@ -1119,6 +1126,14 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 	case 'P':
 		conf_path(name, c->pid_file, sizeof(c->pid_file), arg);
 		break;
+	case 'c':
+		conf_path(name, c->ctl_path, sizeof(c->ctl_path), arg);
+		break;
+	case OPT_STATS:
+		if (parse_uint(arg, 86400, &v) || !v)
+			opt_die(name, arg, "seconds, 1 to 86400");
+		c->stats_delay = v;
+		break;
 	case 'm':
 		if (parse_uint(arg, MTU_MAX, &v) || v < MTU_MIN)
 			opt_die(name, arg, "must be between "
@@ -1309,7 +1324,7 @@ static int conf_options(struct ctx *c, struct conf_seen *s, int argc,
 {
 	/* '+': stop at the first non-option, the start of pasta's command */
 	static const char optstring[] =
-		"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46H:t:u:s:F:1I:T:U:";
+		"+dqfel:hp:P:m:a:n:M:g:i:o:D:S:46H:t:u:s:F:1I:T:U:c:";
 	const char *prog = basename(argv[0]);
 	int name;
 
@@ -1736,32 +1751,16 @@ conf_append(char *line, size_t size, size_t *off, const char *fmt, ...)
 static void conf_print_fwd(const char *what, const struct fwd_ports *fwd,
 			   int pri)
 {
-	char line[1024], buf[INET6_ADDRSTRLEN];
+	char line[1024], spec[FWD_RULE_STRLEN];
 	size_t off = 0;
 	unsigned i;
 
 	line[0] = '\0';
 	conf_append(line, sizeof(line), &off, "%s: %s", what,
 		    fwd_mode_str(fwd->mode));
-	for (i = 0; i < fwd->nr_rules && off < sizeof(line) - 64; i++) {
-		const struct fwd_rule *r = &fwd->rules[i];
-
-		conf_append(line, sizeof(line), &off, "%s", i ? ", " : " ");
-		if (r->af != AF_UNSPEC)
-			conf_append(line, sizeof(line), &off, "%s",
-				    inany_ntop(&r->addr, buf, sizeof(buf)));
-		if (*r->ifname)
-			conf_append(line, sizeof(line), &off, "%%%s",
-				    r->ifname);
-		if (r->af != AF_UNSPEC || *r->ifname)
-			conf_append(line, sizeof(line), &off, "/");
-		conf_append(line, sizeof(line), &off, "%u", r->first);
-		if (r->last != r->first)
-			conf_append(line, sizeof(line), &off, "-%u", r->last);
-		if (r->to != r->first)
-			conf_append(line, sizeof(line), &off, ":%u-%u", r->to,
-				    (unsigned)(r->to + (r->last - r->first)));
-	}
+	for (i = 0; i < fwd->nr_rules && off < sizeof(line) - 64; i++)
+		conf_append(line, sizeof(line), &off, "%s%s", i ? ", " : " ",
+			    fwd_rule_fmt(&fwd->rules[i], spec, sizeof(spec)));
 
 	logmsg(pri, "%s", line);
 }

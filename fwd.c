@@ -19,31 +19,20 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
-#include "pasta.h"
-#include "tcp.h"
-#include "udp.h"
 #include "util.h"
-
-/* #syscalls:pasta pread64 socket bind listen setsockopt close epoll_ctl */
 
 #define EPHEMERAL_FIRST_DEFAULT	32768
 #define EPHEMERAL_LAST_DEFAULT	60999
-#define FWD_LISTEN_BACKLOG	128
 
 /**
  * fwd_err() - Format a parsing error
@@ -248,20 +237,23 @@ static int parse_item(struct fwd_ports *fwd, char *item, char *errbuf,
 }
 
 /**
- * fwd_parse() - Parse one occurrence of a port forwarding option
+ * fwd_parse_kw() - Parse one specification, telling if it had a keyword
  * @fwd:	Forwarding table for that protocol and direction
  * @spec:	Specification text
  * @pasta:	true in pasta mode ("auto" allowed), false in passt ("all")
+ * @keyword:	Set if the specification starts with "all" or "auto"
  * @errbuf:	Error message destination, set on failure
  * @errlen:	Size of @errbuf
  *
  * Return: 0 on success, -1 on error with @errbuf set
  */
-int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
-	      char *errbuf, size_t errlen)
+static int fwd_parse_kw(struct fwd_ports *fwd, const char *spec, bool pasta,
+			bool *keyword, char *errbuf, size_t errlen)
 {
-	bool excl_only = true, keyword = false;
+	bool excl_only = true;
 	char buf[BUFSIZ], *item, *save;
+
+	*keyword = false;
 
 	if (!strcmp(spec, "none")) {
 		if (fwd->mode != FWD_UNSET && fwd->mode != FWD_NONE)
@@ -302,7 +294,7 @@ int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
 					       "'%s' given more than once",
 					       item);
 			fwd->mode = all ? FWD_ALL : FWD_AUTO;
-			keyword = true;
+			*keyword = true;
 			continue;
 		}
 
@@ -317,7 +309,7 @@ int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
 		}
 	}
 
-	if (keyword)
+	if (*keyword)
 		return 0;
 
 	if (excl_only) {
@@ -328,6 +320,24 @@ int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
 	}
 
 	return 0;
+}
+
+/**
+ * fwd_parse() - Parse one occurrence of a port forwarding option
+ * @fwd:	Forwarding table for that protocol and direction
+ * @spec:	Specification text
+ * @pasta:	true in pasta mode ("auto" allowed), false in passt ("all")
+ * @errbuf:	Error message destination, set on failure
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
+	      char *errbuf, size_t errlen)
+{
+	bool keyword;
+
+	return fwd_parse_kw(fwd, spec, pasta, &keyword, errbuf, errlen);
 }
 
 /**
@@ -376,29 +386,42 @@ const char *fwd_mode_str(enum fwd_mode mode)
 }
 
 /**
- * fwd_ephemeral_range() - Read the kernel's ephemeral port range
+ * fwd_ephemeral_range() - The kernel's ephemeral port range
  * @first:	First ephemeral port
  * @last:	Last ephemeral port
+ *
+ * Read from procfs the first time, at start: the same range is used when
+ * tables change later, with /proc out of reach.
  *
  * Return: 0 if read from procfs, -1 if the defaults were used
  */
 int fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 {
+	static uint16_t eph_first, eph_last;
+	static int ret = 1;
 	unsigned a, b;
 	char buf[64];
 
-	*first = EPHEMERAL_FIRST_DEFAULT;
-	*last = EPHEMERAL_LAST_DEFAULT;
+	if (ret <= 0)
+		goto out;
+
+	eph_first = EPHEMERAL_FIRST_DEFAULT;
+	eph_last = EPHEMERAL_LAST_DEFAULT;
+	ret = -1;
 
 	if (read_file("/proc/sys/net/ipv4/ip_local_port_range",
 		      buf, sizeof(buf)) < 0)
-		return -1;
+		goto out;
 	if (sscanf(buf, "%u %u", &a, &b) != 2 || !a || a > b || b > 65535)
-		return -1;
+		goto out;
 
-	*first = a;
-	*last = b;
-	return 0;
+	eph_first = a;
+	eph_last = b;
+	ret = 0;
+out:
+	*first = eph_first;
+	*last = eph_last;
+	return ret;
 }
 
 /**
@@ -543,534 +566,486 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 	return 0;
 }
 
+
 /**
- * fwd_table() - Forwarding table for a protocol and listening side
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	PIF_HOST (-t, -u) or PIF_SPLICE (-T, -U, pasta only)
+ * fwd_rule_fmt() - Write a rule in the syntax of the command line
+ * @r:		Rule
+ * @buf:	Destination
+ * @size:	Size of @buf, FWD_RULE_STRLEN is always enough
  *
- * Return: the table
+ * Return: @buf
  */
-static const struct fwd_ports *fwd_table(const struct ctx *c, uint8_t proto,
-					 uint8_t pif)
+const char *fwd_rule_fmt(const struct fwd_rule *r, char *buf, size_t size)
 {
-	if (proto == IPPROTO_TCP)
-		return pif == PIF_HOST ? &c->tcp_fwd_in : &c->tcp_fwd_out;
-	return pif == PIF_HOST ? &c->udp_fwd_in : &c->udp_fwd_out;
+	char addr[INET6_ADDRSTRLEN] = "";
+	char range[sizeof("65535-65535")], to[sizeof(":65535-65535")] = "";
+
+	if (r->af != AF_UNSPEC)
+		inany_ntop(&r->addr, addr, sizeof(addr));
+
+	if (r->last != r->first)
+		snprintf(range, sizeof(range), "%u-%u", r->first, r->last);
+	else
+		snprintf(range, sizeof(range), "%u", r->first);
+
+	if (r->to != r->first && r->last != r->first)
+		snprintf(to, sizeof(to), ":%u-%u", r->to,
+			 (unsigned)(r->to + (r->last - r->first)));
+	else if (r->to != r->first)
+		snprintf(to, sizeof(to), ":%u", r->to);
+
+	snprintf(buf, size, "%s%s%s%s%s", addr, *r->ifname ? "%" : "",
+		 r->ifname, *addr || *r->ifname ? "/" : "", range);
+	strncat(buf, to, size - strlen(buf) - 1);
+
+	return buf;
 }
 
 /**
- * fwd_sock() - Open a listening (TCP) or bound (UDP) socket for a port
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @af:		AF_INET, AF_INET6, or AF_UNSPEC for dual stack
- * @addr:	Address to bind, NULL for any
- * @ifname:	Interface to bind to, or NULL
- * @port:	Port, host order
- * @ref:	epoll reference, type and data set
+ * fwd_rules_equal() - Tell if two rules are the same rule
+ * @a:		Rule
+ * @b:		Rule
  *
- * Return: socket, -1 on failure
+ * Return: true if they bind the same ports the same way, to the same target
  */
-static int fwd_sock(const struct ctx *c, uint8_t proto, int af,
-		    const union inany_addr *addr, const char *ifname,
-		    in_port_t port, union epoll_ref ref)
+static bool fwd_rules_equal(const struct fwd_rule *a, const struct fwd_rule *b)
 {
-	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	struct sockaddr_storage sa;
-	int s, one = 1, zero = 0;
-	socklen_t sl;
+	return a->first == b->first && a->last == b->last && a->to == b->to &&
+	       a->af == b->af && !strcmp(a->ifname, b->ifname) &&
+	       (a->af == AF_UNSPEC || inany_equals(&a->addr, &b->addr));
+}
 
-	s = socket(af == AF_INET ? AF_INET : AF_INET6,
-		   type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	if (s < 0)
+/* A specification of a change, parsed on its own */
+static struct fwd_ports fwd_spec;
+
+/**
+ * fwd_add() - Add what a specification gives to a table
+ * @fwd:	Table
+ * @spec:	Specification
+ * @pasta:	pasta mode
+ * @err:	Error message, set on failure
+ * @errlen:	Size of @err
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int fwd_add(struct fwd_ports *fwd, const char *spec, bool pasta,
+		   char *err, size_t errlen)
+{
+	char a[FWD_RULE_STRLEN], b[FWD_RULE_STRLEN];
+	bool keyword;
+	unsigned i, j;
+
+	memset(&fwd_spec, 0, sizeof(fwd_spec));
+	if (fwd_parse_kw(&fwd_spec, spec, pasta, &keyword, err, errlen))
 		return -1;
 
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	else if (af == AF_UNSPEC)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (c->freebind) {
-		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	if (fwd_spec.mode == FWD_NONE)
+		return fwd_err(err, errlen, "'none' can't be added: replace "
+			       "the table with it, or clear it");
+
+	if (keyword) {
+		if (fwd->mode == fwd_spec.mode)
+			return fwd_err(err, errlen, "'%s' is in use already",
+				       fwd_mode_str(fwd->mode));
+		fwd->mode = fwd_spec.mode;
 	}
-	if (ifname && *ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-		       strlen(ifname)))
-		goto fail;
 
-	if (!addr)
-		addr = af == AF_INET ? &inany_any4 : &inany_any6;
-	sl = inany_to_sockaddr(&sa, addr, port, 0);
-	if (bind(s, (struct sockaddr *)&sa, sl))
-		goto fail;
-	if (type == SOCK_STREAM && listen(s, FWD_LISTEN_BACKLOG))
-		goto fail;
+	for (i = 0; i < fwd_spec.nr_rules; i++) {
+		const struct fwd_rule *r = &fwd_spec.rules[i];
 
-	ref.listen.port = port;
-	if (epoll_add(c, s, EPOLLIN, ref))
-		goto fail;
+		for (j = 0; j < fwd->nr_rules; j++) {
+			const struct fwd_rule *o = &fwd->rules[j];
 
-	return s;
-fail:
-	close(s);
-	return -1;
+			if (fwd_rules_equal(o, r))
+				return fwd_err(err, errlen, "'%s' is there "
+					       "already",
+					       fwd_rule_fmt(r, a, sizeof(a)));
+			if (rules_overlap(o, r))
+				return fwd_err(err, errlen, "'%s' overlaps "
+					       "'%s', there already",
+					       fwd_rule_fmt(r, a, sizeof(a)),
+					       fwd_rule_fmt(o, b, sizeof(b)));
+		}
+		if (fwd->nr_rules >= FWD_RULES_MAX)
+			return fwd_err(err, errlen, "too many port ranges");
+		fwd->rules[fwd->nr_rules++] = *r;
+	}
+
+	if (fwd->mode == FWD_ALL && fwd->nr_rules)
+		return fwd_err(err, errlen, "'all' with explicit ports");
+	if (fwd_spec.nr_rules &&
+	    (fwd->mode == FWD_UNSET || fwd->mode == FWD_NONE))
+		fwd->mode = FWD_SPEC;
+
+	for (i = 0; i < sizeof(fwd->excl); i++)
+		fwd->excl[i] |= fwd_spec.excl[i];
+
+	return 0;
 }
 
 /**
- * fwd_listen_port() - Listen on one forwarded port, in the current namespace
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @rule:	Rule index, or -1 for "all" and "auto"
- * @port:	Port
- * @pif:	PIF_HOST for ports towards the guest, PIF_SPLICE for ports
- *		bound in pasta's namespace, on its loopback
- * @fds:	Sockets opened, -1 where none, two entries
+ * fwd_del() - Take what a specification gives out of a table
+ * @fwd:	Table
+ * @spec:	Specification: rules as they were given, exclusions, a keyword
+ * @pasta:	pasta mode
+ * @err:	Error message, set on failure
+ * @errlen:	Size of @err
  *
- * One dual-stack socket where both families are in use and nothing narrows
- * it down, else one per family.
- *
- * Return: number of sockets opened
+ * Return: 0 on success, -1 on failure
  */
-int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
-		    in_port_t port, uint8_t pif, int fds[2])
+static int fwd_del(struct fwd_ports *fwd, const char *spec, bool pasta,
+		   char *err, size_t errlen)
 {
-	const struct fwd_ports *fwd = fwd_table(c, proto, pif);
-	const struct fwd_rule *r = rule >= 0 ? &fwd->rules[rule] : NULL;
-	const char *ifname = r && *r->ifname ? r->ifname : NULL;
-	union epoll_ref ref = { .listen = { .pif = pif } };
-	bool v4 = ipv4_enabled(c), v6 = ipv6_enabled(c);
-	union inany_addr lo4, lo6 = { .a6 = IN6ADDR_LOOPBACK_INIT };
+	char a[FWD_RULE_STRLEN];
+	unsigned i, j, port;
+	bool keyword;
 
-	ref.type = proto == IPPROTO_TCP ? EPOLL_TYPE_TCP_LISTEN :
-					  EPOLL_TYPE_UDP_LISTEN;
-	ref.listen.rule = rule >= 0 ? rule : FWD_RULE_NONE;
-	fds[0] = fds[1] = -1;
-	inany_from_v4(&lo4, (struct in_addr){ htonl(INADDR_LOOPBACK) });
+	memset(&fwd_spec, 0, sizeof(fwd_spec));
+	if (fwd_parse_kw(&fwd_spec, spec, pasta, &keyword, err, errlen))
+		return -1;
 
-	if (r && r->af != AF_UNSPEC) {
-		if ((r->af == AF_INET && !v4) || (r->af == AF_INET6 && !v6))
-			return 0;
-		ref.listen.v6 = r->af == AF_INET6;
-		fds[0] = fwd_sock(c, proto, r->af, &r->addr, ifname, port,
-				  ref);
-		return fds[0] >= 0;
+	if (fwd_spec.mode == FWD_NONE)
+		return fwd_err(err, errlen, "'none' can't be deleted: clear "
+			       "the table instead");
+
+	if (keyword) {
+		if (fwd->mode != fwd_spec.mode)
+			return fwd_err(err, errlen, "'%s' isn't in use",
+				       fwd_mode_str(fwd_spec.mode));
+		fwd->mode = FWD_SPEC;
 	}
 
-	if (pif == PIF_SPLICE) {
-		if (v4)
-			fds[0] = fwd_sock(c, proto, AF_INET, &lo4, ifname,
-					  port, ref);
-		ref.listen.v6 = 1;
-		if (v6)
-			fds[1] = fwd_sock(c, proto, AF_INET6, &lo6, ifname,
-					  port, ref);
-		return (fds[0] >= 0) + (fds[1] >= 0);
+	for (i = 0; i < fwd_spec.nr_rules; i++) {
+		const struct fwd_rule *r = &fwd_spec.rules[i];
+
+		for (j = 0; j < fwd->nr_rules; j++) {
+			if (fwd_rules_equal(&fwd->rules[j], r))
+				break;
+		}
+		if (j == fwd->nr_rules)
+			return fwd_err(err, errlen, "no rule '%s' to delete",
+				       fwd_rule_fmt(r, a, sizeof(a)));
+
+		memmove(&fwd->rules[j], &fwd->rules[j + 1],
+			(fwd->nr_rules - j - 1) * sizeof(fwd->rules[0]));
+		fwd->nr_rules--;
 	}
 
-	if (v4 && v6) {
-		ref.listen.v6 = 1;
-		fds[0] = fwd_sock(c, proto, AF_UNSPEC, NULL, ifname, port,
-				  ref);
-		if (fds[0] >= 0)
-			return 1;
-	}
-	if (v4)
-		fds[0] = fwd_sock(c, proto, AF_INET, NULL, ifname, port, ref);
-	ref.listen.v6 = 1;
-	if (v6)
-		fds[1] = fwd_sock(c, proto, AF_INET6, NULL, ifname, port, ref);
-
-	return (fds[0] >= 0) + (fds[1] >= 0);
-}
-
-/**
- * struct fwd_listen_arg - Arguments of fwd_listen_init_here()
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	PIF_HOST or PIF_SPLICE
- */
-struct fwd_listen_arg {
-	const struct ctx *c;
-	uint8_t proto;
-	uint8_t pif;
-};
-
-/**
- * fwd_fd_budget() - Highest descriptor "all" may take for listening sockets
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP, the table being set up
- *
- * Forwarding "all" ports takes a socket or two each: a quarter of the limit
- * of open files stays for flows, and the rest is shared between the tables
- * still to set up (TCP's first, then UDP's).
- *
- * Return: descriptor number sockets of this table must stay below
- */
-static int fwd_fd_budget(const struct ctx *c, uint8_t proto)
-{
-	int tables = 1, probe, top;
-	struct rlimit lim;
-
-	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > INT_MAX)
-		return INT_MAX;
-
-	if (proto == IPPROTO_TCP && c->udp_fwd_in.mode == FWD_ALL)
-		tables = 2;
-
-	/* The lowest free descriptor: what's in use up to now */
-	probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return 0;
-	close(probe);
-
-	top = lim.rlim_cur - lim.rlim_cur / 4;
-	return top <= probe ? probe : probe + (top - probe) / tables;
-}
-
-/**
- * fwd_fds_close() - Close listening sockets opened for a port
- * @c:		Execution context
- * @fds:	Sockets, -1 where none
- */
-static void fwd_fds_close(const struct ctx *c, const int fds[2])
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (fds[i] < 0)
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (!bitmap_isset(fwd_spec.excl, port))
 			continue;
-		epoll_del(c, fds[i]);
-		close(fds[i]);
+		if (!bitmap_isset(fwd->excl, port))
+			return fwd_err(err, errlen, "port %u isn't excluded",
+				       port);
+		bitmap_clear(fwd->excl, port);
+	}
+
+	if (fwd->mode == FWD_SPEC && !fwd->nr_rules)
+		fwd->mode = FWD_NONE;
+
+	return 0;
+}
+
+/**
+ * fwd_opt_table() - Table of an option letter, if it can change here
+ * @c:		Execution context
+ * @opt:	't', 'u', 'T' or 'U'
+ * @err:	Error message, set on failure
+ * @errlen:	Size of @err
+ *
+ * Return: enum fwd_table_id, or -1 on failure
+ */
+static int fwd_opt_table(const struct ctx *c, char opt, char *err,
+			 size_t errlen)
+{
+	bool tcp = opt == 't' || opt == 'T', out = opt == 'T' || opt == 'U';
+
+	if (opt != 't' && opt != 'u' && opt != 'T' && opt != 'U')
+		return fwd_err(err, errlen, "unknown table '%c'", opt);
+	if (out && c->mode != MODE_PASTA)
+		return fwd_err(err, errlen, "-%c is for pasta only", opt);
+	if (out && c->no_splice)
+		return fwd_err(err, errlen, "-%c: no forwarding from the "
+			       "namespace with --no-splice", opt);
+	if (tcp && c->no_tcp)
+		return fwd_err(err, errlen, "-%c: TCP is disabled (--no-tcp)",
+			       opt);
+	if (!tcp && c->no_udp)
+		return fwd_err(err, errlen, "-%c: UDP is disabled (--no-udp)",
+			       opt);
+
+	return fwd_table_id(tcp ? IPPROTO_TCP : IPPROTO_UDP,
+			    out ? PIF_SPLICE : PIF_HOST);
+}
+
+/* Tables as a change makes them, before they take effect */
+static struct fwd_ports fwd_next[FWD_TABLES];
+
+/**
+ * fwd_change() - Change forwarding tables at run time, all or nothing
+ * @c:		Execution context
+ * @ops:	Changes, in order
+ * @n:		Number of changes
+ * @err:	Error message, set on failure
+ * @errlen:	Size of @err
+ *
+ * A table given specifications without add or delete is replaced by what
+ * they say together, as on the command line. Listening sockets are opened
+ * and closed to match; if anything fails, nothing changes.
+ *
+ * Return: 0 on success, -1 on failure
+ */
+int fwd_change(struct ctx *c, const struct fwd_op *ops, unsigned n,
+	       char *err, size_t errlen)
+{
+	const struct fwd_ports *new[FWD_TABLES] = { 0 };
+	bool pasta = c->mode == MODE_PASTA, replaced[FWD_TABLES] = { 0 };
+	unsigned i, t;
+
+	for (i = 0; i < n; i++) {
+		const struct fwd_op *op = &ops[i];
+		char msg[256];
+		int ret = 0;
+
+		if (op->type == FWD_OP_CLEAR) {
+			bool host = !strcasecmp(op->arg, "host");
+
+			if (!host && strcasecmp(op->arg, "splice") &&
+			    strcasecmp(op->arg, "ns") &&
+			    strcasecmp(op->arg, "namespace"))
+				return fwd_err(err, errlen, "-C %s: unknown "
+					       "interface, 'host' or 'splice'",
+					       op->arg);
+			if (!host && !pasta)
+				return fwd_err(err, errlen, "-C %s: for pasta "
+					       "only", op->arg);
+
+			for (t = 0; t < FWD_TABLES; t++) {
+				if ((fwd_table_pif(t) == PIF_HOST) != host)
+					continue;
+				memset(&fwd_next[t], 0, sizeof(fwd_next[t]));
+				fwd_next[t].mode = FWD_NONE;
+				new[t] = &fwd_next[t];
+				replaced[t] = false;
+			}
+			continue;
+		}
+
+		ret = fwd_opt_table(c, op->opt, err, errlen);
+		if (ret < 0)
+			return -1;
+		t = ret;
+
+		if (!new[t]) {
+			fwd_next[t] = *fwd_table(c, t);
+			new[t] = &fwd_next[t];
+		}
+
+		switch (op->type) {
+		case FWD_OP_ADD:
+			ret = fwd_add(&fwd_next[t], op->arg, pasta,
+				      msg, sizeof(msg));
+			break;
+		case FWD_OP_DEL:
+			ret = fwd_del(&fwd_next[t], op->arg, pasta,
+				      msg, sizeof(msg));
+			break;
+		case FWD_OP_REPLACE:
+			if (!replaced[t]) {
+				memset(&fwd_next[t], 0, sizeof(fwd_next[t]));
+				replaced[t] = true;
+			}
+			ret = fwd_parse(&fwd_next[t], op->arg, pasta,
+					msg, sizeof(msg));
+			break;
+		default:
+			return fwd_err(err, errlen, "unknown change %u",
+				       op->type);
+		}
+
+		if (ret)
+			return fwd_err(err, errlen, "%s-%c %s: %s",
+				       op->type == FWD_OP_ADD ? "-A " :
+				       op->type == FWD_OP_DEL ? "-D " : "",
+				       op->opt, op->arg, msg);
+	}
+
+	for (t = 0; t < FWD_TABLES; t++) {
+		if (new[t] && fwd_next[t].mode == FWD_UNSET)
+			fwd_next[t].mode = FWD_NONE;
+	}
+
+	if (fwd_sync(c, new, true, err, errlen))
+		return -1;
+
+	for (t = 0; t < FWD_TABLES; t++) {
+		if (new[t])
+			info("Forwarding of %s changed: %s",
+			     fwd_table_name(c, t), fwd_mode_str(new[t]->mode));
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_table_name() - Describe a table: protocol, direction, option
+ * @c:		Execution context
+ * @t:		Table
+ *
+ * Return: static string
+ */
+const char *fwd_table_name(const struct ctx *c, unsigned t)
+{
+	bool pasta = c->mode == MODE_PASTA;
+
+	switch (t) {
+	case FWD_TCP_IN:
+		return pasta ? "TCP, host to namespace (-t)" :
+			       "TCP, host to guest (-t)";
+	case FWD_UDP_IN:
+		return pasta ? "UDP, host to namespace (-u)" :
+			       "UDP, host to guest (-u)";
+	case FWD_TCP_OUT:
+		return "TCP, namespace to host (-T)";
+	default:
+		return "UDP, namespace to host (-U)";
 	}
 }
 
 /**
- * fwd_listen_init_here() - Open the sockets of a table, in this namespace
- * @arg:	struct fwd_listen_arg
- *
- * Return: 0
+ * fwd_append() - Append formatted text to a buffer, as far as it fits
+ * @buf:	Buffer
+ * @size:	Size of @buf
+ * @off:	Offset of the terminator, updated
+ * @fmt:	printf() format
  */
-static int fwd_listen_init_here(void *arg)
+__attribute__((format(printf, 4, 5)))
+static void fwd_append(char *buf, size_t size, size_t *off,
+		       const char *fmt, ...)
 {
-	const struct fwd_listen_arg *a = arg;
-	const struct fwd_ports *fwd = fwd_table(a->c, a->proto, a->pif);
-	uint16_t eph_first, eph_last;
-	unsigned i, port;
-	int fds[2], budget;
+	va_list ap;
+	int n;
+
+	if (*off + 1 >= size)
+		return;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, size - *off, fmt, ap);
+	va_end(ap);
+
+	if (n > 0)
+		*off = MIN(*off + n, size - 1);
+}
+
+/**
+ * fwd_ports_text() - Append a list of ports as ranges, within a budget
+ * @map:	Bitmap of ports
+ * @buf:	Buffer
+ * @size:	Size of @buf
+ * @off:	Offset of the terminator, updated
+ */
+static void fwd_ports_text(const uint8_t *map, char *buf, size_t size,
+			   size_t *off)
+{
+	unsigned port, first, n = 0, left = 0;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (!bitmap_isset(map, port))
+			continue;
+
+		first = port;
+		while (port + 1 < NUM_PORTS && bitmap_isset(map, port + 1))
+			port++;
+
+		if (*off + 64 >= size) {
+			left += port - first + 1;
+			continue;
+		}
+
+		fwd_append(buf, size, off, "%s%u", n++ ? ", " : "", first);
+		if (port != first)
+			fwd_append(buf, size, off, "-%u", port);
+	}
+
+	if (left)
+		fwd_append(buf, size, off, ", and %u more", left);
+}
+
+/**
+ * fwd_show_text() - Describe one forwarding table, for the control socket
+ * @c:		Execution context
+ * @buf:	Destination
+ * @size:	Size of @buf, at least 4 KiB
+ * @cursor:	Table to describe, advanced; FWD_TABLES once all are done
+ *
+ * Tables that don't exist in this mode are skipped.
+ *
+ * Return: bytes written
+ */
+size_t fwd_show_text(const struct ctx *c, char *buf, size_t size,
+		     unsigned *cursor)
+{
+	static uint8_t map[BITMAP_BYTES(NUM_PORTS)];
+	const struct fwd_ports *fwd;
+	char spec[FWD_RULE_STRLEN];
+	unsigned t = *cursor, i;
+	size_t off = 0;
+	bool tcp;
+
+	buf[0] = '\0';
+	while (t < FWD_TABLES && fwd_table_pif(t) == PIF_SPLICE &&
+	       c->mode != MODE_PASTA)
+		t++;
+	if (t >= FWD_TABLES) {
+		*cursor = FWD_TABLES;
+		return 0;
+	}
+	*cursor = t + 1;
+
+	fwd = fwd_table_const(c, t);
+	tcp = fwd_table_proto(t) == IPPROTO_TCP;
+	fwd_append(buf, size, &off, "%s: %s\n", fwd_table_name(c, t),
+		   (tcp && c->no_tcp) || (!tcp && c->no_udp) ||
+		   (fwd_table_pif(t) == PIF_SPLICE && c->no_splice) ?
+		   "disabled" : fwd_mode_str(fwd->mode));
 
 	for (i = 0; i < fwd->nr_rules; i++) {
 		const struct fwd_rule *r = &fwd->rules[i];
+		unsigned ports = r->last - r->first + 1, port, excl = 0;
+		unsigned on = fwd_listen_count(t, fwd, i);
 
-		for (port = r->first; port <= r->last; port++) {
-			if (bitmap_isset(fwd->excl, port))
-				continue;
-			if (!fwd_listen_port(a->c, a->proto, i, port, a->pif,
-					     fds))
-				warn("Can't listen on %s port %u",
-				     a->proto == IPPROTO_TCP ? "TCP" : "UDP",
-				     port);
-		}
+		for (port = r->first; port <= r->last; port++)
+			excl += bitmap_isset(fwd->excl, port);
+
+		fwd_append(buf, size, &off, "    %-40s ",
+			   fwd_rule_fmt(r, spec, sizeof(spec)));
+		if (on == ports - excl)
+			fwd_append(buf, size, &off, "listening\n");
+		else
+			fwd_append(buf, size, &off, "listening on %u of %u "
+				   "ports\n", on, ports - excl);
 	}
 
-	if (fwd->mode != FWD_ALL)
-		return 0;
-
-	budget = fwd_fd_budget(a->c, a->proto);
-	fwd_ephemeral_range(&eph_first, &eph_last);
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (bitmap_isset(fwd->excl, port) ||
-		    (port >= eph_first && port <= eph_last))
-			continue;
-		if (!fwd_listen_port(a->c, a->proto, -1, port, a->pif, fds))
-			continue;
-		if (MAX(fds[0], fds[1]) < budget)
-			continue;
-
-		/* Flows need descriptors too: "all" stops here */
-		fwd_fds_close(a->c, fds);
-		warn("Not enough descriptors to forward every %s port: ports "
-		     "from %u on aren't (raise the limit of open files)",
-		     a->proto == IPPROTO_TCP ? "TCP" : "UDP", port);
-		break;
+	if (fwd->mode == FWD_ALL || fwd->mode == FWD_AUTO) {
+		memset(map, 0, sizeof(map));
+		fwd_listen_ports(t, map);
+		fwd_append(buf, size, &off, "    %s: ",
+			   fwd->mode == FWD_ALL ? "all, listening on" :
+			   "found bound on the other side, listening on");
+		if (fwd_listen_count(t, fwd, FWD_RULE_NONE))
+			fwd_ports_text(map, buf, size, &off);
+		else
+			fwd_append(buf, size, &off, "none");
+		fwd_append(buf, size, &off, "\n");
 	}
 
-	return 0;
-}
-
-/**
- * fwd_listen_init() - Listen on every port of a forwarding table
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	PIF_HOST (on the host), or PIF_SPLICE (in pasta's namespace)
- */
-void fwd_listen_init(const struct ctx *c, uint8_t proto, uint8_t pif)
-{
-	struct fwd_listen_arg a = { c, proto, pif };
-
-	if (pif == PIF_SPLICE)
-		ns_call(c, fwd_listen_init_here, &a);
-	else
-		fwd_listen_init_here(&a);
-}
-
-/* Forwarding of ports found bound on the other side (pasta, "auto") */
-
-#define FWD_PROC_BUF		(64 * 1024)
-
-/* Sockets opened for ports found by scanning, descriptor plus one, or 0:
- * by protocol (TCP, UDP), listening side (host, namespace), port, family */
-static int fwd_auto_fds[2][2][NUM_PORTS][2];
-
-/* /proc/net/{tcp,tcp6,udp,udp6} of the host and of the namespace */
-static int fwd_proc_fds[2][2][2] = { { { -1, -1 }, { -1, -1 } },
-				     { { -1, -1 }, { -1, -1 } } };
-
-static const char *const fwd_proc_names[2][2] = {
-	{ "/proc/net/tcp", "/proc/net/tcp6" },
-	{ "/proc/net/udp", "/proc/net/udp6" },
-};
-
-/**
- * fwd_proc_open() - Open the socket tables of the current namespace
- * @arg:	Array of four descriptors to fill, by protocol and family
- *
- * Return: 0
- */
-static int fwd_proc_open(void *arg)
-{
-	int (*fds)[2] = arg;
-	int p, f;
-
-	for (p = 0; p < 2; p++) {
-		for (f = 0; f < 2; f++)
-			fds[p][f] = open(fwd_proc_names[p][f],
-					 O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < sizeof(fwd->excl) && !fwd->excl[i]; i++)
+		;
+	if (i < sizeof(fwd->excl)) {
+		fwd_append(buf, size, &off, "    excluded: ");
+		fwd_ports_text(fwd->excl, buf, size, &off);
+		fwd_append(buf, size, &off, "\n");
 	}
 
-	return 0;
-}
-
-/**
- * fwd_proc_scan() - Find the ports bound in a socket table
- * @fd:		Descriptor of /proc/net/tcp{,6} or /proc/net/udp{,6}
- * @tcp:	TCP table: listening sockets count; UDP: unconnected ones
- * @map:	Bitmap of ports, bits set for what's found
- */
-static void fwd_proc_scan(int fd, bool tcp, uint8_t *map)
-{
-	static char buf[FWD_PROC_BUF + 1];
-	size_t have = 0;
-	off_t off = 0;
-
-	if (fd < 0)
-		return;
-
-	for (;;) {
-		ssize_t n = pread(fd, buf + have, FWD_PROC_BUF - have, off);
-		char *line = buf, *nl;
-
-		if (n <= 0)
-			break;
-		off += n;
-		have += n;
-		buf[have] = '\0';
-
-		while ((nl = strchr(line, '\n'))) {
-			unsigned lport, rport, state;
-
-			*nl = '\0';
-			if (sscanf(line, "%*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x "
-				   "%x", &lport, &rport, &state) == 3 &&
-			    lport < NUM_PORTS &&
-			    (tcp ? state == 0x0a : state == 0x07 && !rport))
-				bitmap_set(map, lport);
-			line = nl + 1;
-		}
-
-		have -= line - buf;
-		memmove(buf, line, have);
-	}
-}
-
-/**
- * fwd_rules_map() - Ports a table binds by its rules
- * @fwd:	Forwarding table
- * @map:	Bitmap, bits set for those ports
- */
-static void fwd_rules_map(const struct fwd_ports *fwd, uint8_t *map)
-{
-	unsigned i, port;
-
-	for (i = 0; i < fwd->nr_rules; i++) {
-		for (port = fwd->rules[i].first; port <= fwd->rules[i].last;
-		     port++)
-			bitmap_set(map, port);
-	}
-}
-
-/**
- * struct fwd_auto_arg - Listening sockets to open or close for a scan
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	Side the sockets are on: PIF_HOST or PIF_SPLICE
- * @want:	Ports to forward
- */
-struct fwd_auto_arg {
-	struct ctx *c;
-	uint8_t proto;
-	uint8_t pif;
-	const uint8_t *want;
-};
-
-/**
- * fwd_auto_update() - Open and close sockets to match a scan, here
- * @arg:	struct fwd_auto_arg
- *
- * Return: 0
- */
-static int fwd_auto_update(void *arg)
-{
-	const struct fwd_auto_arg *a = arg;
-	const struct fwd_ports *fwd = fwd_table(a->c, a->proto, a->pif);
-	int (*fds)[2] = fwd_auto_fds[a->proto == IPPROTO_UDP]
-				    [a->pif == PIF_SPLICE];
-	uint8_t rules[BITMAP_BYTES(NUM_PORTS)] = { 0 };
-	unsigned port;
-
-	fwd_rules_map(fwd, rules);
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		bool want = bitmap_isset(a->want, port) &&
-			    !bitmap_isset(fwd->excl, port) &&
-			    !bitmap_isset(rules, port);
-		bool have = fds[port][0] || fds[port][1];
-		int f, s[2];
-
-		if (want == have)
-			continue;
-
-		if (want) {
-			if (!fwd_listen_port(a->c, a->proto, -1, port, a->pif,
-					     s))
-				continue;
-			fds[port][0] = s[0] + 1;
-			fds[port][1] = s[1] + 1;
-			debug("Forwarding %s port %u %s (found bound)",
-			      a->proto == IPPROTO_TCP ? "TCP" : "UDP", port,
-			      a->pif == PIF_HOST ? "to the namespace" :
-						   "to the host");
-			continue;
-		}
-
-		for (f = 0; f < 2; f++) {
-			if (!fds[port][f])
-				continue;
-			if (a->proto == IPPROTO_UDP)
-				udp_listen_closing(a->c, fds[port][f] - 1);
-			epoll_del(a->c, fds[port][f] - 1);
-			close(fds[port][f] - 1);
-			fds[port][f] = 0;
-		}
-		debug("No longer forwarding %s port %u",
-		      a->proto == IPPROTO_TCP ? "TCP" : "UDP", port);
-	}
-
-	return 0;
-}
-
-/**
- * fwd_auto_ours() - Ports we have listening sockets for, on one side
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	Side: PIF_HOST or PIF_SPLICE
- * @map:	Bitmap, bits set for those ports
- */
-static void fwd_auto_ours(const struct ctx *c, uint8_t proto, uint8_t pif,
-			  uint8_t *map)
-{
-	int (*fds)[2] = fwd_auto_fds[proto == IPPROTO_UDP][pif == PIF_SPLICE];
-	unsigned port;
-
-	fwd_rules_map(fwd_table(c, proto, pif), map);
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (fds[port][0] || fds[port][1])
-			bitmap_set(map, port);
-	}
-}
-
-/**
- * fwd_scan_one() - Scan one side, forward what's found from the other
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @pif:	Side to listen on: PIF_HOST scans the namespace, PIF_SPLICE
- *		scans the host
- */
-static void fwd_scan_one(struct ctx *c, uint8_t proto, uint8_t pif)
-{
-	static uint8_t found[BITMAP_BYTES(NUM_PORTS)];
-	static uint8_t ours[BITMAP_BYTES(NUM_PORTS)];
-	struct fwd_auto_arg a = { c, proto, pif, found };
-	int scanned = pif == PIF_HOST ? 1 : 0, p = proto == IPPROTO_UDP, i;
-
-	if (fwd_table(c, proto, pif)->mode != FWD_AUTO)
-		return;
-
-	memset(found, 0, sizeof(found));
-	fwd_proc_scan(fwd_proc_fds[scanned][p][0], !p, found);
-	fwd_proc_scan(fwd_proc_fds[scanned][p][1], !p, found);
-
-	/* What we listen on there ourselves isn't to be forwarded back */
-	memset(ours, 0, sizeof(ours));
-	fwd_auto_ours(c, proto, pif == PIF_HOST ? PIF_SPLICE : PIF_HOST, ours);
-	for (i = 0; i < (int)sizeof(found); i++)
-		found[i] &= ~ours[i];
-
-	if (pif == PIF_SPLICE)
-		ns_call(c, fwd_auto_update, &a);
-	else
-		fwd_auto_update(&a);
-}
-
-/**
- * fwd_scan() - Once a second: follow the ports bound on the other side
- * @c:		Execution context
- * @now:	Current time, unused
- */
-void fwd_scan(struct ctx *c, const struct timespec *now)
-{
-	(void)now;
-
-	if (c->mode != MODE_PASTA)
-		return;
-
-	if (!c->no_tcp) {
-		fwd_scan_one(c, IPPROTO_TCP, PIF_HOST);
-		if (!c->no_splice)
-			fwd_scan_one(c, IPPROTO_TCP, PIF_SPLICE);
-	}
-	if (!c->no_udp) {
-		fwd_scan_one(c, IPPROTO_UDP, PIF_HOST);
-		if (!c->no_splice)
-			fwd_scan_one(c, IPPROTO_UDP, PIF_SPLICE);
-	}
-}
-
-/**
- * fwd_scan_init() - Open the socket tables of both sides, scan once
- * @c:		Execution context
- */
-void fwd_scan_init(struct ctx *c)
-{
-	if (c->mode != MODE_PASTA)
-		return;
-
-	if (c->tcp_fwd_in.mode != FWD_AUTO && c->tcp_fwd_out.mode != FWD_AUTO &&
-	    c->udp_fwd_in.mode != FWD_AUTO && c->udp_fwd_out.mode != FWD_AUTO)
-		return;
-
-	fwd_proc_open(fwd_proc_fds[0]);
-	ns_call(c, fwd_proc_open, fwd_proc_fds[1]);
-
-	fwd_scan(c, &c->now);
+	return off;
 }

@@ -62,20 +62,65 @@ struct fwd_rule {
  * @nr_rules:	Number of rules in use
  * @rules:	Explicit port ranges, in the order given
  * @excl:	Bitmap of excluded ports
- * @scan:	Bitmap of ports found bound on the other side (FWD_AUTO)
  */
 struct fwd_ports {
 	enum fwd_mode mode;
 	unsigned nr_rules;
 	struct fwd_rule rules[FWD_RULES_MAX];
 	uint8_t excl[BITMAP_BYTES(NUM_PORTS)];
-	uint8_t scan[BITMAP_BYTES(NUM_PORTS)];
+};
+
+/**
+ * enum fwd_table_id - The forwarding tables, by protocol and listening side
+ * @FWD_TCP_IN:		TCP, listening on the host (-t)
+ * @FWD_UDP_IN:		UDP, bound on the host (-u)
+ * @FWD_TCP_OUT:	TCP, listening in pasta's namespace (-T)
+ * @FWD_UDP_OUT:	UDP, bound in pasta's namespace (-U)
+ * @FWD_TABLES:		Number of tables
+ */
+enum fwd_table_id {
+	FWD_TCP_IN,
+	FWD_UDP_IN,
+	FWD_TCP_OUT,
+	FWD_UDP_OUT,
+	FWD_TABLES,
+};
+
+/* Longest rule as fwd_rule_fmt() writes it, with terminator */
+#define FWD_RULE_STRLEN		(INET6_ADDRSTRLEN + IFNAMSIZ + 32)
+
+/**
+ * enum fwd_op_type - Kind of change to a table at run time
+ * @FWD_OP_ADD:		Add rules, exclusions or a keyword
+ * @FWD_OP_DEL:		Delete rules (given as they were added), exclusions
+ *			or a keyword
+ * @FWD_OP_REPLACE:	Replace the table, as the command line would set it
+ * @FWD_OP_CLEAR:	Clear the tables of one side ("host" or "splice")
+ */
+enum fwd_op_type {
+	FWD_OP_ADD = 1,
+	FWD_OP_DEL,
+	FWD_OP_REPLACE,
+	FWD_OP_CLEAR,
+};
+
+/**
+ * struct fwd_op - One change to the forwarding tables
+ * @type:	enum fwd_op_type
+ * @opt:	Option of the table: 't', 'u', 'T' or 'U' (not for clear)
+ * @arg:	Specification, or for clear, the side
+ */
+struct fwd_op {
+	uint8_t type;
+	char opt;
+	const char *arg;
 };
 
 int fwd_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
 	      char *errbuf, size_t errlen);
 void fwd_finalise(struct fwd_ports *fwd, bool pasta);
 int fwd_rule_target(const struct fwd_rule *r, unsigned port);
+const char *fwd_rule_fmt(const struct fwd_rule *r, char *buf, size_t size);
 const char *fwd_mode_str(enum fwd_mode mode);
 int fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 
@@ -85,9 +130,24 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 		      union inany_addr *tgt);
 int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		   union inany_addr *src);
-int fwd_listen_port(const struct ctx *c, uint8_t proto, int rule,
-		    in_port_t port, uint8_t pif, int fds[2]);
-void fwd_listen_init(const struct ctx *c, uint8_t proto, uint8_t pif);
+int fwd_change(struct ctx *c, const struct fwd_op *ops, unsigned n,
+	       char *err, size_t errlen);
+const char *fwd_table_name(const struct ctx *c, unsigned t);
+size_t fwd_show_text(const struct ctx *c, char *buf, size_t size,
+		     unsigned *cursor);
+
+/* fwd_listen.c */
+uint8_t fwd_table_proto(unsigned t);
+uint8_t fwd_table_pif(unsigned t);
+unsigned fwd_table_id(uint8_t proto, uint8_t pif);
+struct fwd_ports *fwd_table(struct ctx *c, unsigned t);
+const struct fwd_ports *fwd_table_const(const struct ctx *c, unsigned t);
+int fwd_sync(struct ctx *c, const struct fwd_ports *const new[FWD_TABLES],
+	     bool strict, char *err, size_t errlen);
+void fwd_listen_init(struct ctx *c);
+unsigned fwd_listen_count(unsigned t, const struct fwd_ports *fwd,
+			  unsigned rule);
+void fwd_listen_ports(unsigned t, uint8_t *map);
 void fwd_scan(struct ctx *c, const struct timespec *now);
 void fwd_scan_init(struct ctx *c);
 

@@ -25,6 +25,7 @@
 
 #include "passt.h"
 #include "conf.h"
+#include "ctl.h"
 #include "fdlimit.h"
 #include "flow.h"
 #include "fwd.h"
@@ -37,6 +38,7 @@
 #include "pcap.h"
 #include "quit.h"
 #include "tap.h"
+#include "stats.h"
 #include "tcp.h"
 #include "tcp_splice.h"
 #include "udp.h"
@@ -65,6 +67,8 @@ static struct periodic periodic[] = {
 	{ flow_timer,	100,	false,	{ 0, 0 } },
 	{ ndp_timer,	1000,	true,	{ 0, 0 } },
 	{ fwd_scan,	1000,	true,	{ 0, 0 } },
+	{ ctl_timer,	1000,	false,	{ 0, 0 } },
+	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
 };
 
 static struct ctx c;
@@ -105,7 +109,8 @@ static int periodic_run(struct ctx *c, const struct timespec *now)
 		struct periodic *p = &periodic[i];
 		long long left;
 
-		if (!p->fn || (p->until_quit && quit_draining()))
+		if (!p->fn || !p->interval_ms ||
+		    (p->until_quit && quit_draining()))
 			continue;
 
 		left = p->interval_ms - timespec_diff_ms(now, &p->last);
@@ -271,10 +276,29 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_SIGNAL:
 		signal_handler(c, ref.fd);
 		break;
+	case EPOLL_TYPE_CTL_LISTEN:
+		ctl_listen_handler(c, now);
+		break;
+	case EPOLL_TYPE_CTL:
+		ctl_handler(c, ev->events, now);
+		break;
 	default:
 		debug("Event for unexpected descriptor type %u", ref.type);
 		break;
 	}
+}
+
+/**
+ * is_ctl_event() - Tell if an event is about the control socket
+ * @ev:		Event
+ *
+ * Return: true for the listening control socket and its client
+ */
+static bool is_ctl_event(const struct epoll_event *ev)
+{
+	union epoll_ref ref = { .u64 = ev->data.u64 };
+
+	return ref.type == EPOLL_TYPE_CTL_LISTEN || ref.type == EPOLL_TYPE_CTL;
 }
 
 #ifdef SECCOMP_TOOLS
@@ -305,7 +329,7 @@ const char *__asan_default_options(void)
 int main(int argc, char **argv)
 {
 	struct epoll_event events[EPOLL_EVENTS];
-	int timeout_ms, n, i;
+	int timeout_ms, n, i, late;
 
 	/* 1. Who are we: the name we were run as decides the mode */
 	c.mode = mode_from_name(argv[0]);
@@ -333,13 +357,14 @@ int main(int argc, char **argv)
 		log_open_file(c.log_file, c.log_size);
 	pcap_init(&c);
 	c.pidfile_fd = pidfile_open(c.pid_file);
+	ctl_init(&c);
 	isolate_user(&c);
 	if (c.mode == MODE_PASST && c.vhost_user)
 		link_vu_init(&c);
 	else if (c.mode == MODE_PASST)
 		link_stream_init(&c);
 	tcp_init(&c);
-	udp_init(&c);
+	fwd_listen_init(&c);
 	fwd_scan_init(&c);
 	if (!c.foreground)
 		log_open_syslog();
@@ -380,8 +405,11 @@ int main(int argc, char **argv)
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	for (i = 0; i < (int)ARRAY_SIZE(periodic); i++)
+	for (i = 0; i < (int)ARRAY_SIZE(periodic); i++) {
 		periodic[i].last = c.now;
+		if (periodic[i].fn == stats_report)
+			periodic[i].interval_ms = c.stats_delay * 1000;
+	}
 
 	for (;;) {
 		timeout_ms = quit_timeout(&c, periodic_run(&c, &c.now));
@@ -392,7 +420,15 @@ int main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &c.now);
 
-		for (i = 0; i < n; i++)
+		/* Control requests last: a change of forwarding closes
+		 * sockets that events of this batch may still be about */
+		for (i = 0, late = 0; i < n; i++) {
+			if (is_ctl_event(&events[i]))
+				events[late++] = events[i];
+			else
+				dispatch(&c, &events[i], &c.now);
+		}
+		for (i = 0; i < late; i++)
 			dispatch(&c, &events[i], &c.now);
 
 		tcp_defer_flush(&c);

@@ -66,6 +66,8 @@ enum passt_mode {
  * @EPOLL_TYPE_SIGNAL:		signalfd, for SIGCHLD and termination
  * @EPOLL_TYPE_VU_CMD:		passt: vhost-user connection to the front end
  * @EPOLL_TYPE_VU_KICK:		passt: kick eventfd of a vhost-user queue
+ * @EPOLL_TYPE_CTL_LISTEN:	Listening control socket (-c)
+ * @EPOLL_TYPE_CTL:		Connection of a control client
  * @EPOLL_NUM_TYPES:		Number of types
  */
 enum epoll_type {
@@ -84,6 +86,8 @@ enum epoll_type {
 	EPOLL_TYPE_SIGNAL,
 	EPOLL_TYPE_VU_CMD,
 	EPOLL_TYPE_VU_KICK,
+	EPOLL_TYPE_CTL_LISTEN,
+	EPOLL_TYPE_CTL,
 	EPOLL_NUM_TYPES,
 };
 
@@ -256,6 +260,8 @@ struct dns_name {
  * @fd_given:		passt: -F given
  * @vhost_user:		passt: vhost-user back end (--vhost-user)
  * @repair_path:	passt: --repair-path, empty for none (unused so far)
+ * @ctl_path:		Path of the control socket (-c), empty for none
+ * @stats_delay:	--stats: seconds between counter reports, 0 for none
  * @our_tap_mac:	MAC address we use on the tap link
  * @guest_mac:		MAC address of the guest, learnt, or broadcast
  * @mtu:		MTU of the tap link, 0 if not to be advertised
@@ -337,6 +343,8 @@ struct ctx {
 	bool fd_given;
 	bool vhost_user;
 	char repair_path[PATH_MAX];
+	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	unsigned stats_delay;
 	long long exit_grace_ms;
 
 	unsigned char our_tap_mac[ETH_ALEN];

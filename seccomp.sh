@@ -3,7 +3,8 @@
 #
 # passt - user-mode networking for virtual machines and namespaces
 #
-# seccomp.sh - Build the seccomp filters of passt and pasta from the sources
+# seccomp.sh - Build the seccomp filters of passt, pasta and pesto from the
+# sources
 #
 # Usage: seccomp.sh OUTPUT SOURCE...
 #
@@ -13,6 +14,7 @@
 #	#syscalls NAME...		for both modes
 #	#syscalls:passt NAME...		for passt only
 #	#syscalls:pasta NAME...		for pasta only
+#	#syscalls:pesto NAME...		for pesto, which takes no others
 #
 # where NAME can be A|B: the first of A and B this architecture has (glibc
 # may use one or the other). The output is a header with one BPF program per
@@ -39,12 +41,14 @@ HOT="epoll_wait epoll_pwait recvmmsg sendmsg recvmsg sendmmsg splice writev
 readv read write recvfrom sendto getsockopt clock_gettime"
 
 # calls() - Names annotated for one mode, hot ones first, no duplicates
-# $1:	passt or pasta
+# $1:	passt, pasta, or pesto (whose lines only say "#syscalls:pesto")
 calls() {
 	cm="$1"
+	opt='\{0,1\}'
 	shift
-	all=$(sed -n "s/.*#syscalls\(:${cm}\)\{0,1\} \(.*\)\*\/.*/\2/p;
-		      s/.*#syscalls\(:${cm}\)\{0,1\} \([^*]*\)$/\2/p" "$@" |
+	[ "${cm}" = pesto ] && opt=''
+	all=$(sed -n "s/.*#syscalls\(:${cm}\)${opt} \(.*\)\*\/.*/\2/p;
+		      s/.*#syscalls\(:${cm}\)${opt} \([^*]*\)$/\2/p" "$@" |
 	      tr ' \t' '\n\n' | sed '/^$/d' | sort -u)
 
 	for h in ${HOT}; do
@@ -149,6 +153,7 @@ filter() {
 EOF
 	filter passt "$@"
 	filter pasta "$@"
+	filter pesto "$@"
 	echo "#endif /* SECCOMP_H */"
 } > "${OUT}.tmp"
 

@@ -11,8 +11,12 @@
  */
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <syslog.h>
 
+#include "log.h"
 #include "stats.h"
 
 struct stats stats;
@@ -122,4 +126,41 @@ size_t stats_text(char *buf, size_t size)
 	}
 
 	return off;
+}
+
+/**
+ * stats_report() - Log the counters that moved, every --stats DELAY seconds
+ * @c:		Execution context, unused
+ * @now:	Current time, unused
+ *
+ * One message: traffic counters always, the others if not zero.
+ */
+void stats_report(struct ctx *c, const struct timespec *now)
+{
+	static char text[4096];
+	char line[1024], *p, *nl;
+	size_t off = 0;
+	int n;
+
+	(void)c;
+	(void)now;
+
+	stats_text(text, sizeof(text));
+	line[0] = '\0';
+	for (p = text; (nl = strchr(p, '\n')); p = nl + 1) {
+		bool traffic = !strncmp(p, "frames_", 7) ||
+			       !strncmp(p, "bytes_", 6);
+		const char *v = strchr(p, ' ');
+
+		*nl = '\0';
+		if (!traffic && v && v < nl && !strcmp(v, " 0"))
+			continue;
+		n = snprintf(line + off, sizeof(line) - off, "%s%s",
+			     off ? ", " : "", p);
+		if (n < 0 || (size_t)n >= sizeof(line) - off)
+			break;
+		off += n;
+	}
+
+	logmsg(LOG_NOTICE, "Counters: %s", line);
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "flow.h"
 
@@ -89,5 +90,8 @@ static inline void stats_drop(enum stats_drop reason)
 }
 
 size_t stats_text(char *buf, size_t size);
+
+struct ctx;
+void stats_report(struct ctx *c, const struct timespec *now);
 
 #endif /* STATS_H */

@@ -1912,7 +1912,7 @@ void tcp_tap_reset(struct ctx *c)
 }
 
 /**
- * tcp_init() - Check kernel features, listen on forwarded ports
+ * tcp_init() - Check kernel features TCP relies on
  * @c:		Execution context
  *
  * Return: 0
@@ -1921,6 +1921,7 @@ int tcp_init(struct ctx *c)
 {
 	int s, zero = 0;
 
+	(void)c;
 	if (raw_random(&tcp_isn_key, sizeof(tcp_isn_key)))
 		die("Can't get random bytes for sequence numbers");
 
@@ -1932,11 +1933,5 @@ int tcp_init(struct ctx *c)
 	}
 	debug("TCP: SO_PEEK_OFF %ssupported", tcp_peek_off_ok ? "" : "not ");
 
-	if (c->no_tcp)
-		return 0;
-
-	fwd_listen_init(c, IPPROTO_TCP, PIF_HOST);
-	if (!c->no_splice)
-		fwd_listen_init(c, IPPROTO_TCP, PIF_SPLICE);
 	return 0;
 }

@@ -1211,20 +1211,3 @@ void udp_tap_reset(struct ctx *c)
 			udp_flow_close(c, uflow);
 	}
 }
-
-/**
- * udp_init() - Bind the ports forwarded to the guest (-u)
- * @c:		Execution context
- *
- * Return: 0
- */
-int udp_init(struct ctx *c)
-{
-	if (c->no_udp)
-		return 0;
-
-	fwd_listen_init(c, IPPROTO_UDP, PIF_HOST);
-	if (!c->no_splice)
-		fwd_listen_init(c, IPPROTO_UDP, PIF_SPLICE);
-	return 0;
-}

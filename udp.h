@@ -28,6 +28,5 @@ void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 void udp_tap_writable(const struct ctx *c);
 void udp_tap_reset(struct ctx *c);
 void udp_listen_closing(struct ctx *c, int fd);
-int udp_init(struct ctx *c);
 
 #endif /* UDP_H */
