@@ -122,8 +122,11 @@ void ctl_init(const struct ctx *c)
 	ret = bind(s, (struct sockaddr *)&sa, sizeof(sa));
 	if (ret && errno == EADDRINUSE) {
 		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct stat st;
 
-		if (probe >= 0 &&
+		/* Only a socket nobody answers on is ours to replace */
+		if (probe >= 0 && !lstat(c->ctl_path, &st) &&
+		    S_ISSOCK(st.st_mode) &&
 		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) &&
 		    errno == ECONNREFUSED) {
 			unlink(c->ctl_path);

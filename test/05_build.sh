@@ -96,7 +96,7 @@ switch_build() {
 			return
 		fi
 	done
-	for f in passt qrap; do
+	for f in passt qrap pesto; do
 		got=$(built_by "${SCRATCH}/${f}")
 		if [ "${got}" != "${want}" ]; then
 			fail "${name}" "make $*: ./${f} built by ${got}," \
@@ -111,7 +111,7 @@ switch_build() {
 # date, whatever built it): no other builds, no git ("unknown" version)
 mkdir -p "${SCRATCH}"
 tar -C "${TOP}" -cf - --exclude=./.git --exclude='./build-*' \
-    --exclude=./passt --exclude=./pasta --exclude=./qrap . |
+    --exclude=./passt --exclude=./pasta --exclude=./qrap --exclude=./pesto . |
 	tar -C "${SCRATCH}" -xf -
 # Objects of sources since renamed or removed: no rule builds them again
 for o in "${SCRATCH}"/build/*.o; do
@@ -141,7 +141,7 @@ switch_build build_switch_back_to_default "${default_cc}" switch
 touch "${MARK}"
 scratch_make >/dev/null 2>&1
 out=$(find "${SCRATCH}/build" "${SCRATCH}/passt" "${SCRATCH}/qrap" \
-	   -newer "${MARK}" | head -3)
+	   "${SCRATCH}/pesto" -newer "${MARK}" | head -3)
 expect_eq build_again_builds_nothing "${out//${SCRATCH}\//}" ""
 
 # make install and uninstall: files, links, from the build of the same
@@ -150,8 +150,10 @@ dest="${TMP}/dest"
 doc="${dest}/usr/share/doc/passt"
 missing=
 scratch_make install DESTDIR="${dest}" PREFIX=/usr >/dev/null 2>&1
-for f in usr/bin/passt usr/bin/qrap usr/share/man/man1/passt.1 \
-	 usr/share/man/man1/qrap.1 usr/share/doc/passt/README.md \
+for f in usr/bin/passt usr/bin/qrap usr/bin/pesto \
+	 usr/share/man/man1/passt.1 usr/share/man/man1/qrap.1 \
+	 usr/share/man/man1/pesto.1 \
+	 usr/share/doc/passt/README.md \
 	 $(cd "${TOP}" && printf 'usr/share/doc/passt/%s ' doc/*.md \
 			contrib/systemd/passt@.service contrib/rpm/passt.spec \
 			contrib/apparmor/usr.bin.passt \
@@ -171,7 +173,7 @@ expect_eq install_destdir_prefix_docdir "${missing}" ""
 out=$(scratch_make -n install SANITIZE=1 BUILD_DIR=build-x DESTDIR="${dest}" \
       2>/dev/null | grep '^install -m 755')
 expect_eq install_from_build_dir "${out}" \
-	"install -m 755 build-x/passt build-x/qrap ${dest}/usr/local/bin"
+	"install -m 755 build-x/passt build-x/qrap build-x/pesto ${dest}/usr/local/bin"
 
 scratch_make uninstall DESTDIR="${dest}" PREFIX=/usr >/dev/null 2>&1
 out=$(find "${dest}" ! -type d | head -3)
@@ -187,14 +189,15 @@ else
 	fail build_cflags_change_rebuilds "build/qrap.o not built again"
 fi
 
-# --version: "NAME YYYY_MM_DD.COMMIT[-dirty]", one version for all three
+# --version: "NAME YYYY_MM_DD.COMMIT[-dirty]", one version for all four
 ln -sf "${PASST}" "${TMP}/pasta"
 v_passt=$("${PASST}" --version 2>&1 | head -1)
 v_pasta=$("${TMP}/pasta" --version 2>&1 | head -1)
 v_qrap=$("${QRAP}" --version 2>&1 | head -1)
+v_pesto=$("${PESTO_BIN:-${TOP}/pesto}" --version 2>&1 | head -1)
 re='^[0-9]{4}_[0-9]{2}_[0-9]{2}\.([0-9a-f]{7,40})(-dirty)?$'
 bad=
-for line in "${v_passt}" "${v_pasta}" "${v_qrap}"; do
+for line in "${v_passt}" "${v_pasta}" "${v_qrap}" "${v_pesto}"; do
 	[[ ${line#* } =~ ${re} ]] || bad="${bad} '${line}'"
 done
 if ! [ -e "${TOP}/.git" ]; then
@@ -202,10 +205,13 @@ if ! [ -e "${TOP}/.git" ]; then
 			    "${v_pasta}; ${v_qrap}"
 elif [ -n "${bad}" ]; then
 	fail version_format "not NAME YYYY_MM_DD.COMMIT:${bad}"
-elif [ "${v_passt%% *}/${v_pasta%% *}/${v_qrap%% *}" != passt/pasta/qrap ]; then
-	fail version_format "names: ${v_passt}; ${v_pasta}; ${v_qrap}"
+elif [ "${v_passt%% *}/${v_pasta%% *}/${v_qrap%% *}/${v_pesto%% *}" != \
+       passt/pasta/qrap/pesto ]; then
+	fail version_format "names: ${v_passt}; ${v_pasta}; ${v_qrap};" \
+			    "${v_pesto}"
 elif [ "${v_passt#* }" != "${v_pasta#* }" ] ||
-     [ "${v_passt#* }" != "${v_qrap#* }" ]; then
+     [ "${v_passt#* }" != "${v_qrap#* }" ] ||
+     [ "${v_passt#* }" != "${v_pesto#* }" ]; then
 	fail version_format "differ: ${v_passt}; ${v_pasta}; ${v_qrap}"
 else
 	[[ ${v_passt#* } =~ ${re} ]]

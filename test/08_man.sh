@@ -14,7 +14,7 @@ if ! command -v groff >/dev/null; then
 	exit 0
 fi
 
-for page in passt.1 qrap.1; do
+for page in passt.1 qrap.1 pesto.1; do
 	out=$(groff -man -ww -z "${page}" 2>&1)
 	if [ -n "${out}" ]; then
 		fail "man_${page%.1}_groff_clean" "$(head -3 <<< "${out}")"

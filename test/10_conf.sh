@@ -185,7 +185,7 @@ conf_has conf_opt_search	"DNS search: foo.test"
 conf_has conf_opt_mac		"MAC address: 52:54:00:aa:bb:cc"
 conf_has conf_opt_mtu		"MTU: 9000"
 conf_has conf_opt_tcp_ports \
-	"TCP inbound: ports 22, 192.0.2.2/80:8080-8080, 1000-1010:2000-2010"
+	"TCP inbound: ports 22, 192.0.2.2/80:8080, 1000-1010:2000-2010"
 conf_has conf_opt_udp_ports	"UDP inbound: ports 53"
 
 # An option given twice: the last one wins, as with most tools

@@ -131,3 +131,46 @@ if command -v newuidmap >/dev/null; then
 		  "$(awk '$1 == "uid" { print $2 }' <<< "${out}")" 1000
 	check rootless_full_runas_1000_works grep -q "^ping ok" <<< "${out}"
 fi
+
+# podman's rootless-netns line with a control socket, then pesto publishing
+# and unpublishing a container port, as podman's pasta port forwarder does
+PESTO=${PESTO_BIN:-${TOP}/pesto}
+d="${TMP}/pesto"
+mkdir -m 777 "${d}"
+out=$(podman_userns single "
+	mount -t tmpfs none ${d}
+	touch ${d}/ctr
+	unshare --net=${d}/ctr true
+	${PASTA} --config-net --pid ${d}/pasta.pid \
+		--dns-forward 169.254.1.1 -t none -u none -T none \
+		-U none --no-map-gw --quiet --netns ${d}/ctr \
+		--map-guest-addr 169.254.1.2 -c ${d}/pasta.sock
+	echo status \$?
+	nsenter --net=${d}/ctr socat -u TCP-LISTEN:80,reuseaddr \
+		OPEN:${d}/rcv,creat,trunc &
+	for i in \$(seq 50); do
+		nsenter --net=${d}/ctr ss -Htln sport = :80 | grep -q . && break
+		sleep 0.1
+	done
+	${PESTO} -A -t 10093:80 ${d}/pasta.sock && echo add ok
+	${PESTO} ${d}/pasta.sock | grep -q '^ *10093:80 *listening' && \
+		echo show ok
+	echo hello-podman | socat -u - TCP:127.0.0.1:10093
+	wait
+	echo rcv \$(cat ${d}/rcv)
+	${PESTO} -D -t 10093:80 ${d}/pasta.sock && echo del ok
+	socat -u /dev/null TCP:127.0.0.1:10093 2>/dev/null || echo refused ok
+	kill \$(cat ${d}/pasta.pid)
+	umount -l ${d}/ctr
+	rm ${d}/ctr
+" 2>&1)
+sed 's/^/    /' <<< "${out}"
+expect_eq rootless_pesto_podman_cmdline_status_0 \
+	  "$(awk '$1 == "status" { print $2 }' <<< "${out}")" 0
+check rootless_pesto_add grep -q "^add ok" <<< "${out}"
+check rootless_pesto_show grep -q "^show ok" <<< "${out}"
+expect_eq rootless_pesto_published_port_reaches_container \
+	  "$(awk '$1 == "rcv" { print $2 }' <<< "${out}")" hello-podman
+check rootless_pesto_delete grep -q "^del ok" <<< "${out}"
+check rootless_pesto_unpublished_port_refused grep -q "^refused ok" \
+	<<< "${out}"

@@ -309,3 +309,16 @@ if tb_guest -c "${TMP}/passt.ctl" -t none; then
 else
 	fail pesto_passt_guest "could not start passt and the guest"
 fi
+
+# 14. A control socket in use stops another instance from starting; one
+# left behind by an instance that's gone is taken over
+out=$(in_hst "${PASTA}" -c "${CTL}" --config-net -- true 2>&1)
+expect_eq pesto_socket_in_use_status_1 $? 1
+check pesto_socket_in_use_says_why grep -q "Can't bind control socket" \
+	<<< "${out}"
+kill "${ppid}"
+wait_for 5 sh -c "! kill -0 ${ppid}"
+check pesto_stale_socket_left test -S "${CTL}"
+out=$(in_hst "${PASTA}" -c "${CTL}" --config-net -- \
+	sh -c "sleep 0.5; ${PESTO} ${CTL}" 2>&1)
+expect_eq pesto_stale_socket_taken_over $? 0
