@@ -275,9 +275,10 @@ fi
 d="${TMP}/user"
 mkdir -m 700 "${d}"
 chown "${TEST_USER}" "${d}"
-in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net -c "${d}/ctl" \
-	-t none -- sleep 30 &
-upid=$!
+ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- "${PASTA}" \
+	--config-net -c "${d}/ctl" -P "${d}/pid" -t none -- sleep 30 &
+wait_for 5 test -s "${d}/pid"
+upid=$(cat "${d}/pid")
 at_exit "kill ${upid}"
 wait_for 5 test -S "${d}/ctl"
 out=$("${PESTO}" "${d}/ctl" 2>&1)
@@ -287,6 +288,7 @@ out=$(runuser -u "${TEST_USER}" -- "${PESTO}" -A -t 10082 "${d}/ctl" 2>&1)
 expect_eq pesto_owner_served $? 0
 check pesto_owner_change_applied listening hst 10082
 kill "${upid}" 2>/dev/null
+wait_for 10 sh -c "! pgrep -u ${TEST_USER} >/dev/null"
 
 # 13. passt: a forward to the guest, added and deleted
 if tb_guest -c "${TMP}/passt.ctl" -t none; then

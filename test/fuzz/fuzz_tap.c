@@ -826,7 +826,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	flow_init(FLOW_MAX);
 	tcp_init(c);
-	udp_init(c);
 	fuzz_services_init();
 
 	return 0;

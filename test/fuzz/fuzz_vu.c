@@ -225,7 +225,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_die("epoll_create1()");
 	flow_init(FLOW_MAX);
 	tcp_init(c);
-	udp_init(c);
 
 	fuzz_memfd = memfd_create("fuzz_vu", MFD_CLOEXEC);
 	if (fuzz_memfd < 0 || ftruncate(fuzz_memfd, FUZZ_MEM_SIZE))

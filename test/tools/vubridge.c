@@ -748,6 +748,7 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev);
 
 	while (!quit) {
+		bool was_full = tx_full;
 		int n = epoll_wait(ep, evs, 8, 1000), i;
 		uint64_t v;
 
@@ -784,9 +785,11 @@ int main(int argc, char **argv)
 		rx_drain();
 
 		/* Out of transmit buffers: the tap device waits meanwhile */
-		ev.events = tx_full ? 0 : EPOLLIN;
-		ev.data.u32 = 0;
-		epoll_ctl(ep, EPOLL_CTL_MOD, tapfd, &ev);
+		if (tx_full != was_full) {
+			ev.events = tx_full ? 0 : EPOLLIN;
+			ev.data.u32 = 0;
+			epoll_ctl(ep, EPOLL_CTL_MOD, tapfd, &ev);
+		}
 	}
 
 	if (!quiet)
