@@ -940,16 +940,16 @@ static void conf_fwd(struct ctx *c, int name, const char *arg)
 
 	switch (name) {
 	case 't':
-		fwd = &c->tcp_fwd_in;
+		fwd = &c->run->fwd[FWD_TCP_IN];
 		break;
 	case 'u':
-		fwd = &c->udp_fwd_in;
+		fwd = &c->run->fwd[FWD_UDP_IN];
 		break;
 	case 'T':
-		fwd = &c->tcp_fwd_out;
+		fwd = &c->run->fwd[FWD_TCP_OUT];
 		break;
 	default:
-		fwd = &c->udp_fwd_out;
+		fwd = &c->run->fwd[FWD_UDP_OUT];
 		break;
 	}
 
@@ -1262,7 +1262,7 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 			opt_die(name, arg, "not a file descriptor number");
 		if (fcntl(v, F_GETFD) < 0)
 			opt_die(name, arg, "not an open file descriptor");
-		c->fd_tap = v;
+		c->run->fd_tap = v;
 		c->fd_given = true;
 		c->one_off = true;
 		break;
@@ -1653,7 +1653,7 @@ static bool conf_ip4(struct ctx *c, const struct conf_seen *s)
 		ip4->map_host_loopback.s_addr = INADDR_ANY;
 	else if (!s->mhl4)
 		ip4->map_host_loopback = ip4->guest_gw;
-	ip4->addr_seen = ip4->addr;
+	c->run->addr4_seen = ip4->addr;
 
 	return true;
 }
@@ -1700,7 +1700,7 @@ static bool conf_ip6(struct ctx *c, const struct conf_seen *s)
 		ip6->map_host_loopback = in6addr_any;
 	else if (!s->mhl6)
 		ip6->map_host_loopback = ip6->guest_gw;
-	ip6->addr_seen = ip6->addr;
+	c->run->addr6_seen = ip6->addr;
 
 	return true;
 }
@@ -1835,11 +1835,11 @@ static void conf_print(const struct ctx *c)
 	if (c->dns_search[0].n[0])
 		logmsg(pri, "%s", line);
 
-	conf_print_fwd("TCP inbound", &c->tcp_fwd_in, pri);
-	conf_print_fwd("UDP inbound", &c->udp_fwd_in, pri);
+	conf_print_fwd("TCP inbound", &c->run->fwd[FWD_TCP_IN], pri);
+	conf_print_fwd("UDP inbound", &c->run->fwd[FWD_UDP_IN], pri);
 	if (c->mode == MODE_PASTA) {
-		conf_print_fwd("TCP outbound", &c->tcp_fwd_out, pri);
-		conf_print_fwd("UDP outbound", &c->udp_fwd_out, pri);
+		conf_print_fwd("TCP outbound", &c->run->fwd[FWD_TCP_OUT], pri);
+		conf_print_fwd("UDP outbound", &c->run->fwd[FWD_UDP_OUT], pri);
 	}
 }
 
@@ -1850,7 +1850,7 @@ static void conf_print(const struct ctx *c)
  */
 static void conf_defaults(struct ctx *c, struct conf_seen *s)
 {
-	c->fd_tap = c->fd_tap_listen = -1;
+	c->run->fd_tap = c->fd_tap_listen = -1;
 	c->pidfile_fd = -1;
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	c->nl_sock = c->nl_sock_ns = -1;
@@ -1908,12 +1908,12 @@ void conf(struct ctx *c, int argc, char **argv)
 			c->no_dhcp_dns_search = true;
 	}
 
-	fwd_finalise(&c->tcp_fwd_in, pasta);
-	fwd_finalise(&c->udp_fwd_in, pasta);
-	fwd_finalise(&c->tcp_fwd_out, pasta);
-	fwd_finalise(&c->udp_fwd_out, pasta);
+	fwd_finalise(&c->run->fwd[FWD_TCP_IN], pasta);
+	fwd_finalise(&c->run->fwd[FWD_UDP_IN], pasta);
+	fwd_finalise(&c->run->fwd[FWD_TCP_OUT], pasta);
+	fwd_finalise(&c->run->fwd[FWD_UDP_OUT], pasta);
 	if (!pasta)
-		c->tcp_fwd_out.mode = c->udp_fwd_out.mode = FWD_NONE;
+		c->run->fwd[FWD_TCP_OUT].mode = c->run->fwd[FWD_UDP_OUT].mode = FWD_NONE;
 
 	c->nl_sock = nl_sock_open();
 	if (c->nl_sock < 0)
@@ -1948,7 +1948,7 @@ void conf(struct ctx *c, int argc, char **argv)
 		    nl_link_get_mac(c->nl_sock, ifi, c->our_tap_mac))
 			memcpy(c->our_tap_mac, mac_fallback, ETH_ALEN);
 	}
-	memset(c->guest_mac, 0xff, ETH_ALEN);
+	memset(c->run->guest_mac, 0xff, ETH_ALEN);
 
 	if (!s.mtu)
 		c->mtu = MTU_DEFAULT;

@@ -251,7 +251,7 @@ static void ctl_next_part(const struct ctx *c)
 		ctl.last = ctl.cursor >= FWD_TABLES;
 		break;
 	case CTL_GEN_FLOWS:
-		len = flow_list_text(p, CTL_PAYLOAD_MAX, &ctl.cursor, &c->now);
+		len = flow_list_text(p, CTL_PAYLOAD_MAX, &ctl.cursor, &c->run->now);
 		ctl.last = ctl.cursor >= flow_span();
 		break;
 	default:

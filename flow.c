@@ -478,7 +478,7 @@ void flow_end_all(struct ctx *c)
 
 		switch (flow->f.type) {
 		case FLOW_TCP:
-			tcp_flow_end(c, &flow->tcp, c->fd_tap >= 0);
+			tcp_flow_end(c, &flow->tcp, c->run->fd_tap >= 0);
 			break;
 		case FLOW_TCP_SPLICE:
 			tcp_splice_flow_end(c, &flow->tcp_splice);

@@ -125,16 +125,7 @@ unsigned fwd_table_id(uint8_t proto, uint8_t pif)
  */
 struct fwd_ports *fwd_table(struct ctx *c, unsigned t)
 {
-	switch (t) {
-	case FWD_TCP_IN:
-		return &c->tcp_fwd_in;
-	case FWD_TCP_OUT:
-		return &c->tcp_fwd_out;
-	case FWD_UDP_IN:
-		return &c->udp_fwd_in;
-	default:
-		return &c->udp_fwd_out;
-	}
+	return &c->run->fwd[t];
 }
 
 /**
@@ -469,7 +460,7 @@ static int fwd_fd_budget(const struct ctx *c, unsigned t)
 	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > INT_MAX)
 		return INT_MAX;
 
-	if (t == FWD_TCP_IN && c->udp_fwd_in.mode == FWD_ALL)
+	if (t == FWD_TCP_IN && c->run->fwd[FWD_UDP_IN].mode == FWD_ALL)
 		tables = 2;
 
 	/* The lowest free descriptor: what's in use up to now */
@@ -1003,5 +994,5 @@ void fwd_scan_init(struct ctx *c)
 	fwd_proc_open(fwd_proc_fds[0]);
 	ns_call(c, fwd_proc_open, fwd_proc_fds[1]);
 
-	fwd_scan(c, &c->now);
+	fwd_scan(c, &c->run->now);
 }

@@ -66,7 +66,7 @@ static size_t stream_rd_start = TAP_IP_ALIGN;
 static int stream_pending_flush(struct ctx *c)
 {
 	while (stream_pending_off < stream_pending_len) {
-		ssize_t n = send(c->fd_tap, stream_pending + stream_pending_off,
+		ssize_t n = send(c->run->fd_tap, stream_pending + stream_pending_off,
 				 stream_pending_len - stream_pending_off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -98,7 +98,7 @@ static bool stream_blocked(void)
  */
 static void stream_wait_writable(const struct ctx *c)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->run->fd_tap };
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLOUT };
 
 	stream_out_blocked = true;
@@ -107,7 +107,7 @@ static void stream_wait_writable(const struct ctx *c)
 	 * socket drains, but every frame sent tries the rest first, and TCP's
 	 * timers send frames
 	 */
-	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev))
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->run->fd_tap, &ev))
 		debug_perror("Can't wait for the guest's socket to drain");
 }
 
@@ -191,7 +191,7 @@ static size_t stream_send(struct ctx *c, const struct iovec *iov,
 			total += STREAM_LEN_BYTES + flen;
 		}
 
-		sent = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		sent = sendmsg(c->run->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (sent < 0) {
 			if (errno == EINTR)
 				continue;
@@ -245,9 +245,9 @@ static void stream_reset(struct ctx *c)
 	else
 		info("Guest disconnected, waiting for a new one");
 
-	epoll_del(c, c->fd_tap);
-	close(c->fd_tap);
-	c->fd_tap = -1;
+	epoll_del(c, c->run->fd_tap);
+	close(c->run->fd_tap);
+	c->run->fd_tap = -1;
 	stream_partial = 0;
 	stream_rd_start = TAP_IP_ALIGN;
 	stream_pending_len = stream_pending_off = 0;
@@ -305,13 +305,13 @@ void link_stream_handler(struct ctx *c, uint32_t events,
 
 	if (events & EPOLLOUT) {
 		union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST,
-					.fd = c->fd_tap };
+					.fd = c->run->fd_tap };
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 
 		if (!stream_pending_flush(c)) {
 			ev.data.u64 = ref.u64;
 			/* If this fails, EPOLLOUT comes again: we retry */
-			if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap,
+			if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->run->fd_tap,
 				      &ev))
 				debug_perror("Can't stop waiting for EPOLLOUT");
 			stream_out_blocked = false;
@@ -337,7 +337,7 @@ void link_stream_handler(struct ctx *c, uint32_t events,
 		buf = rxbuf + stream_rd_start;
 		room = bufsize - stream_rd_start - stream_partial;
 
-		n = recv(c->fd_tap, buf + stream_partial, room, MSG_DONTWAIT);
+		n = recv(c->run->fd_tap, buf + stream_partial, room, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -456,7 +456,7 @@ static void stream_setup(struct ctx *c, int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 
 	fd_nonblock(fd);
-	c->fd_tap = fd;
+	c->run->fd_tap = fd;
 	if (epoll_add(c, fd, EPOLLIN | EPOLLRDHUP, ref))
 		die_perror("Can't watch guest connection");
 }
@@ -472,9 +472,9 @@ void link_sock_listen(struct ctx *c)
 	int s = -1, i;
 
 	if (c->fd_given) {
-		int fd = c->fd_tap;
+		int fd = c->run->fd_tap;
 
-		c->fd_tap = -1;
+		c->run->fd_tap = -1;
 		c->link->accepted(c, fd);
 		return;
 	}
@@ -526,7 +526,7 @@ void link_sock_listen_handler(struct ctx *c, uint32_t events)
  */
 static void stream_accepted(struct ctx *c, int fd)
 {
-	if (c->fd_tap >= 0) {
+	if (c->run->fd_tap >= 0) {
 		info("Refusing a second guest connection");
 		close(fd);
 		return;
@@ -545,7 +545,7 @@ static void stream_accepted(struct ctx *c, int fd)
 void link_stream_init(struct ctx *c)
 {
 	c->link = &link_stream_ops;
-	c->link_offload = 0;
+	c->run->link_offload = 0;
 
 	link_sock_listen(c);
 	if (c->fd_given)

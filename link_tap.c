@@ -68,7 +68,7 @@ static ssize_t tapdev_writev(const struct ctx *c, const struct iovec *iov,
 	memcpy(v + 1, iov, n * sizeof(*iov));
 
 	do
-		ret = writev(c->fd_tap, v, n + 1);
+		ret = writev(c->run->fd_tap, v, n + 1);
 	while (ret < 0 && errno == EINTR);
 
 	return ret;
@@ -135,7 +135,7 @@ static int tapdev_send_udp_run(struct ctx *c, const struct iovec *iov,
 
 	if (errno == EINVAL) {
 		info("Tap device refuses UDP segmentation offload");
-		c->link_offload &= ~LINK_OFFLOAD_USO;
+		c->run->link_offload &= ~LINK_OFFLOAD_USO;
 		return -1;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -202,7 +202,7 @@ void link_tap_handler(struct ctx *c, uint32_t events,
 		}
 
 		v[1].iov_base = rxbuf + off + TAP_IP_ALIGN;
-		n = readv(c->fd_tap, v, 2);
+		n = readv(c->run->fd_tap, v, 2);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

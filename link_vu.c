@@ -714,18 +714,18 @@ void link_vu_queue_ready(struct ctx *c, unsigned index)
 
 	if (index == VU_TX_Q) {
 		vq_kicks_wanted(vq, true);
-		vu_tx(c, &c->now);
+		vu_tx(c, &c->run->now);
 		return;
 	}
 
-	if (c->fd_tap < 0) {
-		c->fd_tap = vu_dev.fd;
+	if (c->run->fd_tap < 0) {
+		c->run->fd_tap = vu_dev.fd;
 		info("vhost-user: guest ready");
 		tap_start(c);
 	}
 	if (vu_rx_blocked && vq_avail(vq) > 0) {
 		vu_rx_blocked = false;
-		tap_writable(c, &c->now);
+		tap_writable(c, &c->run->now);
 	}
 }
 
@@ -736,7 +736,7 @@ void link_vu_queue_ready(struct ctx *c, unsigned index)
 void link_vu_init(struct ctx *c)
 {
 	c->link = &link_vu_ops;
-	c->link_offload = 0;
+	c->run->link_offload = 0;
 
 	link_sock_listen(c);
 

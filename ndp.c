@@ -194,8 +194,8 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst)
 static bool ndp_is_guest(const struct ctx *c, const struct in6_addr *a)
 {
 	return IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr) ||
-	       IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr_seen) ||
-	       IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr_ll_seen);
+	       IN6_ARE_ADDR_EQUAL(a, &c->run->addr6_seen) ||
+	       IN6_ARE_ADDR_EQUAL(a, &c->run->addr6_ll_seen);
 }
 
 /**
@@ -301,7 +301,7 @@ void ndp_start(struct ctx *c)
 
 	if (!c->no_ra) {
 		ndp_ra(c, &in6addr_allnodes);
-		ndp_schedule(timespec_ms(&c->now));
+		ndp_schedule(timespec_ms(&c->run->now));
 	}
 
 	memset(m.b, 0, sizeof(*ns));
@@ -323,7 +323,7 @@ void ndp_start(struct ctx *c)
  */
 void ndp_timer(struct ctx *c, const struct timespec *now)
 {
-	if (!ipv6_enabled(c) || c->no_ndp || c->no_ra || c->fd_tap < 0 ||
+	if (!ipv6_enabled(c) || c->no_ndp || c->no_ra || c->run->fd_tap < 0 ||
 	    ndp_next_ra_ms < 0)
 		return;
 

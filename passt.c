@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -71,7 +72,14 @@ static struct periodic periodic[] = {
 	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
 };
 
-static struct ctx c;
+/* Configuration on pages of its own, made read-only by ctx_seal(); the run
+ * state apart */
+#define CTX_ALIGN		65536	/* The largest page size we run on */
+static union {
+	struct ctx ctx;
+	char pages[ROUND_UP(sizeof(struct ctx), CTX_ALIGN)];
+} ctx_pages __attribute__((aligned(CTX_ALIGN)));
+static struct ctx_run ctx_run;
 
 /**
  * mode_from_name() - Tell passt from pasta by the name we were run as
@@ -289,6 +297,19 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 }
 
 /**
+ * ctx_seal() - Make the configuration read-only: start-up is done
+ * @c:		Execution context
+ *
+ * What changes from here on is in c->run. Before the seccomp filter, which
+ * doesn't allow mprotect(): nothing can make it writable again.
+ */
+static void ctx_seal(const struct ctx *c)
+{
+	if (mprotect((void *)c, sizeof(ctx_pages), PROT_READ))
+		die_perror("Can't make the configuration read-only");
+}
+
+/**
  * is_ctl_event() - Tell if an event is about the control socket
  * @ev:		Event
  *
@@ -329,96 +350,103 @@ const char *__asan_default_options(void)
 int main(int argc, char **argv)
 {
 	struct epoll_event events[EPOLL_EVENTS];
+	struct ctx *c = &ctx_pages.ctx;
 	int timeout_ms, n, i, late;
 
+	c->run = &ctx_run;
+
 	/* 1. Who are we: the name we were run as decides the mode */
-	c.mode = mode_from_name(argv[0]);
-	log_set_name(c.mode == MODE_PASTA ? "pasta" : "passt");
+	c->mode = mode_from_name(argv[0]);
+	log_set_name(c->mode == MODE_PASTA ? "pasta" : "passt");
 	isolate_initial(argc, argv);
 
 	/* 2. Parse options, probe the host's interfaces and resolver */
-	conf(&c, argc, argv);
+	conf(c, argc, argv);
 
-	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c.epollfd < 0)
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epollfd < 0)
 		die_perror("Can't create epoll descriptor");
 
 	/* 3. Open everything we'll ever need: nothing is opened later */
 	flow_init(flow_max());
 	fd_spare_init();
-	if (c.mode == MODE_PASTA) {
-		pasta_start(&c);
-		pasta_ns_conf(&c);
-		if (c.pasta_child_pid)
-			c.foreground = true;
+	if (c->mode == MODE_PASTA) {
+		pasta_start(c);
+		pasta_ns_conf(c);
+		if (c->pasta_child_pid)
+			c->foreground = true;
 	}
 	/* Files named on the command line, with the rights of who started us */
-	if (*c.log_file)
-		log_open_file(c.log_file, c.log_size);
-	pcap_init(&c);
-	c.pidfile_fd = pidfile_open(c.pid_file);
-	ctl_init(&c);
-	isolate_user(&c);
-	if (c.mode == MODE_PASST && c.vhost_user)
-		link_vu_init(&c);
-	else if (c.mode == MODE_PASST)
-		link_stream_init(&c);
-	tcp_init(&c);
-	fwd_listen_init(&c);
-	fwd_scan_init(&c);
-	if (!c.foreground)
+	if (*c->log_file)
+		log_open_file(c->log_file, c->log_size);
+	pcap_init(c);
+	c->pidfile_fd = pidfile_open(c->pid_file);
+	ctl_init(c);
+	isolate_user(c);
+	if (c->mode == MODE_PASST && c->vhost_user)
+		link_vu_init(c);
+	else if (c->mode == MODE_PASST)
+		link_stream_init(c);
+	tcp_init(c);
+	fwd_listen_init(c);
+	fwd_scan_init(c);
+	if (!c->foreground)
 		log_open_syslog();
-	if (c.mode == MODE_PASTA)
-		pasta_netns_quit_init(&c);
+	if (c->mode == MODE_PASTA)
+		pasta_netns_quit_init(c);
 
 	/* Netlink was for probing and setting up: done */
-	if (c.nl_sock >= 0)
-		close(c.nl_sock);
-	if (c.nl_sock_ns >= 0)
-		close(c.nl_sock_ns);
-	c.nl_sock = c.nl_sock_ns = -1;
+	if (c->nl_sock >= 0)
+		close(c->nl_sock);
+	if (c->nl_sock_ns >= 0)
+		close(c->nl_sock_ns);
+	c->nl_sock = c->nl_sock_ns = -1;
 
 	/* 4. Detach, then lock down: from here on, no new files or sockets */
-	isolate_prefork(&c);
-	if (!c.foreground) {
-		log_file_start(isolate_daemon(&c));
+	isolate_prefork(c);
+	if (!c->foreground) {
+		log_file_start(isolate_daemon(c));
 	} else {
-		pidfile_write(c.pidfile_fd, getpid());
-		c.pidfile_fd = -1;
+		pidfile_write(c->pidfile_fd, getpid());
+		c->pidfile_fd = -1;
 		log_file_start(getpid());
 	}
 	/* A signalfd only wakes epoll up for the process that made it */
-	signal_init(&c);
-	isolate_postfork(&c);
+	signal_init(c);
+	ctx_seal(c);
+	isolate_postfork(c);
 
 #ifdef PASST_SECCOMP_TEST
-	/* Test builds only: prove that a call off the list kills us */
+	/* Test builds only: prove that a call off the list kills us, and
+	 * that the configuration can't be written */
 	if (getenv("PASST_SECCOMP_TEST"))
 		syscall(SYS_getpgrp);
+	if (getenv("PASST_SEAL_TEST"))
+		*(volatile int *)&c->mtu = 1500;
 #endif
 
 	/* 5. Serve: the command in pasta's namespace can start now */
 	isolate_ready();
-	if (c.mode == MODE_PASTA) {
-		pasta_release_child(&c);
-		tap_start(&c);
+	if (c->mode == MODE_PASTA) {
+		pasta_release_child(c);
+		tap_start(c);
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &c.now);
+	clock_gettime(CLOCK_MONOTONIC, &c->run->now);
 	for (i = 0; i < (int)ARRAY_SIZE(periodic); i++) {
-		periodic[i].last = c.now;
+		periodic[i].last = c->run->now;
 		if (periodic[i].fn == stats_report)
-			periodic[i].interval_ms = c.stats_delay * 1000;
+			periodic[i].interval_ms = c->stats_delay * 1000;
 	}
 
 	for (;;) {
-		timeout_ms = quit_timeout(&c, periodic_run(&c, &c.now));
+		timeout_ms = quit_timeout(c, periodic_run(c, &c->run->now));
 
-		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS, timeout_ms);
+		n = epoll_wait(c->epollfd, events, EPOLL_EVENTS, timeout_ms);
 		if (n < 0 && errno != EINTR)
 			die_perror("epoll_wait() failed");
 
-		clock_gettime(CLOCK_MONOTONIC, &c.now);
+		clock_gettime(CLOCK_MONOTONIC, &c->run->now);
 
 		/* Control requests last: a change of forwarding closes
 		 * sockets that events of this batch may still be about */
@@ -426,13 +454,13 @@ int main(int argc, char **argv)
 			if (is_ctl_event(&events[i]))
 				events[late++] = events[i];
 			else
-				dispatch(&c, &events[i], &c.now);
+				dispatch(c, &events[i], &c->run->now);
 		}
 		for (i = 0; i < late; i++)
-			dispatch(&c, &events[i], &c.now);
+			dispatch(c, &events[i], &c->run->now);
 
-		tcp_defer_flush(&c);
+		tcp_defer_flush(c);
 		flow_free_release();
-		quit_check(&c);
+		quit_check(c);
 	}
 }

@@ -143,7 +143,6 @@ enum pif {
 /**
  * struct ip4_ctx - IPv4 configuration
  * @addr:		Address assigned to the guest
- * @addr_seen:		Last source address seen from the guest
  * @prefix_len:		Prefix length of @addr
  * @guest_gw:		Gateway advertised to the guest
  * @map_host_loopback:	Address that reaches the host's loopback, or any
@@ -162,7 +161,6 @@ enum pif {
  */
 struct ip4_ctx {
 	struct in_addr addr;
-	struct in_addr addr_seen;
 	int prefix_len;
 	struct in_addr guest_gw;
 	struct in_addr map_host_loopback;
@@ -183,8 +181,6 @@ struct ip4_ctx {
 /**
  * struct ip6_ctx - IPv6 configuration
  * @addr:		Address assigned to the guest
- * @addr_seen:		Last global source address seen from the guest
- * @addr_ll_seen:	Last link-local source address seen from the guest
  * @prefix_len:		Prefix length of @addr
  * @guest_gw:		Gateway advertised to the guest (our router address)
  * @map_host_loopback:	Address that reaches the host's loopback, or any
@@ -204,8 +200,6 @@ struct ip4_ctx {
  */
 struct ip6_ctx {
 	struct in6_addr addr;
-	struct in6_addr addr_seen;
-	struct in6_addr addr_ll_seen;
 	int prefix_len;
 	struct in6_addr guest_gw;
 	struct in6_addr map_host_loopback;
@@ -233,7 +227,31 @@ struct dns_name {
 };
 
 /**
- * struct ctx - Everything the program knows about itself
+ * struct ctx_run - What changes while we run
+ * @now:		Time of the current wake-up of the main loop
+ * @fd_tap:		Connected socket (passt), vhost-user connection, or tap
+ *			device (pasta), or -1
+ * @link_offload:	What the guest's end of the link takes, LINK_OFFLOAD_*
+ * @guest_mac:		MAC address of the guest, learnt, or broadcast
+ * @addr4_seen:		Last IPv4 source address seen from the guest
+ * @addr6_seen:		Last global IPv6 source address seen from the guest
+ * @addr6_ll_seen:	Last link-local IPv6 source address from the guest
+ * @fwd:		Forwarding tables, by enum fwd_table_id: -t, -u, -T,
+ *			-U, as the command line and the control socket set them
+ */
+struct ctx_run {
+	struct timespec now;
+	int fd_tap;
+	unsigned link_offload;
+	unsigned char guest_mac[ETH_ALEN];
+	struct in_addr addr4_seen;
+	struct in6_addr addr6_seen;
+	struct in6_addr addr6_ll_seen;
+	struct fwd_ports fwd[FWD_TABLES];
+};
+
+/**
+ * struct ctx - Configuration: read-only once start-up is done, see ctx_seal()
  * @mode:		passt or pasta
  * @pid_file:		Path of the PID file, empty for none
  * @pidfile_fd:		Open PID file, or -1
@@ -252,9 +270,7 @@ struct dns_name {
  * @epollfd:		epoll descriptor of the main loop
  * @sock_path:		passt: path of the UNIX domain socket
  * @fd_tap_listen:	passt: listening socket, or -1
- * @fd_tap:		Connected socket (passt) or tap device (pasta), or -1
  * @link:		Back end of the link to the guest
- * @link_offload:	What the guest's end of the link takes, LINK_OFFLOAD_*
  * @one_off:		passt: quit when the guest disconnects
  * @exit_grace_ms:	At exit, how long flows may take to finish sending
  * @fd_given:		passt: -F given
@@ -263,7 +279,6 @@ struct dns_name {
  * @ctl_path:		Path of the control socket (-c), empty for none
  * @stats_delay:	--stats: seconds between counter reports, 0 for none
  * @our_tap_mac:	MAC address we use on the tap link
- * @guest_mac:		MAC address of the guest, learnt, or broadcast
  * @mtu:		MTU of the tap link, 0 if not to be advertised
  * @ifi4:		Template interface index for IPv4, 0 if IPv4 is off,
  *			IFI_NONE if on without one (see ifi_on_host())
@@ -289,10 +304,6 @@ struct dns_name {
  * @no_dhcp_dns_search:	Don't advertise search domains
  * @no_map_gw:		--no-map-gw
  * @freebind:		--freebind: bind to non-local addresses
- * @tcp_fwd_in:		TCP ports forwarded to the guest (-t)
- * @tcp_fwd_out:	TCP ports forwarded from the namespace (-T)
- * @udp_fwd_in:		UDP ports forwarded to the guest (-u)
- * @udp_fwd_out:	UDP ports forwarded from the namespace (-U)
  * @pasta_ifname:	pasta: name of the tap device in the namespace
  * @pasta_ifi:		pasta: its index
  * @pasta_mac:		pasta: MAC address of the tap device (--ns-mac-addr)
@@ -313,7 +324,7 @@ struct dns_name {
  * @pasta_argv:		pasta: command to run, NULL for the shell
  * @nl_sock:		Netlink socket in the init namespace
  * @nl_sock_ns:		pasta: netlink socket in the target namespace
- * @now:		Time of the current wake-up of the main loop
+ * @run:		What changes while we run
  */
 struct ctx {
 	enum passt_mode mode;
@@ -336,9 +347,7 @@ struct ctx {
 	int epollfd;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd_tap_listen;
-	int fd_tap;
 	const struct link_ops *link;
-	unsigned link_offload;
 	bool one_off;
 	bool fd_given;
 	bool vhost_user;
@@ -348,7 +357,6 @@ struct ctx {
 	long long exit_grace_ms;
 
 	unsigned char our_tap_mac[ETH_ALEN];
-	unsigned char guest_mac[ETH_ALEN];
 	int mtu;
 
 	unsigned ifi4;
@@ -377,10 +385,6 @@ struct ctx {
 	bool no_map_gw;
 	bool freebind;
 
-	struct fwd_ports tcp_fwd_in;
-	struct fwd_ports tcp_fwd_out;
-	struct fwd_ports udp_fwd_in;
-	struct fwd_ports udp_fwd_out;
 
 	char pasta_ifname[IFNAMSIZ];
 	unsigned pasta_ifi;
@@ -403,7 +407,7 @@ struct ctx {
 	int nl_sock;
 	int nl_sock_ns;
 
-	struct timespec now;
+	struct ctx_run *run;
 };
 
 /**

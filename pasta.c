@@ -568,7 +568,7 @@ static void pasta_ns_conf_splice_only(struct ctx *c)
 	int rc;
 
 	c->link = &link_tap_ops;
-	c->link_offload = 0;
+	c->run->link_offload = 0;
 	rc = ns_call(c, pasta_nl_open, &c->nl_sock_ns);
 	if (rc)
 		die("Can't open netlink in the namespace: %s", strerror(-rc));
@@ -611,10 +611,10 @@ void pasta_ns_conf(struct ctx *c)
 		    a.name, strerror(-rc), rc == -EACCES || rc == -EPERM ?
 		    " (is /dev/net/tun usable by us?)" : "");
 
-	c->fd_tap = a.fd;
+	c->run->fd_tap = a.fd;
 	c->pasta_ifi = a.ifi;
 	c->link = &link_tap_ops;
-	c->link_offload = a.offload;
+	c->run->link_offload = a.offload;
 	c->nl_sock_ns = a.nl;
 	memcpy(c->pasta_ifname, a.name, IFNAMSIZ);
 
@@ -644,7 +644,7 @@ void pasta_ns_conf(struct ctx *c)
 	if (ns_call(c, pasta_ping_group, NULL))
 		debug("Can't set ping_group_range in the namespace");
 
-	if (epoll_add(c, c->fd_tap, EPOLLIN | EPOLLRDHUP, ref))
+	if (epoll_add(c, c->run->fd_tap, EPOLLIN | EPOLLRDHUP, ref))
 		die_perror("Can't watch tap device");
 
 	debug("Tap device %s in the namespace, index %u", a.name, a.ifi);

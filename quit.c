@@ -66,7 +66,7 @@ void passt_quit(struct ctx *c, int status)
 	if (!pending || !c->exit_grace_ms)
 		passt_exit(c, status);
 
-	quit.deadline_ms = timespec_ms(&c->now) + c->exit_grace_ms;
+	quit.deadline_ms = timespec_ms(&c->run->now) + c->exit_grace_ms;
 	debug("Draining %u connection%s before exiting, for at most %lli ms",
 	      pending, pending == 1 ? "" : "s", c->exit_grace_ms);
 }
@@ -95,7 +95,7 @@ int quit_timeout(const struct ctx *c, int timeout_ms)
 	if (!quit.draining)
 		return timeout_ms;
 
-	left = MAX(quit.deadline_ms - timespec_ms(&c->now), 0LL);
+	left = MAX(quit.deadline_ms - timespec_ms(&c->run->now), 0LL);
 	if (timeout_ms < 0 || left < timeout_ms)
 		return (int)left;
 
@@ -117,7 +117,7 @@ void quit_check(struct ctx *c)
 	if (!pending)
 		passt_exit(c, quit.status);
 
-	if (timespec_ms(&c->now) >= quit.deadline_ms) {
+	if (timespec_ms(&c->run->now) >= quit.deadline_ms) {
 		warn("Grace period over: resetting %u connection%s that didn't "
 		     "finish sending", pending, pending == 1 ? "" : "s");
 		passt_exit(c, quit.status);

@@ -107,7 +107,7 @@ static char tap_single[TAP_IP_ALIGN + ETH_HLEN + sizeof(struct ipv6hdr) + 65535]
  */
 bool tap_l4_csum(const struct ctx *c)
 {
-	return !(c->link_offload & LINK_OFFLOAD_CSUM) || pcap_fd() >= 0;
+	return !(c->run->link_offload & LINK_OFFLOAD_CSUM) || pcap_fd() >= 0;
 }
 
 /**
@@ -119,7 +119,7 @@ bool tap_l4_csum(const struct ctx *c)
  */
 bool tap_gso_ok(const struct ctx *c)
 {
-	return !tap_l4_csum(c) && (c->link_offload & LINK_OFFLOAD_TSO);
+	return !tap_l4_csum(c) && (c->run->link_offload & LINK_OFFLOAD_TSO);
 }
 
 /**
@@ -132,7 +132,7 @@ bool tap_gso_ok(const struct ctx *c)
  */
 bool tap_udp_gso_ok(const struct ctx *c)
 {
-	return !tap_l4_csum(c) && (c->link_offload & LINK_OFFLOAD_USO) &&
+	return !tap_l4_csum(c) && (c->run->link_offload & LINK_OFFLOAD_USO) &&
 	       c->link->send_udp_run;
 }
 
@@ -286,7 +286,7 @@ void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto)
 {
 	struct ethhdr *eh = buf;
 
-	memcpy(eh->h_dest, c->guest_mac, ETH_ALEN);
+	memcpy(eh->h_dest, c->run->guest_mac, ETH_ALEN);
 	memcpy(eh->h_source, c->our_tap_mac, ETH_ALEN);
 	eh->h_proto = htons(proto);
 
@@ -385,7 +385,7 @@ size_t tap_send_frames_gso(struct ctx *c, const struct iovec *iov,
 {
 	size_t sent, i;
 
-	if (c->fd_tap < 0 || !nframes)
+	if (c->run->fd_tap < 0 || !nframes)
 		return 0;
 
 	sent = c->link->send(c, iov, bufs_per_frame, nframes, gso_size);
@@ -426,7 +426,7 @@ size_t tap_lend(struct ctx *c, struct link_lent *l, size_t nframes,
 	nframes = MIN(nframes, DIV_ROUND_UP(total, l->seg));
 
 	/* Full checksums are ours to compute: not over guest memory */
-	if (c->fd_tap >= 0 && c->link->lend && !tap_l4_csum(c)) {
+	if (c->run->fd_tap >= 0 && c->link->lend && !tap_l4_csum(c)) {
 		int n = c->link->lend(c, l, nframes, total);
 
 		if (n >= 0) {
@@ -542,7 +542,7 @@ int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 {
 	int rc;
 
-	if (c->fd_tap < 0 || !tap_udp_gso_ok(c))
+	if (c->run->fd_tap < 0 || !tap_udp_gso_ok(c))
 		return -1;
 
 	rc = c->link->send_udp_run(c, iov, n, gso_size);
@@ -911,7 +911,7 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 		return;
 	}
 	if (s.s_addr != INADDR_ANY && !ip4_is_broadcast_or_multicast(s))
-		c->ip4.addr_seen = s;
+		c->run->addr4_seen = s;
 
 	if (iph->protocol == IPPROTO_UDP && !tail.len &&
 	    dhcp(c, l4, tot - hlen))
@@ -1043,10 +1043,10 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		goto drop;
 
 	if (IN6_IS_ADDR_LINKLOCAL(&ip6h->saddr))
-		c->ip6.addr_ll_seen = ip6h->saddr;
+		c->run->addr6_ll_seen = ip6h->saddr;
 	else if (!IN6_IS_ADDR_UNSPECIFIED(&ip6h->saddr) &&
 		 !IN6_IS_ADDR_MULTICAST(&ip6h->saddr))
-		c->ip6.addr_seen = ip6h->saddr;
+		c->run->addr6_seen = ip6h->saddr;
 
 	if (proto == IPPROTO_ICMPV6) {
 		if (tail.len) {
@@ -1130,7 +1130,7 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 		tap_pcap_frame(&pool_tap, i);
 
 		if (!(eh->h_source[0] & 1))
-			memcpy(c->guest_mac, eh->h_source, ETH_ALEN);
+			memcpy(c->run->guest_mac, eh->h_source, ETH_ALEN);
 
 		switch (ntohs(eh->h_proto)) {
 		case ETH_P_ARP:
@@ -1265,8 +1265,8 @@ void tap_guest_gone(struct ctx *c)
 {
 	pool_flush(&pool_tap);
 	nseqs = 0;
-	memset(c->guest_mac, 0xff, ETH_ALEN);
-	memset(&c->ip6.addr_ll_seen, 0, sizeof(c->ip6.addr_ll_seen));
+	memset(c->run->guest_mac, 0xff, ETH_ALEN);
+	memset(&c->run->addr6_ll_seen, 0, sizeof(c->run->addr6_ll_seen));
 
 	tcp_tap_reset(c);
 	udp_tap_reset(c);

@@ -336,7 +336,7 @@ static size_t tcp_opts_fill(const struct ctx *c,
 	}
 
 	if (conn->ts_ok) {
-		uint32_t tsval = htonl((uint32_t)timespec_ms(&c->now));
+		uint32_t tsval = htonl((uint32_t)timespec_ms(&c->run->now));
 		uint32_t tsecr = htonl(conn->ts_recent);
 
 		o[len++] = TCPOPT_NOP;
@@ -1605,7 +1605,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 			       const struct sockaddr_storage *sa,
 			       const struct timespec *now)
 {
-	const struct fwd_ports *fwd = &c->tcp_fwd_in;
+	const struct fwd_ports *fwd = &c->run->fwd[FWD_TCP_IN];
 	union inany_addr peer, src;
 	struct tcp_tap_conn *conn;
 	in_port_t pport, dport;
@@ -1641,9 +1641,9 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	conn->f.side[TGTSIDE].oport = pport;
 	conn->f.side[TGTSIDE].eport = dport;
 	if (inany_v4(&src))
-		inany_from_v4(&conn->f.side[TGTSIDE].eaddr, c->ip4.addr_seen);
+		inany_from_v4(&conn->f.side[TGTSIDE].eaddr, c->run->addr4_seen);
 	else
-		conn->f.side[TGTSIDE].eaddr.a6 = c->ip6.addr_seen;
+		conn->f.side[TGTSIDE].eaddr.a6 = c->run->addr6_seen;
 	conn->tapside = TGTSIDE;
 	conn->sock = s;
 	conn->events = CONN_SOCK_ACCEPTED;
@@ -1696,7 +1696,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 		    tcp_splice_conn_from_sock(c, ref, s, &sa, now))
 			continue;
 
-		if (c->fd_tap < 0) {
+		if (c->run->fd_tap < 0) {
 			sock_close_reset(s);	/* No guest to forward to */
 			continue;
 		}

@@ -306,7 +306,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 			       const struct timespec *now)
 {
 	const struct fwd_ports *fwd = ref.listen.pif == PIF_SPLICE ?
-				      &c->tcp_fwd_out : &c->tcp_fwd_in;
+				      &c->run->fwd[FWD_TCP_OUT] : &c->run->fwd[FWD_TCP_IN];
 	struct splice_connect_arg a = { .s = -1 };
 	bool v4, to_ns = ref.listen.pif == PIF_HOST;
 	struct tcp_splice_conn *conn;

@@ -586,7 +586,7 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 					const struct timespec *now)
 {
 	const struct fwd_ports *fwd = ref.listen.pif == PIF_SPLICE ?
-				      &c->udp_fwd_out : &c->udp_fwd_in;
+				      &c->run->fwd[FWD_UDP_OUT] : &c->run->fwd[FWD_UDP_IN];
 	struct udp_splice_arg a = { .s = -1 };
 	bool to_ns = ref.listen.pif == PIF_HOST;
 	union inany_addr lo = { .a6 = IN6ADDR_LOOPBACK_INIT };
@@ -736,7 +736,7 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 					   in_port_t pport,
 					   const struct timespec *now)
 {
-	const struct fwd_ports *fwd = &c->udp_fwd_in;
+	const struct fwd_ports *fwd = &c->run->fwd[FWD_UDP_IN];
 	struct udp_flow *uflow;
 	union inany_addr src;
 	union flow *flow;
@@ -767,9 +767,9 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 	uflow->f.side[TGTSIDE].oport = pport;
 	uflow->f.side[TGTSIDE].eport = dport;
 	if (inany_v4(&src))
-		inany_from_v4(&uflow->f.side[TGTSIDE].eaddr, c->ip4.addr_seen);
+		inany_from_v4(&uflow->f.side[TGTSIDE].eaddr, c->run->addr4_seen);
 	else
-		uflow->f.side[TGTSIDE].eaddr.a6 = c->ip6.addr_seen;
+		uflow->f.side[TGTSIDE].eaddr.a6 = c->run->addr6_seen;
 	uflow->tapside = TGTSIDE;
 	uflow->sock = -1;
 	uflow->lsock = ref.fd;
@@ -843,7 +843,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			else if (udp_splice_wanted(c, ref, &peer))
 				uflow = udp_flow_splice(c, ref, &peer, pport,
 							now);
-			else if (c->fd_tap >= 0)
+			else if (c->run->fd_tap >= 0)
 				uflow = udp_flow_from_sock(c, ref, &peer, pport,
 							   now);
 			else

@@ -283,7 +283,7 @@ static void vu_reset(struct ctx *c)
 	vu_mem_unmap(&dev->mem);
 	dev->features = dev->protocol_features = 0;
 	dev->hdr_len = 0;
-	c->link_offload = 0;
+	c->run->link_offload = 0;
 }
 
 /**
@@ -303,7 +303,7 @@ static void vu_close(struct ctx *c)
 
 	epoll_del(c, vu_dev.fd);
 	close(vu_dev.fd);
-	vu_dev.fd = c->fd_tap = -1;
+	vu_dev.fd = c->run->fd_tap = -1;
 
 	tap_guest_gone(c);
 }
@@ -524,12 +524,12 @@ static int vu_set_features(struct ctx *c)
 		vu_dev.vq[i].event_idx = vu_feature(&vu_dev,
 						    VIRTIO_RING_F_EVENT_IDX);
 
-	c->link_offload = 0;
+	c->run->link_offload = 0;
 	if (vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_CSUM))
-		c->link_offload |= LINK_OFFLOAD_CSUM;
+		c->run->link_offload |= LINK_OFFLOAD_CSUM;
 	if (vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_TSO4) &&
 	    vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_TSO6))
-		c->link_offload |= LINK_OFFLOAD_TSO;
+		c->run->link_offload |= LINK_OFFLOAD_TSO;
 
 	debug("vhost-user: features 0x%llx", (unsigned long long)f);
 	return 0;

@@ -126,7 +126,8 @@ check_sandbox pasta_user "${pid}" 200400 "$(id -u "${TEST_USER}")" \
 	"${pasta_fds}"
 kill "${pid}"
 
-# 5. A system call off the list kills the process
+# 5. A system call off the list kills the process; so does a write to the
+# configuration
 if make -s -C "${TOP}" SANITIZE=0 BUILD_DIR=build-seccomp-test \
 	CFLAGS=-DPASST_SECCOMP_TEST build-seccomp-test/passt >/dev/null 2>&1
 then
@@ -134,6 +135,11 @@ then
 		"${TOP}/build-seccomp-test/passt" -f -q -s "${TMP}/sc.sock"; \
 		echo $?; } 2>/dev/null | tail -1)
 	expect_eq seccomp_forbidden_call_kills_with_sigsys "${rc}" $((128 + 31))
+	# The configuration is read-only once running: a write faults
+	rc=$( { PASST_SEAL_TEST=1 ip netns exec "${NS_HST}" \
+		"${TOP}/build-seccomp-test/passt" -f -q -s "${TMP}/sc.sock"; \
+		echo $?; } 2>/dev/null | tail -1)
+	expect_eq config_write_after_start_faults "${rc}" $((128 + 11))
 else
 	fail seccomp_forbidden_call_kills_with_sigsys "test build failed"
 fi

@@ -187,6 +187,7 @@ struct fuzz_span {
 };
 
 static struct ctx fuzz_c;
+static struct ctx_run fuzz_run;
 static struct ip4_ctx fuzz_ip4;
 static struct ip6_ctx fuzz_ip6;
 static struct timespec fuzz_now;
@@ -709,21 +710,23 @@ static void fuzz_ctx_init(struct ctx *c)
 	};
 
 	memset(c, 0, sizeof(*c));
+	memset(&fuzz_run, 0, sizeof(fuzz_run));
+	c->run = &fuzz_run;
 	c->mode = MODE_PASST;
 	c->link = &link_stream_ops;
 	c->no_splice = true;
 	c->mtu = MTU_DEFAULT;
 	c->ifi4 = c->ifi6 = 1;
 	c->quiet = c->foreground = true;
-	c->fd_tap = c->fd_tap_listen = -1;
+	c->run->fd_tap = c->fd_tap_listen = -1;
 	c->nl_sock = c->nl_sock_ns = -1;
 	c->pidfile_fd = -1;
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	memcpy(c->our_tap_mac, mac, ETH_ALEN);
-	memset(c->guest_mac, 0xff, ETH_ALEN);
+	memset(c->run->guest_mac, 0xff, ETH_ALEN);
 
 	fuzz_addr(AF_INET, "192.0.2.2", &c->ip4.addr);
-	c->ip4.addr_seen = c->ip4.addr;
+	c->run->addr4_seen = c->ip4.addr;
 	c->ip4.prefix_len = 24;
 	fuzz_addr(AF_INET, "192.0.2.1", &c->ip4.guest_gw);
 	c->ip4.our_tap_addr = c->ip4.map_host_loopback = c->ip4.guest_gw;
@@ -735,7 +738,7 @@ static void fuzz_ctx_init(struct ctx *c)
 	c->ip4.host_gw = c->ip4.guest_gw;
 
 	fuzz_addr(AF_INET6, "2001:db8::2", &c->ip6.addr);
-	c->ip6.addr_seen = c->ip6.addr;
+	c->run->addr6_seen = c->ip6.addr;
 	c->ip6.prefix_len = 64;
 	fuzz_addr(AF_INET6, "2001:db8::1", &c->ip6.guest_gw);
 	c->ip6.map_host_loopback = c->ip6.guest_gw;
@@ -754,7 +757,7 @@ static void fuzz_ctx_init(struct ctx *c)
 	str_copy(c->hostname, DNS_NAME_MAX, "guest");
 	str_copy(c->fqdn, DNS_NAME_MAX, "guest.example.org");
 
-	c->tcp_fwd_out.mode = c->udp_fwd_out.mode = FWD_NONE;
+	c->run->fwd[FWD_TCP_OUT].mode = c->run->fwd[FWD_UDP_OUT].mode = FWD_NONE;
 }
 
 /**
@@ -818,9 +821,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (c->epollfd < 0)
 		fuzz_die("can't create epoll descriptor");
 
-	if (fwd_parse(&c->tcp_fwd_in, STRINGIFY(FUZZ_FWD_TCP_PORT), false,
+	if (fwd_parse(&c->run->fwd[FWD_TCP_IN], STRINGIFY(FUZZ_FWD_TCP_PORT), false,
 		      err, sizeof(err)) ||
-	    fwd_parse(&c->udp_fwd_in, STRINGIFY(FUZZ_FWD_UDP_PORT), false,
+	    fwd_parse(&c->run->fwd[FWD_UDP_IN], STRINGIFY(FUZZ_FWD_UDP_PORT), false,
 		      err, sizeof(err)))
 		fuzz_die(err);
 
@@ -1291,7 +1294,7 @@ static void fuzz_dispatch(struct ctx *c, int rounds)
 
 			switch (ref.type) {
 			case EPOLL_TYPE_TAP_PASST:
-				if (c->fd_tap >= 0 && ref.fd == c->fd_tap)
+				if (c->run->fd_tap >= 0 && ref.fd == c->run->fd_tap)
 					link_stream_handler(c, e, &fuzz_now);
 				break;
 			case EPOLL_TYPE_TCP:
@@ -1334,7 +1337,7 @@ static void fuzz_tick(struct ctx *c, long long ms)
 		fuzz_now.tv_sec++;
 		fuzz_now.tv_nsec -= NS_PER_SEC;
 	}
-	c->now = fuzz_now;
+	c->run->now = fuzz_now;
 }
 
 /**
@@ -1349,7 +1352,7 @@ static void fuzz_feed(struct ctx *c, const uint8_t *p, size_t len,
 {
 	unsigned tries;
 
-	for (tries = 0; len && c->fd_tap >= 0 && tries < FUZZ_FEEDS_MAX;
+	for (tries = 0; len && c->run->fd_tap >= 0 && tries < FUZZ_FEEDS_MAX;
 	     tries++) {
 		ssize_t n = send(fuzz_peer, p, len,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -1387,7 +1390,7 @@ static void fuzz_start(struct ctx *c, uint8_t ctl)
 	if (epoll_add(c, sv[0], EPOLLIN | EPOLLRDHUP, ref))
 		fuzz_die("can't watch guest socket");
 
-	c->fd_tap = sv[0];
+	c->run->fd_tap = sv[0];
 	fuzz_peer = sv[1];
 	fuzz_watch(fuzz_peer, FUZZ_K_PEER);
 	fuzz_out_len = 0;
@@ -1397,10 +1400,10 @@ static void fuzz_start(struct ctx *c, uint8_t ctl)
 
 	c->ip4 = fuzz_ip4;
 	c->ip6 = fuzz_ip6;
-	memset(c->guest_mac, 0xff, ETH_ALEN);
+	memset(c->run->guest_mac, 0xff, ETH_ALEN);
 	fuzz_now.tv_sec = 1000000;
 	fuzz_now.tv_nsec = 0;
-	c->now = fuzz_now;
+	c->run->now = fuzz_now;
 
 	if (!fuzz_no_start)
 		tap_start(c);
@@ -1421,7 +1424,7 @@ static void fuzz_timers(struct ctx *c)
 	};
 	unsigned i;
 
-	for (i = 0; i < ARRAY_SIZE(steps_ms) && c->fd_tap >= 0; i++) {
+	for (i = 0; i < ARRAY_SIZE(steps_ms) && c->run->fd_tap >= 0; i++) {
 		/* Without flows, only the router advertisement timer is left */
 		if (!flow_count() && i < ARRAY_SIZE(steps_ms) - 1)
 			continue;
@@ -1443,9 +1446,9 @@ static void fuzz_stop(struct ctx *c)
 	close(fuzz_peer);
 	fuzz_peer = -1;
 
-	if (c->fd_tap >= 0)
+	if (c->run->fd_tap >= 0)
 		fuzz_dispatch(c, FUZZ_ROUNDS_MAX);
-	if (c->fd_tap >= 0)
+	if (c->run->fd_tap >= 0)
 		fuzz_die("passt didn't notice that the guest went away");
 
 	fuzz_services_reset();
@@ -1497,7 +1500,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_feed(c, in + start, off - start, rounds);
 			start = off;
 		}
-		if ((ctl & FUZZ_CTL_HOST) && c->fd_tap >= 0) {
+		if ((ctl & FUZZ_CTL_HOST) && c->run->fd_tap >= 0) {
 			fuzz_host_connect();
 			fuzz_dispatch(c, rounds);
 		}

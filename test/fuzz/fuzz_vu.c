@@ -58,6 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ctx fuzz_c;
+static struct ctx_run fuzz_run;
 static int fuzz_memfd = -1;
 static char *fuzz_mem;
 
@@ -125,7 +126,7 @@ static void fuzz_kick(struct ctx *c, unsigned q)
 	ref.fd = vu_dev.vq[q].kick_fd;
 	if (write(ref.fd, &one, sizeof(one)) < 0)
 		return;
-	link_vu_kick_handler(c, ref, &c->now);
+	link_vu_kick_handler(c, ref, &c->run->now);
 }
 
 /**
@@ -195,30 +196,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		      !!getenv("FUZZ_VU_DEBUG"));
 
 	memset(c, 0, sizeof(*c));
+	memset(&fuzz_run, 0, sizeof(fuzz_run));
+	c->run = &fuzz_run;
 	c->mode = MODE_PASST;
 	c->vhost_user = true;
 	c->link = &link_vu_ops;
 	c->no_splice = true;
 	c->mtu = MTU_DEFAULT;
 	c->ifi4 = c->ifi6 = 1;
-	c->fd_tap = c->fd_tap_listen = -1;
+	c->run->fd_tap = c->fd_tap_listen = -1;
 	c->nl_sock = c->nl_sock_ns = -1;
 	c->pidfile_fd = -1;
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	c->exit_grace_ms = 0;
-	memset(c->guest_mac, 0xff, ETH_ALEN);
+	memset(c->run->guest_mac, 0xff, ETH_ALEN);
 	inet_pton(AF_INET, "192.0.2.2", &c->ip4.addr);
-	c->ip4.addr_seen = c->ip4.addr;
+	c->run->addr4_seen = c->ip4.addr;
 	c->ip4.prefix_len = 24;
 	inet_pton(AF_INET, "192.0.2.1", &c->ip4.guest_gw);
 	c->ip4.our_tap_addr = c->ip4.guest_gw;
 	inet_pton(AF_INET6, "2001:db8::2", &c->ip6.addr);
-	c->ip6.addr_seen = c->ip6.addr;
+	c->run->addr6_seen = c->ip6.addr;
 	c->ip6.prefix_len = 64;
 	inet_pton(AF_INET6, "fe80::1", &c->ip6.our_tap_ll);
 	c->ip6.guest_gw = c->ip6.our_tap_ll;
-	c->tcp_fwd_in.mode = c->udp_fwd_in.mode = FWD_NONE;
-	c->tcp_fwd_out.mode = c->udp_fwd_out.mode = FWD_NONE;
+	c->run->fwd[FWD_TCP_IN].mode = c->run->fwd[FWD_UDP_IN].mode = FWD_NONE;
+	c->run->fwd[FWD_TCP_OUT].mode = c->run->fwd[FWD_UDP_OUT].mode = FWD_NONE;
 
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0)
@@ -291,7 +294,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_kick(c, arg & 1);
 			break;
 		case 5:
-			if (len >= ETH_HLEN && c->fd_tap >= 0)
+			if (len >= ETH_HLEN && c->run->fd_tap >= 0)
 				tap_send_single(c, d, len);
 			break;
 		default:
