@@ -72,13 +72,8 @@ static struct periodic periodic[] = {
 	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
 };
 
-/* Configuration on pages of its own, made read-only by ctx_seal(); the run
- * state apart */
-#define CTX_ALIGN		65536	/* The largest page size we run on */
-static union {
-	struct ctx ctx;
-	char pages[ROUND_UP(sizeof(struct ctx), CTX_ALIGN)];
-} ctx_pages __attribute__((aligned(CTX_ALIGN)));
+/* Configuration, on pages of its own (see ctx_seal()), and the run state */
+static size_t ctx_size;
 static struct ctx_run ctx_run;
 
 /**
@@ -305,8 +300,28 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
  */
 static void ctx_seal(const struct ctx *c)
 {
-	if (mprotect((void *)c, sizeof(ctx_pages), PROT_READ))
+	if (mprotect((void *)c, ctx_size, PROT_READ))
 		die_perror("Can't make the configuration read-only");
+}
+
+/**
+ * ctx_alloc() - Pages of their own for the configuration, zeroed
+ *
+ * Return: the configuration, exits on failure
+ */
+static struct ctx *ctx_alloc(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	ctx_size = ROUND_UP(sizeof(struct ctx), page > 0 ? (size_t)page :
+							   65536);
+	p = mmap(NULL, ctx_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die_perror("Can't map pages for the configuration");
+
+	return p;
 }
 
 /**
@@ -350,9 +365,10 @@ const char *__asan_default_options(void)
 int main(int argc, char **argv)
 {
 	struct epoll_event events[EPOLL_EVENTS];
-	struct ctx *c = &ctx_pages.ctx;
 	int timeout_ms, n, i, late;
+	struct ctx *c;
 
+	c = ctx_alloc();
 	c->run = &ctx_run;
 
 	/* 1. Who are we: the name we were run as decides the mode */

@@ -15,7 +15,8 @@
 # - --exit-grace 0: no waiting, and a cut stream ends with a reset
 # - pasta terminated mid-stream (an endless sender), and pasta's namespace
 #   deleted mid-stream: the receiver sees a reset, the command ends too
-# - passt's guest disconnects mid-upload, with and without --one-off: reset
+# - passt's guest disconnects mid-upload, with and without --one-off: reset;
+#   on the stream socket and with vhost-user
 
 . "$(dirname "$0")/lib.sh"
 
@@ -213,51 +214,58 @@ fi
 kill "${spid}" 2>/dev/null
 
 # 5. passt: the guest disconnects in the middle of an upload, with and
-# without --one-off; then a guest that finished sending and left at once
-for oneoff in "" "-1"; do
-	if ! tb_guest ${oneoff}; then
-		fail exit_passt_testbed "could not start passt and the guest"
-		tb_guest_stop
-		continue
-	fi
-	name=exit_passt_guest_leaves${oneoff:+_one_off}
-	sink_start out 10073
-	ip netns exec "${NS_GST}" socat -u /dev/zero \
-		TCP:203.0.113.1:10073 2>/dev/null &
-	spid=$!
-	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-			      echo 0) -gt 1000000 ]"
-	kill "${BRIDGE_PID}"
-	res=$(sink_result)
-	expect_eq "${name}_mid_upload_receiver_reset" "${res%% *}" RESET
-	if [ -n "${oneoff}" ]; then
-		if wait_for 3 sh -c "! kill -0 ${PASST_PID} 2>/dev/null"; then
-			pass "${name}_exits"
-		else
-			fail "${name}_exits" "passt still running"
+# without --one-off; then a guest that finished sending and left at once.
+# On the stream socket, then with vhost-user (the front end goes away)
+for vu in "" 1; do
+	export TB_VHOST_USER="${vu}"
+	sfx=${vu:+_vhost_user}
+	for oneoff in "" "-1"; do
+		if ! tb_guest ${oneoff}; then
+			fail "exit_passt_testbed${sfx}" \
+			     "could not start passt and the guest"
+			tb_guest_stop
+			continue
 		fi
-	fi
-	kill "${spid}" 2>/dev/null
-	wait "${spid}" 2>/dev/null
-	tb_guest_stop
-done
+		name=exit_passt${sfx}_guest_leaves${oneoff:+_one_off}
+		sink_start out 10073
+		ip netns exec "${NS_GST}" socat -u /dev/zero \
+			TCP:203.0.113.1:10073 2>/dev/null &
+		spid=$!
+		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+				      echo 0) -gt 1000000 ]"
+		kill "${BRIDGE_PID}"
+		res=$(sink_result)
+		expect_eq "${name}_mid_upload_receiver_reset" "${res%% *}" RESET
+		if [ -n "${oneoff}" ]; then
+			if wait_for 3 sh -c "! kill -0 ${PASST_PID} 2>/dev/null"; then
+				pass "${name}_exits"
+			else
+				fail "${name}_exits" "passt still running"
+			fi
+		fi
+		kill "${spid}" 2>/dev/null
+		wait "${spid}" 2>/dev/null
+		tb_guest_stop
+	done
 
-# The guest sends a file and disconnects right away: whatever arrived ends
-# with a reset, or it's all there with a clean end
-bad=0 runs=0
-for i in 1 2 3; do
-	tb_guest || { tb_guest_stop; break; }
-	runs=$((runs + 1))
-	sink_start out 10075
-	in_gst socat -u "OPEN:${TMP}/f32m" TCP:203.0.113.1:10075 2>/dev/null
-	kill "${BRIDGE_PID}"
-	res=$(sink_result)
-	if [ "${res%% *}" = EOF ] && ! cmp -s "${TMP}/f32m" "${TMP}/sink.data"
-	then
-		bad=$((bad + 1))
-		echo "guest left: ${res}"
-	fi
-	tb_guest_stop
+	# The guest sends a file and disconnects right away: whatever arrived ends
+	# with a reset, or it's all there with a clean end
+	bad=0 runs=0
+	for i in 1 2 3; do
+		tb_guest || { tb_guest_stop; break; }
+		runs=$((runs + 1))
+		sink_start out 10075
+		in_gst socat -u "OPEN:${TMP}/f32m" TCP:203.0.113.1:10075 2>/dev/null
+		kill "${BRIDGE_PID}"
+		res=$(sink_result)
+		if [ "${res%% *}" = EOF ] && ! cmp -s "${TMP}/f32m" "${TMP}/sink.data"
+		then
+			bad=$((bad + 1))
+			echo "guest left: ${res}"
+		fi
+		tb_guest_stop
+	done
+	expect_eq "exit_passt${sfx}_guest_leaves_after_upload_never_cut_cleanly" \
+		  "${bad} of ${runs}" "0 of 3"
 done
-expect_eq exit_passt_guest_leaves_after_upload_never_cut_cleanly \
-	  "${bad} of ${runs}" "0 of 3"
+unset TB_VHOST_USER

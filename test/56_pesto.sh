@@ -74,23 +74,28 @@ check pesto_show_lists_rule grep -q "^ *10071 *listening" <<< "$(show)"
 
 # 2. Delete, with transfers in flight on the rule: those finish whole, new
 # connections are refused
+# inflight() - A listener in the namespace on 10071, a sender that sends
+# 1 MiB of the 64 MiB file, pauses for 2 s, then sends the rest
+# $1:	File the listener writes
+# $2:	Namespace role of the sender
+# $3:	Address it connects to
+# Sets LPID and SPID
+inflight() {
+	ip netns exec "${NS_PST}" socat -u TCP4-LISTEN:10071,reuseaddr \
+		"OPEN:$1,creat,trunc" 2>/dev/null &
+	LPID=$!
+	wait_listen pst 10071
+	ip netns exec "$(ns_of "$2")" sh -c "{ dd bs=1M count=1 status=none; \
+		sleep 2; cat; } < ${TMP}/f64m | socat -u - TCP:$3:10071" &
+	SPID=$!
+	sleep 0.5
+}
+
 rcv1="${TMP}/inflight.spliced" rcv2="${TMP}/inflight.tap"
-ip netns exec "${NS_PST}" socat -u TCP4-LISTEN:10071,reuseaddr \
-	"OPEN:${rcv1},creat,trunc" 2>/dev/null &
-l1=$!
-wait_listen pst 10071
-in_hst sh -c "{ dd bs=1M count=1 status=none; sleep 2; cat; } \
-	< ${TMP}/f64m | socat -u - TCP:127.0.0.1:10071" &
-s1=$!
-sleep 0.5
-ip netns exec "${NS_PST}" socat -u TCP4-LISTEN:10071,reuseaddr \
-	"OPEN:${rcv2},creat,trunc" 2>/dev/null &
-l2=$!
-wait_listen pst 10071
-in_out sh -c "{ dd bs=1M count=1 status=none; sleep 2; cat; } \
-	< ${TMP}/f64m | socat -u - TCP:192.0.2.2:10071" &
-s2=$!
-sleep 0.5
+inflight "${rcv1}" hst 127.0.0.1
+l1=${LPID} s1=${SPID}
+inflight "${rcv2}" out 192.0.2.2
+l2=${LPID} s2=${SPID}
 "${PESTO}" -D -t 10071 "${CTL}"
 expect_eq pesto_delete_tcp_status_0 $? 0
 if ! listening hst 10071; then
