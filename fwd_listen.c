@@ -494,23 +494,26 @@ struct fwd_sync_arg {
 };
 
 /**
- * fwd_rule_covers() - Tell if a rule of a table takes a port, not excluded
+ * fwd_rules_map() - Ports the rules of a table take
  * @fwd:	Table
- * @port:	Port
+ * @map:	Bitmap, set to those ports (excluded ones included)
  *
- * Return: true if it does
+ * Once per pass over the ports, rather than a walk of the rules per port.
  */
-static bool fwd_rule_covers(const struct fwd_ports *fwd, unsigned port)
+static void fwd_rules_map(const struct fwd_ports *fwd, uint8_t *map)
 {
-	unsigned i;
+	unsigned i, port;
 
+	memset(map, 0, BITMAP_BYTES(NUM_PORTS));
 	for (i = 0; i < fwd->nr_rules; i++) {
-		if (port >= fwd->rules[i].first && port <= fwd->rules[i].last)
-			return true;
+		for (port = fwd->rules[i].first; port <= fwd->rules[i].last;
+		     port++)
+			bitmap_set(map, port);
 	}
-
-	return false;
 }
+
+/* Ports taken by rules, for the pass being made (fwd_rules_map()) */
+static uint8_t fwd_ruled[BITMAP_BYTES(NUM_PORTS)];
 
 /**
  * fwd_sync_prepare() - Claim or open the sockets a new table needs
@@ -557,9 +560,10 @@ static int fwd_sync_prepare(void *arg)
 
 	if (new->mode == FWD_AUTO) {
 		/* Ports found by the last scan stay, until the next one */
+		fwd_rules_map(new, fwd_ruled);
 		for (port = 1; port < NUM_PORTS; port++) {
 			if (!bitmap_isset(new->excl, port) &&
-			    !fwd_rule_covers(new, port) &&
+			    !bitmap_isset(fwd_ruled, port) &&
 			    fwd_has_socks(a->t, port, FWD_RULE_NONE,
 					  FWD_SOCK_OPEN))
 				fwd_claim(a->old, a->t, port, NULL,
@@ -887,10 +891,11 @@ static int fwd_auto_update(void *arg)
 								   "UDP";
 	unsigned port;
 
+	fwd_rules_map(fwd, fwd_ruled);
 	for (port = 1; port < NUM_PORTS; port++) {
 		bool want = bitmap_isset(a->want, port) &&
 			    !bitmap_isset(fwd->excl, port) &&
-			    !fwd_rule_covers(fwd, port);
+			    !bitmap_isset(fwd_ruled, port);
 		bool have = fwd_has_socks(a->t, port, FWD_RULE_NONE, -1);
 		uint32_t s;
 

@@ -163,7 +163,7 @@ int main(void)
 	struct timespec t0 = { .tv_sec = 1000, .tv_nsec = 0 };
 	struct timespec now = { .tv_sec = 1042, .tv_nsec = 500000000 };
 	static char full[65536], pieces[65536], buf[4096];
-	union inany_addr gsrc = addr("10.0.2.15"), gdst = addr("93.184.216.34");
+	union inany_addr gsrc = addr("192.0.2.15"), gdst = addr("203.0.113.34");
 	union flow *tcp, *freed, *udp, *splice, *ping, *wide;
 	size_t len, header_len, first_len;
 	unsigned cursor, calls, i;
@@ -231,9 +231,9 @@ int main(void)
 	CHECK("flow_list_tcp_line", ok);
 	CHECK("flow_list_tcp_type", ok && strstr(line, " tcp "));
 	CHECK("flow_list_tcp_guest",
-	      ok && strstr(line, " tap ") && strstr(line, "10.0.2.15:40000"));
+	      ok && strstr(line, " tap ") && strstr(line, "192.0.2.15:40000"));
 	CHECK("flow_list_tcp_remote",
-	      ok && strstr(line, " host ") && strstr(line, "93.184.216.34:80"));
+	      ok && strstr(line, " host ") && strstr(line, "203.0.113.34:80"));
 	CHECK("flow_list_tcp_state", ok && strstr(line, " established "));
 	CHECK("flow_list_tcp_bytes",
 	      ok && strstr(line, " 1234 ") && strstr(line, " 5678901 "));
