@@ -737,6 +737,7 @@ void link_vu_init(struct ctx *c)
 {
 	c->link = &link_vu_ops;
 	c->run->link_offload = 0;
+	vu_guard_init();
 
 	link_sock_listen(c);
 

@@ -22,6 +22,8 @@
  */
 
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@
 
 /* #syscalls:passt recvmsg sendmsg mmap munmap close epoll_ctl */
 /* #syscalls:passt fstat newfstatat */
+/* #syscalls:passt shutdown rt_sigreturn */
 
 /* Requests of the front end */
 #define VHOST_USER_GET_FEATURES			1
@@ -284,6 +287,65 @@ static void vu_reset(struct ctx *c)
 	dev->features = dev->protocol_features = 0;
 	dev->hdr_len = 0;
 	c->run->link_offload = 0;
+}
+
+/**
+ * vu_sigbus() - A page of guest memory we mapped is gone
+ * @sig:	SIGBUS
+ * @si:		Where it happened
+ * @uc:		Unused
+ *
+ * The front end can shrink the file behind a region once we mapped it (qemu
+ * seals its memfd against that, nothing makes every front end do so), and
+ * then our next access to a page past the file's new end faults. Put
+ * anonymous memory in place of the whole region, so that the faulting
+ * access, and any after it, read zeroes, and shut the connection down: the
+ * main loop sees it hang up and drops the front end as if it had left (and
+ * exits with --one-off). Kernel accesses (a recvmsg() into the guest's
+ * buffers) fail with EFAULT instead, and the flow concerned is reset.
+ *
+ * Only system calls safe in a signal handler are made here. A fault
+ * anywhere else is a bug of ours: trap, which dumps core.
+ */
+static void vu_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	const struct vu_mem *m = &vu_dev.mem;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	unsigned i;
+
+	(void)sig;
+	(void)uc;
+
+	for (i = 0; i < m->n && i < VU_REGIONS_MAX; i++) {
+		uintptr_t base = (uintptr_t)m->r[i].map;
+
+		if (!base || a < base || a - base >= m->r[i].map_len)
+			continue;
+
+		if (mmap(m->r[i].map, m->r[i].map_len, PROT_READ | PROT_WRITE,
+			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0) == MAP_FAILED)
+			break;
+
+		if (vu_dev.fd >= 0)
+			shutdown(vu_dev.fd, SHUT_RDWR);
+		return;
+	}
+
+	__builtin_trap();
+}
+
+/**
+ * vu_guard_init() - Survive guest memory shrinking under us (see vu_sigbus())
+ */
+void vu_guard_init(void)
+{
+	struct sigaction sa = { .sa_flags = SA_SIGINFO };
+
+	sa.sa_sigaction = vu_sigbus;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL))
+		die_perror("Can't handle SIGBUS for guest memory");
 }
 
 /**

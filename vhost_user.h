@@ -43,5 +43,6 @@ void vu_print_capabilities(void) __attribute__((noreturn));
 void vu_accept(struct ctx *c, int fd);
 void vu_cmd_handler(struct ctx *c, uint32_t events);
 bool vu_feature(const struct vu_dev *dev, unsigned bit);
+void vu_guard_init(void);
 
 #endif /* VHOST_USER_H */

@@ -29,6 +29,10 @@
 #   rxreadable    a readable buffer in the receive queue
 #   hugechain     a transmit chain of 200 descriptors
 #   tinyframe     transmit frames shorter than the virtio-net header
+#   shortfile     a memory region larger than the file behind it
+#   shrink        the memory file shrunk to nothing once passt mapped it,
+#                 then a transmit chain kicked: passt's next look at the
+#                 rings faults (SIGBUS) on pages that aren't there any more
 
 """A hostile vhost-user front end for passt's tests."""
 
@@ -128,14 +132,15 @@ class Frontend:
         self.mem[off:off + 16] = struct.pack('<QIHH', addr, length, flags,
                                              nxt)
 
-    def avail(self, q, heads, idx=None):
+    def avail(self, q, heads, idx=None, kick=True):
         """Make chains available, set the index (maybe to anything)."""
         off = self.ring(q)[1]
         for i, h in enumerate(heads):
             self.mem[off + 4 + 2 * i:off + 6 + 2 * i] = struct.pack('<H', h)
         self.mem[off + 2:off + 4] = struct.pack(
             '<H', len(heads) if idx is None else idx)
-        os.eventfd_write(self.kick[q], 1)
+        if kick:
+            os.eventfd_write(self.kick[q], 1)
 
     def alive(self):
         """Tell if passt still answers on this connection."""
@@ -173,6 +178,9 @@ def play(fe, case):
         fe.send(SET_VRING_ADDR, struct.pack('<IIQQQQ', 0, 0,
                                             fe.qva + MEM - 16, fe.qva,
                                             fe.qva, 0))
+    elif case == 'shortfile':
+        os.ftruncate(fe.memfd, MEM // 2)
+        fe.setup()
     elif case == 'queuesize':
         fe.state(SET_VRING_NUM, 0, 1000)
     elif case == 'queueindex':
@@ -201,6 +209,12 @@ def play(fe, case):
                 fe.desc(1, i, buf + i * 16, 16,
                         DESC_NEXT if i < 199 else 0, i + 1)
             fe.avail(1, [0])
+        elif case == 'shrink':
+            fe.desc(1, 0, buf, 100, 0)
+            fe.avail(1, [0], kick=False)
+            fe.mem.close()
+            os.ftruncate(fe.memfd, 0)
+            os.eventfd_write(fe.kick[1], 1)
         elif case == 'tinyframe':
             for i in range(10):
                 fe.desc(1, i, buf, i, 0)
