@@ -241,10 +241,15 @@ endif
 # Benchmarks (as root, about 25 minutes): passt and pasta next to the kernel's
 # own path, upstream's passt and pasta and slirp4netns; options of
 # test/perf/bench.sh in BENCH_OPTS, e.g. BENCH_OPTS='-t 1 -r 1 -s passt'
-.PHONY: bench
+.PHONY: bench bench-short
 bench: all tools
 	PASST_BIN=$(abspath $(BIN))/passt TOOLS_DIR=$(abspath $(B))/tools \
 		test/perf/bench.sh $(BENCH_OPTS)
+
+# One TCP row per path, ours and the limit, 1 s each: under a minute
+bench-short: all tools
+	PASST_BIN=$(abspath $(BIN))/passt TOOLS_DIR=$(abspath $(B))/tools \
+		test/perf/bench.sh -q
 
 # Documentation and contrib/, installed under $(DOCDIR) as in the tree
 DOC_FILES := README.md $(wildcard doc/*.md) \

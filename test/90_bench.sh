@@ -9,7 +9,8 @@
 # the CPU tables a figure for ours, and UDP's CPU time per GB moved can't be
 # above its CPU time per GB received: the receiver counts at most what
 # reached its interface. Flooded, it drops some: in one row at least, moved
-# must be below received
+# must be below received. Then the short mode (-q, make bench-short): a
+# throughput above zero in each of its four rows
 #
 # BENCH_SMOKE must be set (make check sets it in its first pass only), as
 # must be iperf3.
@@ -79,4 +80,39 @@ if [ -z "${problems}" ] && [ -s "${out}" ]; then
 else
 	fail bench_smoke_tables "${problems:-no output}" \
 	     "$(tail -c 600 "${TMP}/bench.err")"
+fi
+
+# The short mode (make bench-short): one TCP row per path, each with a
+# throughput above zero for the limit and for ours
+out="${TMP}/short.out"
+"${TOP}/test/perf/bench.sh" -q >"${out}" 2>"${TMP}/short.err"
+expect_eq bench_short_exit "$?" 0
+problems=$(python3 - "${out}" <<'EOF'
+import re, sys
+
+want = {"passt": "TCP IPv4 ns->remote 65520",
+        "passt vhost-user": "TCP IPv4 ns->remote 65520",
+        "pasta": "TCP IPv4 ns->remote 65520",
+        "pasta splice": "TCP IPv4 ns->host (-T)"}
+got, sec = {}, None
+for line in open(sys.argv[1]):
+    if line.startswith("CPU seconds"):
+        break
+    if re.match(r"^[a-z]", line):
+        sec = line.split(":")[0]
+    elif line.startswith("  ") and sec in want and \
+         line[2:].startswith(want[sec]):
+        got[sec] = line[2 + len(want[sec]):].split()[:2]
+for sec in want:
+    f = got.get(sec, [])
+    if len(f) != 2 or not all(re.match(r"^[0-9.]+$", x) and float(x) > 0
+                              for x in f):
+        print("%s %s: limit and ours %s" % (sec, want[sec], f))
+EOF
+)
+if [ -z "${problems}" ] && [ -s "${out}" ]; then
+	pass bench_short_rows
+else
+	fail bench_short_rows "${problems:-no output}" \
+	     "$(tail -c 300 "${TMP}/short.err")"
 fi

@@ -10,6 +10,12 @@
 # Usage: test/perf/bench.sh [-t SECONDS] [-r RUNS] [-m MTU[,MTU]...]
 #			    [-p MTU[,MTU]...] [-s SECTION[,SECTION]...]
 #			    [-i IMPL[,IMPL]...]
+#	 test/perf/bench.sh -q
+#
+# -q is the short mode (make bench-short): one row per path, TCP over IPv4
+# from the namespace at MTU 65520 (-T for splice), ours and the limit only,
+# one run of one second each: a smoke test that nothing is down to zero, in
+# well under a minute.
 #
 # Each figure is the median of RUNS runs of SECONDS each, all taken within
 # this run of the script. Columns: the limit (a veth pair between two
@@ -56,6 +62,7 @@ PASST_MTUS="65520 1500"
 PASTA_MTUS="65520 1500"
 SECTIONS=
 IMPLS="ours upstream slirp4netns"
+QUICK=
 RSS_WAIT_S=3
 UP_PASST=${UPSTREAM_PASST:-/usr/bin/passt}
 UP_PASTA=${UPSTREAM_PASTA:-/usr/bin/pasta}
@@ -83,12 +90,14 @@ usage() {
 	  -p MTU[,MTU]...    MTUs for pasta mode rows (default: ${PASTA_MTUS// /,})
 	  -s SECTION[,...]   passt, pasta, splice, tput, rates, rss (default: all)
 	  -i IMPL[,IMPL]...  ours, upstream, slirp4netns (default: all)
+	  -q                 short mode: one TCP row per path, ours only, 1 s
 	EOF
 	exit "$1"
 }
 
-while getopts "t:r:m:p:s:i:h" opt; do
+while getopts "t:r:m:p:s:i:qh" opt; do
 	case "${opt}" in
+	q) QUICK=1 ;;
 	t) SECS="${OPTARG}" ;;
 	r) RUNS="${OPTARG}" ;;
 	m) PASST_MTUS="${OPTARG//,/ }" ;;
@@ -99,6 +108,11 @@ while getopts "t:r:m:p:s:i:h" opt; do
 	*) usage 1 ;;
 	esac
 done
+
+if [ -n "${QUICK}" ]; then
+	SECS=1 RUNS=1 PASST_MTUS=65520 PASTA_MTUS=65520 IMPLS=ours
+	SECTIONS="passt vu pasta splice tput"
+fi
 
 for n in "${SECS}" "${RUNS}" ${PASST_MTUS} ${PASTA_MTUS}; do
 	[[ "${n}" =~ ^[1-9][0-9]*$ ]] || { echo "Bad number: ${n}"; usage 1; }
@@ -277,7 +291,7 @@ inst_start() {
 	I_NS[${tag}]="${ns}"
 
 	if [ "${mode}" = passt ] || [ "${mode}" = vu ]; then
-		local vu= bridge=(tapbridge --gro)
+		local vu='' bridge=(tapbridge --gro)
 
 		sock="${TMP}/${tag}.sock"
 		bin="${PASST}"
@@ -582,6 +596,12 @@ fig() {
 tput_rows() {
 	local mtu="$1" v addr ulen
 
+	if [ -n "${QUICK}" ]; then
+		note "MTU ${mtu}, IPv4 TCP throughput from the namespace"
+		fig "tcp4_up|${mtu}" iperf 203.0.113.1
+		return
+	fi
+
 	for v in 4 6; do
 		if [ "${v}" = 4 ]; then
 			addr=203.0.113.1
@@ -731,7 +751,11 @@ splice_mode() {
 		rr+=("${impl}|splice;${ns:+${NS_HST}};${pid};;$((base + 3))")
 	done
 
-	if want tput; then
+	if want tput && [ -n "${QUICK}" ]; then
+		note "splice, IPv4 throughput from the namespace"
+		PARTS=("${n2h[@]}")
+		fig tcp4_n2h iperf 127.0.0.1
+	elif want tput; then
 		for v in 4 6; do
 			lo=127.0.0.1
 			[ "${v}" = 6 ] && lo=::1
@@ -974,6 +998,7 @@ print_tables() {
 	if want tput; then
 		cpu_table C "CPU seconds of the implementation's process per GB" \
 			  "moved (lower is better)"
+		[ -z "${QUICK}" ] &&
 		cpu_table CR "UDP, CPU seconds per GB the receiver counted, the" \
 			  "datagrams it dropped included (lower is better)"
 	fi
