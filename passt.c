@@ -276,6 +276,9 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_NSQUIT_TIMER:
 		pasta_netns_quit_timer(c, ref);
 		break;
+	case EPOLL_TYPE_NSQUIT_PIDFD:
+		pasta_netns_quit_pidfd(c);
+		break;
 	case EPOLL_TYPE_SIGNAL:
 		signal_handler(c, ref.fd);
 		break;

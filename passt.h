@@ -63,6 +63,7 @@ enum passt_mode {
  * @EPOLL_TYPE_PING:		ICMP/ICMPv6 echo ("ping") socket
  * @EPOLL_TYPE_NSQUIT_INOTIFY:	pasta: inotify on the namespace directory
  * @EPOLL_TYPE_NSQUIT_TIMER:	pasta: timer polling the namespace file
+ * @EPOLL_TYPE_NSQUIT_PIDFD:	pasta: pidfd of the namespace's process
  * @EPOLL_TYPE_SIGNAL:		signalfd, for SIGCHLD and termination
  * @EPOLL_TYPE_VU_CMD:		passt: vhost-user connection to the front end
  * @EPOLL_TYPE_VU_KICK:		passt: kick eventfd of a vhost-user queue
@@ -83,6 +84,7 @@ enum epoll_type {
 	EPOLL_TYPE_PING,
 	EPOLL_TYPE_NSQUIT_INOTIFY,
 	EPOLL_TYPE_NSQUIT_TIMER,
+	EPOLL_TYPE_NSQUIT_PIDFD,
 	EPOLL_TYPE_SIGNAL,
 	EPOLL_TYPE_VU_CMD,
 	EPOLL_TYPE_VU_KICK,

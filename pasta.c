@@ -35,6 +35,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <linux/if_tun.h>
@@ -672,12 +673,47 @@ void pasta_child_handler(struct ctx *c)
 }
 
 /**
+ * nsquit_pidfd() - A pidfd for the process of a /proc/PID/ns/net path
+ * @path:	Path of the namespace
+ *
+ * A pidfd becomes readable once the process ends, and needs no right over
+ * it: the namespace's files of a process running as root of its own user
+ * namespace (as rootlesskit's child does) can't be opened by a pasta that
+ * gave up its capabilities, even of the same user.
+ *
+ * Return: the pidfd, -1 if the path isn't of that form, or on failure
+ */
+static int nsquit_pidfd(const char *path)
+{
+#ifdef SYS_pidfd_open
+	const char *p = path + strlen("/proc/");
+	unsigned long pid;
+	char *end;
+
+	if (*p < '1' || *p > '9')
+		return -1;
+	errno = 0;
+	pid = strtoul(p, &end, 10);
+	if (errno || pid > INT_MAX || strcmp(end, "/ns/net"))
+		return -1;
+
+	/* Before the sandbox: not in the seccomp filter */
+	return syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#else
+	(void)path;
+	return -1;
+#endif
+}
+
+/**
  * pasta_netns_quit_init() - Watch the target namespace, to quit without it
  * @c:		Execution context
  *
  * A namespace bound to a file is gone when the file is: watch its
- * directory for deletions. A namespace of a process (/proc/PID/ns/net) is
- * checked once a second instead, through a descriptor of /proc/PID.
+ * directory for deletions. A namespace of a process (/proc/PID/ns/net) goes
+ * with the process: watch a pidfd of it, or, where there are none (Linux
+ * before 5.3, or another form of path), check once a second through a
+ * descriptor of /proc/PID.
  */
 void pasta_netns_quit_init(struct ctx *c)
 {
@@ -692,7 +728,10 @@ void pasta_netns_quit_init(struct ctx *c)
 	str_copy(base, sizeof(base), c->netns_path);
 	str_copy(nsquit_name, sizeof(nsquit_name), basename(base));
 
-	if (!strncmp(c->netns_path, "/proc/", strlen("/proc/"))) {
+	if (!strncmp(c->netns_path, "/proc/", strlen("/proc/")) &&
+	    (fd = nsquit_pidfd(c->netns_path)) >= 0) {
+		ref.type = EPOLL_TYPE_NSQUIT_PIDFD;
+	} else if (!strncmp(c->netns_path, "/proc/", strlen("/proc/"))) {
 		struct itimerspec it = { { NSQUIT_INTERVAL_S, 0 },
 					 { NSQUIT_INTERVAL_S, 0 } };
 
@@ -745,6 +784,35 @@ void pasta_netns_quit_handler(struct ctx *c, union epoll_ref ref)
 }
 
 /**
+ * nsquit_proc_alive() - Tell if the process behind nsquit_dir_fd still runs
+ *
+ * Its stat file is readable by anybody, with no right over the process
+ * (unlike its ns/ files), and says if it ended: gone, or a zombie.
+ *
+ * Return: true if it runs
+ */
+static bool nsquit_proc_alive(void)
+{
+	char buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	/* #syscalls:pasta read openat close */
+	fd = openat(nsquit_dir_fd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+
+	/* PID (comm) STATE ...: the name may hold anything, ')' too */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+/**
  * pasta_netns_quit_timer() - Once a second: quit if the process is gone
  * @c:		Execution context
  * @ref:	epoll reference, with the timerfd
@@ -752,19 +820,22 @@ void pasta_netns_quit_handler(struct ctx *c, union epoll_ref ref)
 void pasta_netns_quit_timer(struct ctx *c, union epoll_ref ref)
 {
 	uint64_t expired;
-	int fd;
 
-	/* #syscalls:pasta read openat close */
 	if (read(ref.fd, &expired, sizeof(expired)) < 0)
 		return;
 
-	fd = openat(nsquit_dir_fd, "ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (!quit_draining())
-			info("Process of namespace %s is gone, quitting",
-			     c->netns_path);
-		passt_quit(c, EXIT_SUCCESS);
-		return;
-	}
-	close(fd);
+	if (!nsquit_proc_alive())
+		pasta_netns_quit_pidfd(c);
+}
+
+/**
+ * pasta_netns_quit_pidfd() - The process of the namespace ended: quit
+ * @c:		Execution context
+ */
+void pasta_netns_quit_pidfd(struct ctx *c)
+{
+	if (!quit_draining())
+		info("Process of namespace %s is gone, quitting",
+		     c->netns_path);
+	passt_quit(c, EXIT_SUCCESS);
 }

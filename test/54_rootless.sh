@@ -8,7 +8,9 @@
 # namespace bound to a file, quitting when that file is unmounted and
 # removed. With one user ID mapped (no /etc/subuid entries, unshare -Urm)
 # and with a full map of subordinate IDs (newuidmap, as podman does it).
-# Also: a command run by root of such a namespace, and --runas in there
+# Also: a command run by root of such a namespace, and --runas in there;
+# podman's line with a control socket and pesto; rootlesskit's pasta driver,
+# joining its child's namespaces by /proc/PID paths
 
 . "$(dirname "$0")/lib.sh"
 
@@ -174,3 +176,56 @@ expect_eq rootless_pesto_published_port_reaches_container \
 check rootless_pesto_delete grep -q "^del ok" <<< "${out}"
 check rootless_pesto_unpublished_port_refused grep -q "^refused ok" \
 	<<< "${out}"
+
+# rootlesskit's pasta network driver (--net=pasta): its child makes a user
+# and a network namespace; pasta, run by the same unprivileged user from
+# outside them, joins both through the child's /proc entries, sets up tap0
+# with rootlesskit's addresses, and runs until the child ends. The child is
+# root of its user namespace, with every capability there: a pasta that
+# gave up its own can't open the child's ns/ files any more, so that can't
+# be how it checks the child is still there (it used to, and quit after a
+# second)
+in_hst runuser -u "${TEST_USER}" -- unshare -Urn sleep 300 &
+at_exit "pkill -u ${TEST_USER} -x sleep"
+wait_for 5 pgrep -u "${TEST_USER}" -x sleep >/dev/null
+child=$(pgrep -u "${TEST_USER}" -n -x sleep)
+# The namespaces must be the child's own before pasta joins them
+wait_for 5 sh -c "[ \"\$(readlink /proc/${child}/ns/net)\" != \
+		  \"\$(readlink /proc/self/ns/net)\" ]"
+in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --stderr --ns-ifname=tap0 \
+	--mtu=65520 --config-net --address=10.0.2.100 --netmask=24 \
+	--gateway=10.0.2.2 --dns-forward=10.0.2.3 --ipv4-only \
+	--tcp-ports=none --udp-ports=none \
+	--netns="/proc/${child}/ns/net" --userns="/proc/${child}/ns/user" \
+	>"${TMP}/rlk.log" 2>&1
+expect_eq rootless_rootlesskit_cmdline_status_0 "$?" 0
+rpid=$(pgrep -u "${TEST_USER}" -n -f -- "--userns=/proc/${child}/ns/user")
+[ -n "${rpid}" ] && at_exit "kill ${rpid}"
+in_child() {
+	nsenter -t "${child}" -U -n "$@"
+}
+expect_eq rootless_rootlesskit_tap0_address \
+	  "$(in_child ip -4 -br addr show tap0 | awk '{ print $3 }')" \
+	  10.0.2.100/24
+expect_eq rootless_rootlesskit_default_route \
+	  "$(in_child ip -4 route show default | awk '{ print $3 }')" 10.0.2.2
+sleep 3
+if [ -n "${rpid}" ] && alive "${rpid}"; then
+	pass rootless_rootlesskit_pasta_stays
+else
+	fail rootless_rootlesskit_pasta_stays "$(tail -3 "${TMP}/rlk.log")"
+fi
+head -c 1048576 /dev/urandom > "${TMP}/rlk.data"
+bg out socat -u TCP-LISTEN:10094,reuseaddr OPEN:"${TMP}/rlk.rcv",creat,trunc
+wait_listen out 10094
+in_child socat -u OPEN:"${TMP}/rlk.data" TCP:203.0.113.1:10094
+wait_for 10 cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
+check rootless_rootlesskit_tcp_to_remote_cmp \
+      cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
+kill "${child}"
+if [ -n "${rpid}" ] && wait_for 3 sh -c "! kill -0 ${rpid} 2>/dev/null || \
+		grep -q '^State:.*Z' /proc/${rpid}/status"; then
+	pass rootless_rootlesskit_quits_with_child
+else
+	fail rootless_rootlesskit_quits_with_child "PID '${rpid}' still running"
+fi
