@@ -22,6 +22,19 @@ if [ -z "${BENCH_SMOKE:-}" ] || ! command -v iperf3 >/dev/null; then
 	exit 0
 fi
 
+# tables_ok() - Pass if the tables were printed and have no problems
+# $1:	Name of the check
+# $2:	Problems found, one a line, empty if none
+# $3:	Output of bench.sh
+# $4:	Its standard error, the end of which goes with a failure
+tables_ok() {
+	if [ -z "$2" ] && [ -s "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "${2:-no output}" "$(tail -c 600 "$4")"
+	fi
+}
+
 out="${TMP}/bench.out"
 "${TOP}/test/perf/bench.sh" -t 1 -r 1 -i ours -s passt,vu,pasta,tput \
 	-m 1500 -p 1500 >"${out}" 2>"${TMP}/bench.err"
@@ -75,12 +88,7 @@ if not below:
     print("UDP: CPU time per GB moved is never below per GB received")
 EOF
 )
-if [ -z "${problems}" ] && [ -s "${out}" ]; then
-	pass bench_smoke_tables
-else
-	fail bench_smoke_tables "${problems:-no output}" \
-	     "$(tail -c 600 "${TMP}/bench.err")"
-fi
+tables_ok bench_smoke_tables "${problems}" "${out}" "${TMP}/bench.err"
 
 # The short mode (make bench-short): one TCP row per path, each with a
 # throughput above zero for the limit and for ours
@@ -110,9 +118,4 @@ for sec in want:
         print("%s %s: limit and ours %s" % (sec, want[sec], f))
 EOF
 )
-if [ -z "${problems}" ] && [ -s "${out}" ]; then
-	pass bench_short_rows
-else
-	fail bench_short_rows "${problems:-no output}" \
-	     "$(tail -c 300 "${TMP}/short.err")"
-fi
+tables_ok bench_short_rows "${problems}" "${out}" "${TMP}/short.err"
