@@ -277,7 +277,7 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 		pasta_netns_quit_timer(c, ref);
 		break;
 	case EPOLL_TYPE_NSQUIT_PIDFD:
-		pasta_netns_quit_pidfd(c);
+		pasta_netns_quit_pidfd(c, ref);
 		break;
 	case EPOLL_TYPE_SIGNAL:
 		signal_handler(c, ref.fd);

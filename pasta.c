@@ -813,6 +813,25 @@ static bool nsquit_proc_alive(void)
 }
 
 /**
+ * nsquit_gone() - The process of the namespace ended: quit
+ * @c:		Execution context
+ * @fd:		Descriptor that told us (pidfd or timerfd)
+ *
+ * The descriptor goes: a pidfd stays readable, and would wake the main loop
+ * over and over while flows drain.
+ */
+static void nsquit_gone(struct ctx *c, int fd)
+{
+	epoll_del(c, fd);
+	close(fd);
+
+	if (!quit_draining())
+		info("Process of namespace %s is gone, quitting",
+		     c->netns_path);
+	passt_quit(c, EXIT_SUCCESS);
+}
+
+/**
  * pasta_netns_quit_timer() - Once a second: quit if the process is gone
  * @c:		Execution context
  * @ref:	epoll reference, with the timerfd
@@ -825,17 +844,15 @@ void pasta_netns_quit_timer(struct ctx *c, union epoll_ref ref)
 		return;
 
 	if (!nsquit_proc_alive())
-		pasta_netns_quit_pidfd(c);
+		nsquit_gone(c, ref.fd);
 }
 
 /**
  * pasta_netns_quit_pidfd() - The process of the namespace ended: quit
  * @c:		Execution context
+ * @ref:	epoll reference, with the pidfd
  */
-void pasta_netns_quit_pidfd(struct ctx *c)
+void pasta_netns_quit_pidfd(struct ctx *c, union epoll_ref ref)
 {
-	if (!quit_draining())
-		info("Process of namespace %s is gone, quitting",
-		     c->netns_path);
-	passt_quit(c, EXIT_SUCCESS);
+	nsquit_gone(c, ref.fd);
 }

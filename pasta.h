@@ -28,7 +28,7 @@ void pasta_child_handler(struct ctx *c);
 void pasta_netns_quit_init(struct ctx *c);
 void pasta_netns_quit_handler(struct ctx *c, union epoll_ref ref);
 void pasta_netns_quit_timer(struct ctx *c, union epoll_ref ref);
-void pasta_netns_quit_pidfd(struct ctx *c);
+void pasta_netns_quit_pidfd(struct ctx *c, union epoll_ref ref);
 void pasta_release_child(struct ctx *c);
 int pasta_open_ns_proc(struct ctx *c, const char *path);
 

@@ -222,7 +222,29 @@ in_child socat -u OPEN:"${TMP}/rlk.data" TCP:203.0.113.1:10094
 wait_for 10 cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
 check rootless_rootlesskit_tcp_to_remote_cmp \
       cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
+# A connection still open when the child ends: pasta drains it (up to its
+# grace period of 5 s) without spinning, then quits once it closes
+bg out socat -u TCP-LISTEN:10095,reuseaddr /dev/null
+wait_listen out 10095
+(sleep 30) | in_child socat -u - TCP:203.0.113.1:10095 &
+held=$!
+at_exit "pkill -f TCP:203.0.113.1:10095"
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Htn sport = :10095 | grep -q ."
 kill "${child}"
+sleep 0.5
+t0=$(awk '{ print $14 + $15 }' "/proc/${rpid}/stat" 2>/dev/null)
+sleep 2
+t1=$(awk '{ print $14 + $15 }' "/proc/${rpid}/stat" 2>/dev/null)
+# Busy, it would take 2 s of CPU time: allow a tenth of that
+if [ -n "${t0}" ] && [ -n "${t1}" ] &&
+   [ $((t1 - t0)) -lt $(($(getconf CLK_TCK) / 5)) ]; then
+	pass rootless_rootlesskit_drains_without_spinning
+else
+	fail rootless_rootlesskit_drains_without_spinning \
+	     "CPU ticks '${t0}' -> '${t1}' in 2 s"
+fi
+pkill -f TCP:203.0.113.1:10095
+wait "${held}" 2>/dev/null
 if [ -n "${rpid}" ] && wait_for 3 sh -c "! kill -0 ${rpid} 2>/dev/null || \
 		grep -q '^State:.*Z' /proc/${rpid}/status"; then
 	pass rootless_rootlesskit_quits_with_child
