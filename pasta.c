@@ -674,7 +674,7 @@ void pasta_child_handler(struct ctx *c)
 
 /**
  * nsquit_pidfd() - A pidfd for the process of a /proc/PID/ns/net path
- * @path:	Path of the namespace
+ * @path:	Path of the namespace, starting with /proc/
  *
  * A pidfd becomes readable once the process ends, and needs no right over
  * it: the namespace's files of a process running as root of its own user
@@ -718,6 +718,7 @@ static int nsquit_pidfd(const char *path)
 void pasta_netns_quit_init(struct ctx *c)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_NSQUIT_INOTIFY };
+	bool proc = !strncmp(c->netns_path, "/proc/", strlen("/proc/"));
 	char dir[PATH_MAX], base[PATH_MAX];
 	int fd;
 
@@ -728,10 +729,9 @@ void pasta_netns_quit_init(struct ctx *c)
 	str_copy(base, sizeof(base), c->netns_path);
 	str_copy(nsquit_name, sizeof(nsquit_name), basename(base));
 
-	if (!strncmp(c->netns_path, "/proc/", strlen("/proc/")) &&
-	    (fd = nsquit_pidfd(c->netns_path)) >= 0) {
+	if (proc && (fd = nsquit_pidfd(c->netns_path)) >= 0) {
 		ref.type = EPOLL_TYPE_NSQUIT_PIDFD;
-	} else if (!strncmp(c->netns_path, "/proc/", strlen("/proc/"))) {
+	} else if (proc) {
 		struct itimerspec it = { { NSQUIT_INTERVAL_S, 0 },
 					 { NSQUIT_INTERVAL_S, 0 } };
 
