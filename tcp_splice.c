@@ -201,6 +201,23 @@ struct splice_connect_arg {
 };
 
 /**
+ * tcp_splice_unpaced() - Take a loopback socket off a pacing congestion control
+ * @s:		Socket, connected or about to be, to a loopback address
+ *
+ * On loopback there's no bottleneck to probe and nothing is ever lost: the
+ * receive window alone bounds a sender. A congestion control that paces its
+ * sender (BBR, a common default) only costs timers and interrupt toggling
+ * there, and a spliced connection pays it on both legs. Reno, always built in
+ * and open to unprivileged users, doesn't pace. Failure only costs speed.
+ */
+static void tcp_splice_unpaced(int s)
+{
+	static const char cc[] = "reno";
+
+	setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, sizeof(cc) - 1);
+}
+
+/**
  * tcp_splice_new_sock() - Open a non-blocking TCP socket for a splice
  * @af:		AF_INET or AF_INET6
  *
@@ -216,6 +233,7 @@ static int tcp_splice_new_sock(sa_family_t af)
 		return -errno;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tcp_splice_unpaced(s);
 	return s;
 }
 
@@ -367,6 +385,8 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	conn->s[1] = a.s;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (inany_is_loopback(&peer))
+		tcp_splice_unpaced(s);
 	if (tcp_splice_pipes(conn)) {
 		if (fd_is_short(errno))
 			fd_short("connections", 1);

@@ -10,8 +10,10 @@
 #			      [-r] MODE DIRECTION
 #
 #   MODE	passt (the stream socket, via tapbridge --gro), vu (passt
-#		--vhost-user, via vubridge) or pasta (its tap device)
-#   DIRECTION	up (namespace to remote) or down (remote to namespace)
+#		--vhost-user, via vubridge), pasta (its tap device) or
+#		splice (pasta's loopback forwarding: up is -T, down -t)
+#   DIRECTION	up (namespace to remote, or to the host's loopback) or
+#		down (back)
 #   -m MTU	of the guest's link and of the host's (default 65520)
 #   -f 4|6	address family (default 4)
 #   -t SECONDS	length of the transfer (default 6); figures come from its
@@ -57,6 +59,7 @@ MODE="${1:-}"
 DIR="${2:-}"
 case "${MODE}/${DIR}" in
 passt/up|passt/down|vu/up|vu/down|pasta/up|pasta/down) ;;
+splice/up|splice/down) ;;
 *) usage 1 ;;
 esac
 [[ "${MTU}" =~ ^[0-9]+$ ]] || usage 1
@@ -74,7 +77,10 @@ tb_setup || exit 1
 ip -n "${NS_OUT}" link set veth-o mtu "${MTU}"
 ip -n "${NS_HST}" link set eth0 mtu "${MTU}"
 
-if [ "${MODE}" = pasta ]; then
+fwd=(-t none -u none -T none -U none)
+[ "${MODE}/${DIR}" = splice/up ] && fwd=(-t none -u none -T 5201 -U none)
+[ "${MODE}/${DIR}" = splice/down ] && fwd=(-t 5201 -u none -T none -U none)
+if [ "${MODE}" = pasta ] || [ "${MODE}" = splice ]; then
 	# The binary's name decides the mode
 	ln -s "$(realpath "${PASST}")" "${TMP}/pasta"
 	NS_GST="pt-gst-${TB_ID}"
@@ -82,7 +88,7 @@ if [ "${MODE}" = pasta ]; then
 	at_exit "ip netns del ${NS_GST}"
 	ip netns exec "${NS_HST}" "${TMP}/pasta" --config-net \
 		--netns "${NS_GST}" -f -q -m "${MTU}" \
-		-t none -u none -T none -U none >"${TMP}/pasta.log" 2>&1 &
+		"${fwd[@]}" >"${TMP}/pasta.log" 2>&1 &
 	PASST_PID=$!
 	BRIDGE_PID=
 	at_exit "kill ${PASST_PID}"
@@ -94,14 +100,26 @@ else
 	tb_guest -m "${MTU}" >/dev/null || { echo "passt didn't start"; exit 1; }
 fi
 tb_addrs "${FAM}"
+server="${NS_OUT}"
+WHAT="${MODE} ${DIR}"
+if [ "${MODE}" = splice ]; then
+	# The server on the loopback of the other side, the client to ours
+	remote=127.0.0.1
+	[ "${FAM}" = 6 ] && remote=::1
+	server="${NS_HST}"
+	[ "${DIR}" = down ] && server="${NS_GST}"
+	DIR=up
+fi
 
-ip netns exec "${NS_OUT}" iperf3 -s -D -1 -p 5201 || exit 1
-wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Htln sport = :5201 | grep -q ."
+ip netns exec "${server}" iperf3 -s -D -1 -p 5201 || exit 1
+wait_for 5 sh -c "ip netns exec ${server} ss -Htln sport = :5201 | grep -q ."
 
 opts=(-c "${remote}" -p 5201 -t "${SECS}" -J)
 [ "${DIR}" = down ] && opts+=(-R)
 [ -n "${CC}" ] && opts+=(-C "${CC}")
-ip netns exec "${NS_GST}" iperf3 "${opts[@]}" >"${TMP}/iperf.json" &
+cl_ns="${NS_GST}"
+[ "${server}" = "${NS_GST}" ] && cl_ns="${NS_HST}"
+ip netns exec "${cl_ns}" iperf3 "${opts[@]}" >"${TMP}/iperf.json" &
 client=$!
 sleep 2
 
@@ -113,7 +131,10 @@ cpu_of() {
 
 # rx_bytes() - Bytes the receiving side's interface took so far
 rx_bytes() {
-	if [ "${DIR}" = up ]; then
+	if [ "${MODE}" = splice ]; then
+		ip netns exec "${server}" \
+			cat /sys/class/net/lo/statistics/rx_bytes
+	elif [ "${DIR}" = up ]; then
 		ip netns exec "${NS_OUT}" \
 			cat /sys/class/net/veth-o/statistics/rx_bytes
 	else
@@ -136,8 +157,8 @@ tracer=$!
 [ -n "${RECORD}" ] && perf record -a -g -o perf.data -- sleep 2 \
 	>/dev/null 2>&1 &
 sleep 1
-sender="${NS_GST}"
-[ "${DIR}" = down ] && sender="${NS_OUT}"
+sender="${cl_ns}"
+[ "${DIR}" = down ] && sender="${server}"
 ss_out=$(ip netns exec "${sender}" ss -Htin state established \
 	 "( dport = :5201 or sport = :5201 )")
 wait "${tracer}"
@@ -159,7 +180,7 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))["end"]
 s = d.get("sum_received") or d["sum"]
 gbps = s["bits_per_second"] / 1e9
-print("${MODE} ${DIR}, IPv${FAM}, MTU ${MTU}: %.2f Gbit/s" % gbps)
+print("${WHAT}, IPv${FAM}, MTU ${MTU}: %.2f Gbit/s" % gbps)
 
 # The data connection: the one that sent the most
 ss, most = "", -1
