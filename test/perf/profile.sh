@@ -20,7 +20,9 @@
 #		middle: 2 s, from 2 s after the start
 #   -C ALGO	congestion control of the sender (iperf3 -C); default: the
 #		machine's (net.ipv4.tcp_congestion_control)
-#   -r		perf record -a -g over the same 2 s, into perf.data here
+#   -r		perf record -a -g over the same 2 s, into perf.data here,
+#		instead of tracing the system calls (the tracing would be
+#		most of what it records)
 #
 # Prints: throughput; the sender's TCP state (ss -ti: window, round trip,
 # what limited it); CPU time of each process taking part (the tracing
@@ -152,10 +154,12 @@ rx0=$(rx_bytes)
 read -r _ u n s idle0 io irq sirq steal _ </proc/stat
 busy0=$((u + n + s + io + irq + sirq + steal))
 
-perf trace -s -p "${PASST_PID}" -- sleep 2 >"${TMP}/trace" 2>&1 &
+if [ -n "${RECORD}" ]; then
+	perf record -a -g -o perf.data -- sleep 2 >/dev/null 2>&1 &
+else
+	perf trace -s -p "${PASST_PID}" -- sleep 2 >"${TMP}/trace" 2>&1 &
+fi
 tracer=$!
-[ -n "${RECORD}" ] && perf record -a -g -o perf.data -- sleep 2 \
-	>/dev/null 2>&1 &
 sleep 1
 sender="${cl_ns}"
 [ "${DIR}" = down ] && sender="${server}"
@@ -200,6 +204,12 @@ echo "CPU over 2 s (100 = one CPU busy), machine idle:" \
 for p in ${pids}; do
 	echo "  ${used[${p}]}"
 done
+
+if [ -n "${RECORD}" ]; then
+	echo "perf.data: the machine over 2 s, $(( (rx1 - rx0) * 8 / 2000000 ))" \
+	     "Mbit/s meanwhile (perf report --comm pasta, or passt)"
+	exit 0
+fi
 
 # MB moved meanwhile: what the receiving interface took
 python3 - "${TMP}/trace" "$((rx1 - rx0))" <<'EOF'
