@@ -8,8 +8,8 @@
  * option and the offending value, and exits with status 1. Whatever the
  * command line leaves open is then taken from the host: the template
  * interface of each address family (the one with the default route), its
- * address, prefix length, gateway, MTU and MAC address, and the name servers
- * and search domains of /etc/resolv.conf.
+ * address, prefix length, gateway, MTU and MAC address; and the name
+ * servers and search domains of /etc/resolv.conf (resolv.c).
  */
 
 #include <ctype.h>
@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "dnsname.h"
 #include "fwd.h"
 #include "ip.h"
 #include "log.h"
@@ -38,7 +39,6 @@
 #include "util.h"
 #include "vhost_user.h"
 
-#define RESOLV_CONF		"/etc/resolv.conf"
 #define NOBODY_ID		65534
 
 /* Fallback MAC address, locally administered: 02:"passt" */
@@ -92,6 +92,7 @@ enum conf_opt {
 	OPT_PRINT_CAPABILITIES,
 	OPT_REPAIR_PATH,
 	OPT_STATS,
+	OPT_NO_FOLLOW_HOST,
 };
 
 static const struct option options[] = {
@@ -153,6 +154,7 @@ static const struct option options[] = {
 	{ "netns",		required_argument,	NULL, OPT_NETNS },
 	{ "netns-only",		no_argument,		NULL, OPT_NETNS_ONLY },
 	{ "no-netns-quit",	no_argument,		NULL, OPT_NO_NETNS_QUIT },
+	{ "no-follow-host",	no_argument,		NULL, OPT_NO_FOLLOW_HOST },
 	{ "config-net",		no_argument,		NULL, OPT_CONFIG_NET },
 	{ "ns-mac-addr",	required_argument,	NULL, OPT_NS_MAC_ADDR },
 	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
@@ -292,6 +294,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: first one in /etc/resolv.conf\n"
 "  -S, --search LIST|none    Search domains to advertise\n"
 "                            default: from /etc/resolv.conf\n"
+"      --no-follow-host      Read /etc/resolv.conf at start only: don't\n"
+"                            follow its changes\n"
 "      --no-dhcp-dns         Don't advertise DNS servers\n"
 "      --dhcp-dns            Advertise DNS servers (pasta default: don't)\n"
 "      --no-dhcp-search      Don't advertise search domains\n"
@@ -474,41 +478,6 @@ int conf_parse_seconds_ms(const char *s, long long max_ms, long long *ms)
 }
 
 /**
- * domain_valid() - Check a domain name in text form
- * @s:		Name, a trailing dot is allowed
- * @len:	Length of @s
- *
- * Return: true if every label is 1 to 63 characters of letters, digits,
- *	   hyphens and underscores, and the whole name fits 253 characters
- */
-static bool domain_valid(const char *s, size_t len)
-{
-	size_t label = 0, i;
-
-	if (len && s[len - 1] == '.')
-		len--;
-	if (!len || len > 253)
-		return false;
-
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (ch == '.') {
-			if (!label)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-
-	return label > 0;
-}
-
-/**
  * conf_parse_search() - Parse a list of domains separated by spaces or commas
  * @s:		List
  * @list:	Result, terminated by an empty name if shorter than @max
@@ -527,7 +496,7 @@ int conf_parse_search(const char *s, struct dns_name *list, size_t max)
 			s++;
 			continue;
 		}
-		if (n >= max || !domain_valid(s, len))
+		if (n >= max || !dnsname_valid(s, len))
 			return -1;
 		memcpy(list[n].n, s, len);
 		if (s[len - 1] == '.')
@@ -543,85 +512,6 @@ int conf_parse_search(const char *s, struct dns_name *list, size_t max)
 		list[n].n[0] = '\0';
 
 	return n;
-}
-
-/**
- * resolv_parse() - Parse the contents of a resolv.conf file
- * @text:	File contents, terminated
- * @r:		Result
- *
- * Following resolv.conf(5): a line starting with '#' or ';' is a comment,
- * "nameserver" lines add one server each (an IPv6 zone, "%eth0", is dropped
- * and the server marked link-local), and the last "search" or "domain" line
- * sets the search list. Unknown keywords, "options" among them, are skipped.
- */
-void resolv_parse(const char *text, struct resolv_conf *r)
-{
-	const char *line = text;
-
-	memset(r, 0, sizeof(*r));
-
-	while (*line) {
-		size_t len = strcspn(line, "\n");
-		char buf[1024], *p, *kw, *arg, *save;
-
-		if (len >= sizeof(buf)) {
-			line += len + !!line[len];
-			continue;
-		}
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		line += len + !!line[len];
-
-		p = buf + strspn(buf, " \t");
-		if (*p == '#' || *p == ';')
-			continue;
-
-		kw = strtok_r(p, " \t\r", &save);
-		if (!kw)
-			continue;
-
-		if (!strcmp(kw, "nameserver")) {
-			union inany_addr a;
-			bool ll = false;
-			char *pct;
-
-			arg = strtok_r(NULL, " \t\r#;", &save);
-			if (!arg || r->nr_ns >= RESOLV_NS_MAX)
-				continue;
-			pct = strchr(arg, '%');
-			if (pct) {
-				*pct = '\0';
-				ll = true;
-			}
-			if (!inany_pton(arg, &a))
-				continue;
-			if (!inany_v4(&a) && IN6_IS_ADDR_LINKLOCAL(&a.a6))
-				ll = true;
-			r->ns_ll[r->nr_ns] = ll;
-			r->ns[r->nr_ns++] = a;
-		} else if (!strcmp(kw, "search") || !strcmp(kw, "domain")) {
-			bool domain = !strcmp(kw, "domain");
-
-			r->nr_search = 0;
-			while ((arg = strtok_r(NULL, " \t\r", &save))) {
-				size_t alen = strlen(arg);
-
-				if (*arg == '#' || *arg == ';')
-					break;
-				if (r->nr_search >= DNS_SEARCH_MAX)
-					break;
-				if (!domain_valid(arg, alen))
-					continue;
-				if (arg[alen - 1] == '.')
-					arg[alen - 1] = '\0';
-				str_copy(r->search[r->nr_search++].n,
-					 DNS_NAME_MAX, arg);
-				if (domain)
-					break;
-			}
-		}
-	}
 }
 
 /**
@@ -1040,6 +930,9 @@ static bool conf_flag(struct ctx *c, int name)
 		mode_only(c, name, true);
 		c->no_netns_quit = true;
 		break;
+	case OPT_NO_FOLLOW_HOST:
+		c->no_follow_host = true;
+		break;
 	case OPT_CONFIG_NET:
 		mode_only(c, name, true);
 		c->pasta_conf_ns = true;
@@ -1234,12 +1127,12 @@ static void conf_value(struct ctx *c, struct conf_seen *s, int name,
 			       false);
 		break;
 	case 'H':
-		if (!domain_valid(arg, strlen(arg)))
+		if (!dnsname_valid(arg, strlen(arg)))
 			opt_die(name, arg, "not a valid host name");
 		str_copy(c->hostname, sizeof(c->hostname), arg);
 		break;
 	case OPT_FQDN:
-		if (!domain_valid(arg, strlen(arg)))
+		if (!dnsname_valid(arg, strlen(arg)))
 			opt_die(name, arg, "not a valid domain name");
 		str_copy(c->fqdn, sizeof(c->fqdn), arg);
 		break;
@@ -1486,126 +1379,6 @@ static unsigned conf_template_if(const struct ctx *c, sa_family_t af)
 }
 
 /**
- * resolv_read() - Read and parse /etc/resolv.conf
- * @r:		Result, empty if the file can't be read
- */
-static void resolv_read(struct resolv_conf *r)
-{
-	static char buf[RESOLV_FILE_MAX];
-
-	if (read_file(RESOLV_CONF, buf, sizeof(buf)) < 0) {
-		memset(r, 0, sizeof(*r));
-		debug("Can't read " RESOLV_CONF);
-		return;
-	}
-
-	resolv_parse(buf, r);
-}
-
-/**
- * conf_dns4() - Pick IPv4 name servers to advertise and to forward to
- * @c:		Execution context
- * @r:		Host's resolver configuration
- */
-static void conf_dns4(struct ctx *c, const struct resolv_conf *r)
-{
-	struct in_addr adv[DNS_MAX_PER_FAMILY + 1] = { 0 };
-	struct ip4_ctx *ip4 = &c->ip4;
-	bool loopback = false;
-	unsigned i, n = 0;
-
-	for (i = 0; i < r->nr_ns; i++) {
-		const struct in_addr *a = inany_v4(&r->ns[i]);
-
-		if (!a)
-			continue;
-		if (!ip4->dns_host.s_addr)
-			ip4->dns_host = *a;
-		if (ip4_is_loopback(*a)) {
-			loopback = true;
-			continue;
-		}
-		if (c->no_dns || ip4->dns[0].s_addr || ip4->dns_match.s_addr)
-			continue;
-		if (n < DNS_MAX_PER_FAMILY)
-			adv[n++] = *a;
-	}
-
-	if (c->no_dns || ip4->dns[0].s_addr)
-		return;
-
-	if (ip4->dns_match.s_addr) {
-		ip4->dns[0] = ip4->dns_match;
-		return;
-	}
-
-	memcpy(ip4->dns, adv, sizeof(adv));
-	if (n || !loopback)
-		return;
-
-	/* Only a resolver on the host's loopback: reach it via the gateway */
-	if (ip4->map_host_loopback.s_addr) {
-		ip4->dns_match = ip4->map_host_loopback;
-		ip4->dns[0] = ip4->dns_match;
-	} else {
-		warn("The host's resolver is on loopback and the gateway "
-		     "isn't mapped: no IPv4 DNS server to advertise");
-	}
-}
-
-/**
- * conf_dns6() - Pick IPv6 name servers to advertise and to forward to
- * @c:		Execution context
- * @r:		Host's resolver configuration
- */
-static void conf_dns6(struct ctx *c, const struct resolv_conf *r)
-{
-	struct in6_addr adv[DNS_MAX_PER_FAMILY + 1] = { 0 };
-	struct ip6_ctx *ip6 = &c->ip6;
-	bool loopback = false;
-	unsigned i, n = 0;
-
-	for (i = 0; i < r->nr_ns; i++) {
-		const struct in6_addr *a = &r->ns[i].a6;
-
-		if (inany_v4(&r->ns[i]))
-			continue;
-		if (IN6_IS_ADDR_UNSPECIFIED(&ip6->dns_host))
-			ip6->dns_host = *a;
-		if (IN6_IS_ADDR_LOOPBACK(a) || r->ns_ll[i]) {
-			loopback = true;
-			continue;
-		}
-		if (c->no_dns || !IN6_IS_ADDR_UNSPECIFIED(&ip6->dns[0]) ||
-		    !IN6_IS_ADDR_UNSPECIFIED(&ip6->dns_match))
-			continue;
-		if (n < DNS_MAX_PER_FAMILY)
-			adv[n++] = *a;
-	}
-
-	if (c->no_dns || !IN6_IS_ADDR_UNSPECIFIED(&ip6->dns[0]))
-		return;
-
-	if (!IN6_IS_ADDR_UNSPECIFIED(&ip6->dns_match)) {
-		ip6->dns[0] = ip6->dns_match;
-		return;
-	}
-
-	memcpy(ip6->dns, adv, sizeof(adv));
-	if (n || !loopback)
-		return;
-
-	if (!IN6_IS_ADDR_UNSPECIFIED(&ip6->map_host_loopback)) {
-		ip6->dns_match = ip6->map_host_loopback;
-		ip6->dns[0] = ip6->dns_match;
-	} else {
-		warn("The host's resolver is on loopback or link-local and "
-		     "the gateway isn't mapped: no IPv6 DNS server to "
-		     "advertise");
-	}
-}
-
-/**
  * conf_ip4() - Derive the IPv4 configuration from the host and options
  * @c:		Execution context
  * @s:		Options seen
@@ -1706,22 +1479,6 @@ static bool conf_ip6(struct ctx *c, const struct conf_seen *s)
 }
 
 /**
- * addr_str() - Text form of an address into a rotating static buffer
- * @af:		AF_INET or AF_INET6
- * @a:		Address
- *
- * Return: text, valid until four more calls
- */
-static const char *addr_str(int af, const void *a)
-{
-	static char buf[4][INET6_ADDRSTRLEN];
-	static unsigned i;
-
-	i = (i + 1) % ARRAY_SIZE(buf);
-	return inet_ntop(af, a, buf[i], sizeof(buf[i]));
-}
-
-/**
  * conf_append() - Append formatted text to a line, cut at the line's end
  * @line:	Line, terminated
  * @size:	Size of @line
@@ -1772,10 +1529,6 @@ static void conf_print(const struct ctx *c)
 {
 	int pri = c->mode == MODE_PASST ? LOG_INFO : LOG_DEBUG;
 	char name[IFNAMSIZ];
-	const struct dns_name *d;
-	unsigned i;
-	char line[1024];
-	size_t off;
 
 	if (pri > log_level)
 		return;
@@ -1797,13 +1550,6 @@ static void conf_print(const struct ctx *c)
 		if (c->ip4.guest_gw.s_addr)
 			logmsg(pri, "IPv4 gateway: %s",
 			       addr_str(AF_INET, &c->ip4.guest_gw));
-		for (i = 0; c->ip4.dns[i].s_addr; i++)
-			logmsg(pri, "IPv4 DNS: %s",
-			       addr_str(AF_INET, &c->ip4.dns[i]));
-		if (c->ip4.dns_match.s_addr)
-			logmsg(pri, "IPv4 DNS forward: %s to %s",
-			       addr_str(AF_INET, &c->ip4.dns_match),
-			       addr_str(AF_INET, &c->ip4.dns_host));
 		if (c->ip4.map_host_loopback.s_addr)
 			logmsg(pri, "IPv4 host loopback mapped from: %s",
 			       addr_str(AF_INET, &c->ip4.map_host_loopback));
@@ -1817,23 +1563,12 @@ static void conf_print(const struct ctx *c)
 			       addr_str(AF_INET6, &c->ip6.guest_gw));
 		logmsg(pri, "IPv6 router link-local: %s",
 		       addr_str(AF_INET6, &c->ip6.our_tap_ll));
-		for (i = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[i]); i++)
-			logmsg(pri, "IPv6 DNS: %s",
-			       addr_str(AF_INET6, &c->ip6.dns[i]));
-		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match))
-			logmsg(pri, "IPv6 DNS forward: %s to %s",
-			       addr_str(AF_INET6, &c->ip6.dns_match),
-			       addr_str(AF_INET6, &c->ip6.dns_host));
 		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
 			logmsg(pri, "IPv6 host loopback mapped from: %s",
 			       addr_str(AF_INET6, &c->ip6.map_host_loopback));
 	}
 
-	off = snprintf(line, sizeof(line), "DNS search:");
-	for (d = c->dns_search; d->n[0] && off < sizeof(line) - 1; d++)
-		off += snprintf(line + off, sizeof(line) - off, " %s", d->n);
-	if (c->dns_search[0].n[0])
-		logmsg(pri, "%s", line);
+	resolv_log(c, pri);
 
 	conf_print_fwd("TCP inbound", &c->run->fwd[FWD_TCP_IN], pri);
 	conf_print_fwd("UDP inbound", &c->run->fwd[FWD_UDP_IN], pri);
@@ -1879,7 +1614,6 @@ void conf(struct ctx *c, int argc, char **argv)
 {
 	bool pasta = c->mode == MODE_PASTA;
 	struct conf_seen s = { 0 };
-	struct resolv_conf r;
 	int first;
 
 	conf_defaults(c, &s);
@@ -1957,17 +1691,7 @@ void conf(struct ctx *c, int argc, char **argv)
 		c->ifi6 = 0;
 	}
 
-	resolv_read(&r);
-	if (c->ifi4)
-		conf_dns4(c, &r);
-	if (c->ifi6)
-		conf_dns6(c, &r);
-	if (!s.search && !c->no_dns_search) {
-		unsigned i;
-
-		for (i = 0; i < r.nr_search; i++)
-			c->dns_search[i] = r.search[i];
-	}
+	resolv_init(c);
 
 	conf_print(c);
 }

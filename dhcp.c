@@ -229,24 +229,24 @@ static int dhcp_put_long(struct dhcp_reply *r, uint8_t code, const void *data,
  */
 static void dhcp_put_dns(const struct ctx *c, struct dhcp_reply *r)
 {
+	const struct dns_run *d = &c->run->dns;
 	unsigned char list[DHCP_OPTS_MAX];
 	size_t n, len;
 
 	if (!c->no_dhcp_dns) {
-		for (n = 0; c->ip4.dns[n].s_addr; n++)
+		for (n = 0; d->dns4[n].s_addr; n++)
 			;
 		if (n)
-			dhcp_put(r, OPT_DNS, c->ip4.dns, n * sizeof(c->ip4.dns[0]));
+			dhcp_put(r, OPT_DNS, d->dns4, n * sizeof(d->dns4[0]));
 	}
 
-	if (c->no_dhcp_dns_search || !c->dns_search[0].n[0])
+	if (c->no_dhcp_dns_search || !d->search[0].n[0])
 		return;
 
 	/* The first domain as domain name, for clients without option 119 */
-	dhcp_put(r, OPT_DOMAIN, c->dns_search[0].n,
-		 strlen(c->dns_search[0].n));
+	dhcp_put(r, OPT_DOMAIN, d->search[0].n, strlen(d->search[0].n));
 
-	len = dnsname_list_encode(list, sizeof(list), c->dns_search, true);
+	len = dnsname_list_encode(list, sizeof(list), d->search, true);
 	if (len && dhcp_put_long(r, OPT_SEARCH, list, len))
 		debug("DHCP: search list doesn't fit the client's size limit");
 }

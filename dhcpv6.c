@@ -215,19 +215,20 @@ static void dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_reply *r,
  */
 static void dhcpv6_put_dns(const struct ctx *c, struct dhcpv6_reply *r)
 {
+	const struct dns_run *d = &c->run->dns;
 	uint8_t buf[DHCPV6_MSG_MAX / 2];
 	size_t n, len;
 
 	if (!c->no_dhcp_dns) {
-		for (n = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[n]); n++)
+		for (n = 0; !IN6_IS_ADDR_UNSPECIFIED(&d->dns6[n]); n++)
 			;
 		if (n)
-			dhcpv6_put(r, OPT_DNS_SERVERS, c->ip6.dns, n * 16);
+			dhcpv6_put(r, OPT_DNS_SERVERS, d->dns6, n * 16);
 	}
 
-	if (!c->no_dhcp_dns_search && c->dns_search[0].n[0]) {
+	if (!c->no_dhcp_dns_search && d->search[0].n[0]) {
 		/* No compression in DHCPv6, RFC 8415, 10 */
-		len = dnsname_list_encode(buf, sizeof(buf), c->dns_search, false);
+		len = dnsname_list_encode(buf, sizeof(buf), d->search, false);
 		if (len)
 			dhcpv6_put(r, OPT_DOMAIN_LIST, buf, len);
 	}

@@ -11,6 +11,7 @@
  * then the offset of the tail from the start of the encoded list.
  */
 
+#include <ctype.h>
 #include <strings.h>
 #include <string.h>
 
@@ -126,4 +127,39 @@ full:
 	}
 
 	return off;
+}
+
+/**
+ * dnsname_valid() - Check a domain name in text form
+ * @s:		Name, a trailing dot is allowed
+ * @len:	Length of @s
+ *
+ * Return: true if every label is 1 to 63 characters of letters, digits,
+ *	   hyphens and underscores, and the whole name fits 253 characters
+ */
+bool dnsname_valid(const char *s, size_t len)
+{
+	size_t label = 0, i;
+
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 253)
+		return false;
+
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (!label)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_')
+			return false;
+		if (++label > 63)
+			return false;
+	}
+
+	return label > 0;
 }

@@ -13,6 +13,7 @@
 
 struct dns_name;
 
+bool dnsname_valid(const char *s, size_t len);
 size_t dnsname_encode(unsigned char *buf, size_t size, const char *name);
 size_t dnsname_list_encode(unsigned char *buf, size_t size,
 		       const struct dns_name *list, bool compress);

@@ -435,8 +435,8 @@ static bool fwd_is_dns4(const struct ctx *c, struct in_addr a)
 {
 	unsigned i;
 
-	for (i = 0; c->ip4.dns[i].s_addr; i++) {
-		if (c->ip4.dns[i].s_addr == a.s_addr)
+	for (i = 0; c->run->dns.dns4[i].s_addr; i++) {
+		if (c->run->dns.dns4[i].s_addr == a.s_addr)
 			return true;
 	}
 
@@ -454,8 +454,8 @@ static bool fwd_is_dns6(const struct ctx *c, const struct in6_addr *a)
 {
 	unsigned i;
 
-	for (i = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[i]); i++) {
-		if (IN6_ARE_ADDR_EQUAL(&c->ip6.dns[i], a))
+	for (i = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->run->dns.dns6[i]); i++) {
+		if (IN6_ARE_ADDR_EQUAL(&c->run->dns.dns6[i], a))
 			return true;
 	}
 
@@ -483,15 +483,15 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 	const struct in_addr *v4 = inany_v4(dst);
 	bool dns = dport == 53 && (proto == IPPROTO_TCP ||
 				   proto == IPPROTO_UDP);
+	const struct dns_run *d = &c->run->dns;
 
 	*tgt = *dst;
 
 	if (v4) {
 		const struct ip4_ctx *ip4 = &c->ip4;
 
-		if (dns && ip4->dns_match.s_addr == v4->s_addr &&
-		    ip4->dns_host.s_addr)
-			inany_from_v4(tgt, ip4->dns_host);
+		if (dns && d->match4.s_addr == v4->s_addr && d->host4.s_addr)
+			inany_from_v4(tgt, d->host4);
 		else if (dns && fwd_is_dns4(c, *v4))
 			return;
 		else if (ip4->map_host_loopback.s_addr == v4->s_addr &&
@@ -506,9 +506,9 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 
 	if (IN6_IS_ADDR_UNSPECIFIED(&dst->a6))
 		return;
-	if (dns && IN6_ARE_ADDR_EQUAL(&c->ip6.dns_match, &dst->a6) &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
-		tgt->a6 = c->ip6.dns_host;
+	if (dns && IN6_ARE_ADDR_EQUAL(&d->match6, &dst->a6) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&d->host6))
+		tgt->a6 = d->host6;
 	else if (dns && fwd_is_dns6(c, &dst->a6))
 		return;
 	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_host_loopback, &dst->a6))

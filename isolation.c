@@ -48,6 +48,7 @@
 
 #include "isolation.h"
 #include "log.h"
+#include "resolv.h"
 #include "passt.h"
 #include "seccomp.h"
 #include "util.h"
@@ -309,13 +310,21 @@ static int isolate_fs(bool chroot_fallback)
 		debug_perror("Can't make mounts private");
 	}
 
+	resolv_sandbox_hold();
+
+	/* Ours (the user we run as), writable until it's filled */
 	if (mount("", "/tmp", "tmpfs", MS_NODEV | MS_NOEXEC | MS_NOSUID,
-		  "mode=0500"))
+		  "mode=0700"))
 		return -1;
 
 	/* New root on top of the old one at the same point, then let the old
 	 * one go: pivot_root(".", ".") needs no directory to put it in */
 	if (chdir("/tmp"))
+		return -1;
+
+	/* All it will hold: the directories of resolv.conf, read-only */
+	resolv_sandbox();
+	if (chmod(".", 0500))
 		return -1;
 
 	if (syscall(SYS_pivot_root, ".", ".")) {
@@ -340,7 +349,9 @@ static int isolate_fs(bool chroot_fallback)
  * isolate_prefork() - Sandbox: namespaces of our own, nothing to open
  * @c:		Execution context
  *
- * Everything the process will ever need is open when we get here.
+ * Everything the process will ever need is open when we get here, but
+ * resolv.conf, which it may read again through the read-only bind mounts of
+ * resolv_sandbox(), all there is in its root.
  */
 void isolate_prefork(struct ctx *c)
 {

@@ -86,54 +86,109 @@ static void ndp_opt_lladdr(const struct ctx *c, struct ndp_buf *m,
 }
 
 /**
+ * ndp_opt_rdnss() - Append an RDNSS option (RFC 8106, 5.1)
+ * @m:		Message
+ * @a:		Servers
+ * @n:		Number of servers
+ * @lifetime:	Lifetime, seconds: 0 withdraws them
+ */
+static void ndp_opt_rdnss(struct ndp_buf *m, const struct in6_addr *a,
+			  size_t n, uint32_t lifetime)
+{
+	unsigned char *o;
+
+	if (!n || !(o = ndp_opt(m, ND_OPT_RDNSS, 1 + 2 * n)))
+		return;
+
+	lifetime = htonl(lifetime);
+	memcpy(o + 4, &lifetime, sizeof(lifetime));
+	memcpy(o + 8, a, n * sizeof(*a));
+}
+
+/**
+ * ndp_opt_dnssl() - Append a DNSSL option (RFC 8106, 5.2)
+ * @m:		Message
+ * @list:	Domains, ending with an empty name
+ * @lifetime:	Lifetime, seconds: 0 withdraws them
+ */
+static void ndp_opt_dnssl(struct ndp_buf *m, const struct dns_name *list,
+			  uint32_t lifetime)
+{
+	unsigned char names[NDP_MSG_MAX / 2], *o;
+	size_t len = 0, i;
+
+	for (i = 0; list[i].n[0]; i++) {
+		size_t l = dnsname_encode(names + len, sizeof(names) - len,
+					  list[i].n);
+		if (!l)
+			break;
+		len += l;
+	}
+	if (!len || !(o = ndp_opt(m, ND_OPT_DNSSL, DIV_ROUND_UP(8 + len, 8))))
+		return;
+
+	lifetime = htonl(lifetime);
+	memcpy(o + 4, &lifetime, sizeof(lifetime));
+	memcpy(o + 8, names, len);
+}
+
+/**
  * ndp_opt_dns() - Append RDNSS and DNSSL options (RFC 8106)
  * @c:		Execution context
  * @m:		Message
+ * @old:	What we advertised before a change, withdrawn where it's gone,
+ *		or NULL
  */
-static void ndp_opt_dns(const struct ctx *c, struct ndp_buf *m)
+static void ndp_opt_dns(const struct ctx *c, struct ndp_buf *m,
+			const struct dns_run *old)
 {
-	unsigned char names[NDP_MSG_MAX / 2], *o;
-	uint32_t lifetime = htonl(NDP_LIFETIME_INFINITE);
-	size_t n, len = 0, i;
+	const struct dns_run *d = &c->run->dns;
+	struct dns_name names[DNS_SEARCH_MAX + 1] = { 0 };
+	struct in6_addr gone[DNS_MAX_PER_FAMILY];
+	size_t n, k = 0, i, j;
 
 	if (c->no_dhcp_dns)
 		goto search;
 
-	for (n = 0; !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[n]); n++)
+	for (n = 0; !IN6_IS_ADDR_UNSPECIFIED(&d->dns6[n]); n++)
 		;
-	if (n && (o = ndp_opt(m, ND_OPT_RDNSS, 1 + 2 * n))) {
-		memcpy(o + 4, &lifetime, sizeof(lifetime));
-		for (i = 0; i < n; i++)
-			memcpy(o + 8 + 16 * i, &c->ip6.dns[i], 16);
+	ndp_opt_rdnss(m, d->dns6, n, NDP_LIFETIME_INFINITE);
+
+	for (i = 0; old && !IN6_IS_ADDR_UNSPECIFIED(&old->dns6[i]); i++) {
+		for (j = 0; j < n; j++) {
+			if (IN6_ARE_ADDR_EQUAL(&old->dns6[i], &d->dns6[j]))
+				break;
+		}
+		if (j == n)
+			gone[k++] = old->dns6[i];
 	}
+	ndp_opt_rdnss(m, gone, k, 0);
 
 search:
 	if (c->no_dhcp_dns_search)
 		return;
 
-	for (i = 0; c->dns_search[i].n[0]; i++) {
-		size_t l = dnsname_encode(names + len, sizeof(names) - len,
-					   c->dns_search[i].n);
-		if (!l)
-			break;
-		len += l;
-	}
-	if (!len)
-		return;
+	ndp_opt_dnssl(m, d->search, NDP_LIFETIME_INFINITE);
 
-	o = ndp_opt(m, ND_OPT_DNSSL, DIV_ROUND_UP(8 + len, 8));
-	if (!o)
-		return;
-	memcpy(o + 4, &lifetime, sizeof(lifetime));
-	memcpy(o + 8, names, len);
+	for (i = k = 0; old && old->search[i].n[0]; i++) {
+		for (j = 0; d->search[j].n[0]; j++) {
+			if (!strcmp(old->search[i].n, d->search[j].n))
+				break;
+		}
+		if (!d->search[j].n[0])
+			names[k++] = old->search[i];
+	}
+	ndp_opt_dnssl(m, names, 0);
 }
 
 /**
  * ndp_ra() - Send a router advertisement
  * @c:		Execution context
  * @dst:	Destination: the soliciting guest address, or all nodes
+ * @old:	Name servers and domains advertised before a change, or NULL
  */
-static void ndp_ra(const struct ctx *c, const struct in6_addr *dst)
+static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
+		   const struct dns_run *old)
 {
 	struct nd_router_advert *ra;
 	struct nd_opt_prefix_info *pi;
@@ -177,7 +232,7 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst)
 			memcpy(o + 4, &mtu, sizeof(mtu));
 	}
 
-	ndp_opt_dns(c, &m);
+	ndp_opt_dns(c, &m, old);
 	ndp_opt_lladdr(c, &m, ND_OPT_SOURCE_LINKADDR);
 
 	debug("Sending router advertisement");
@@ -245,7 +300,7 @@ int ndp(struct ctx *c, const struct in6_addr *saddr,
 			return 1;
 		debug("Router solicitation from the guest");
 		ndp_ra(c, IN6_IS_ADDR_UNSPECIFIED(saddr) ? &in6addr_allnodes :
-							   saddr);
+							   saddr, NULL);
 		return 1;
 	case ND_NEIGHBOR_SOLICIT:
 		if (c->no_ndp || len < sizeof(*ns))
@@ -300,7 +355,7 @@ void ndp_start(struct ctx *c)
 		return;
 
 	if (!c->no_ra) {
-		ndp_ra(c, &in6addr_allnodes);
+		ndp_ra(c, &in6addr_allnodes, NULL);
 		ndp_schedule(timespec_ms(&c->run->now));
 	}
 
@@ -317,19 +372,39 @@ void ndp_start(struct ctx *c)
 }
 
 /**
+ * ndp_ra_due() - Tell if unsolicited advertisements go out: they're on, and
+ *		  the guest is there (ndp_start() ran)
+ * @c:		Execution context
+ *
+ * Return: true if they do
+ */
+static bool ndp_ra_due(const struct ctx *c)
+{
+	return ipv6_enabled(c) && !c->no_ndp && !c->no_ra &&
+	       c->run->fd_tap >= 0 && ndp_next_ra_ms >= 0;
+}
+
+/**
  * ndp_timer() - Send unsolicited router advertisements now and then
  * @c:		Execution context
  * @now:	Current time
  */
 void ndp_timer(struct ctx *c, const struct timespec *now)
 {
-	if (!ipv6_enabled(c) || c->no_ndp || c->no_ra || c->run->fd_tap < 0 ||
-	    ndp_next_ra_ms < 0)
+	if (!ndp_ra_due(c) || timespec_ms(now) < ndp_next_ra_ms)
 		return;
 
-	if (timespec_ms(now) < ndp_next_ra_ms)
-		return;
-
-	ndp_ra(c, &in6addr_allnodes);
+	ndp_ra(c, &in6addr_allnodes, NULL);
 	ndp_schedule(timespec_ms(now));
+}
+
+/**
+ * ndp_dns_changed() - Name servers or domains changed: advertise them now
+ * @c:		Execution context
+ * @old:	What was advertised until now, withdrawn where it's gone
+ */
+void ndp_dns_changed(const struct ctx *c, const struct dns_run *old)
+{
+	if (ndp_ra_due(c))
+		ndp_ra(c, &in6addr_allnodes, old);
 }

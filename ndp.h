@@ -12,10 +12,12 @@
 #include <netinet/in.h>
 
 struct ctx;
+struct dns_run;
 
 int ndp(struct ctx *c, const struct in6_addr *saddr,
 	const struct in6_addr *daddr, const void *l4, size_t len);
 void ndp_start(struct ctx *c);
 void ndp_timer(struct ctx *c, const struct timespec *now);
+void ndp_dns_changed(const struct ctx *c, const struct dns_run *old);
 
 #endif /* NDP_H */

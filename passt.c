@@ -38,6 +38,7 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "quit.h"
+#include "resolv.h"
 #include "tap.h"
 #include "stats.h"
 #include "tcp.h"
@@ -288,6 +289,9 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_CTL:
 		ctl_handler(c, ev->events, now);
 		break;
+	case EPOLL_TYPE_RESOLV:
+		resolv_follow_handler(c, ref);
+		break;
 	default:
 		debug("Event for unexpected descriptor type %u", ref.type);
 		break;
@@ -413,6 +417,7 @@ int main(int argc, char **argv)
 		log_open_syslog();
 	if (c->mode == MODE_PASTA)
 		pasta_netns_quit_init(c);
+	resolv_follow_init(c);
 
 	/* Netlink was for probing and setting up: done */
 	if (c->nl_sock >= 0)
@@ -421,7 +426,8 @@ int main(int argc, char **argv)
 		close(c->nl_sock_ns);
 	c->nl_sock = c->nl_sock_ns = -1;
 
-	/* 4. Detach, then lock down: from here on, no new files or sockets */
+	/* 4. Detach, then lock down: from here on, no new files (but
+	 * resolv.conf, see resolv.c) or sockets */
 	isolate_prefork(c);
 	if (!c->foreground) {
 		log_file_start(isolate_daemon(c));

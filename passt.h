@@ -69,6 +69,7 @@ enum passt_mode {
  * @EPOLL_TYPE_VU_KICK:		passt: kick eventfd of a vhost-user queue
  * @EPOLL_TYPE_CTL_LISTEN:	Listening control socket (-c)
  * @EPOLL_TYPE_CTL:		Connection of a control client
+ * @EPOLL_TYPE_RESOLV:		inotify on the directory of resolv.conf
  * @EPOLL_NUM_TYPES:		Number of types
  */
 enum epoll_type {
@@ -90,6 +91,7 @@ enum epoll_type {
 	EPOLL_TYPE_VU_KICK,
 	EPOLL_TYPE_CTL_LISTEN,
 	EPOLL_TYPE_CTL,
+	EPOLL_TYPE_RESOLV,
 	EPOLL_NUM_TYPES,
 };
 
@@ -149,9 +151,9 @@ enum pif {
  * @guest_gw:		Gateway advertised to the guest
  * @map_host_loopback:	Address that reaches the host's loopback, or any
  * @map_guest_addr:	Address that reaches the host's own address, or any
- * @dns:		DNS servers advertised to the guest, ends at INADDR_ANY
+ * @dns:		DNS servers given with -D, ends at INADDR_ANY
  * @dns_match:		Address whose DNS traffic we forward (--dns-forward)
- * @dns_host:		Resolver such traffic goes to
+ * @dns_host:		Resolver such traffic goes to, if given (--dns-host)
  * @addr_out:		Source address for outbound sockets, or any
  * @ifname_out:		Interface outbound sockets bind to, or empty
  * @our_tap_addr:	Our source address for messages we originate
@@ -187,9 +189,9 @@ struct ip4_ctx {
  * @guest_gw:		Gateway advertised to the guest (our router address)
  * @map_host_loopback:	Address that reaches the host's loopback, or any
  * @map_guest_addr:	Address that reaches the host's own address, or any
- * @dns:		DNS servers advertised to the guest, ends at ::
+ * @dns:		DNS servers given with -D, ends at ::
  * @dns_match:		Address whose DNS traffic we forward (--dns-forward)
- * @dns_host:		Resolver such traffic goes to
+ * @dns_host:		Resolver such traffic goes to, if given (--dns-host)
  * @addr_out:		Source address for outbound sockets, or any
  * @ifname_out:		Interface outbound sockets bind to, or empty
  * @our_tap_ll:		Our link-local address on the tap link
@@ -229,6 +231,27 @@ struct dns_name {
 };
 
 /**
+ * struct dns_run - Name servers and search domains in effect: from the
+ *		    command line, else from the host's resolv.conf, as it is now
+ * @dns4:	IPv4 servers advertised to the guest, ends at INADDR_ANY
+ * @match4:	IPv4 address whose DNS traffic goes to @host4, or INADDR_ANY
+ * @host4:	IPv4 resolver of forwarded DNS traffic, or INADDR_ANY
+ * @dns6:	IPv6 servers advertised to the guest, ends at ::
+ * @match6:	IPv6 address whose DNS traffic goes to @host6, or ::
+ * @host6:	IPv6 resolver of forwarded DNS traffic, or ::
+ * @search:	Search domains advertised, ends with an empty name
+ */
+struct dns_run {
+	struct in_addr dns4[DNS_MAX_PER_FAMILY + 1];
+	struct in_addr match4;
+	struct in_addr host4;
+	struct in6_addr dns6[DNS_MAX_PER_FAMILY + 1];
+	struct in6_addr match6;
+	struct in6_addr host6;
+	struct dns_name search[DNS_SEARCH_MAX + 1];
+};
+
+/**
  * struct ctx_run - What changes while we run
  * @now:		Time of the current wake-up of the main loop
  * @fd_tap:		Connected socket (passt), vhost-user connection, or tap
@@ -240,6 +263,7 @@ struct dns_name {
  * @addr6_ll_seen:	Last link-local IPv6 source address from the guest
  * @fwd:		Forwarding tables, by enum fwd_table_id: -t, -u, -T,
  *			-U, as the command line and the control socket set them
+ * @dns:		Name servers and search domains in effect
  */
 struct ctx_run {
 	struct timespec now;
@@ -250,6 +274,7 @@ struct ctx_run {
 	struct in6_addr addr6_seen;
 	struct in6_addr addr6_ll_seen;
 	struct fwd_ports fwd[FWD_TABLES];
+	struct dns_run dns;
 };
 
 /**
@@ -290,7 +315,7 @@ struct ctx_run {
  * @ip6:		IPv6 configuration
  * @v4_only:		-4 given
  * @v6_only:		-6 given
- * @dns_search:		Search domains advertised, ends with an empty name
+ * @dns_search:		Search domains given with -S, ends with an empty name
  * @hostname:		Host name for DHCP (option 12), empty for none
  * @fqdn:		FQDN for DHCP (option 81) and DHCPv6, empty for none
  * @no_dns:		-D none: advertise no DNS server
@@ -315,6 +340,7 @@ struct ctx_run {
  * @nsrun_dir:		pasta: directory for namespace names
  * @netns_only:		pasta: don't join or create a user namespace
  * @no_netns_quit:	pasta: don't quit when the namespace goes away
+ * @no_follow_host:	Don't follow changes of the host's resolv.conf
  * @pasta_conf_ns:	pasta: configure the namespace (--config-net)
  * @no_splice:		Don't splice loopback connections (always for passt)
  * @splice_only:	pasta: no tap device, every forwarded connection is
@@ -397,6 +423,7 @@ struct ctx {
 	char nsrun_dir[PATH_MAX];
 	bool netns_only;
 	bool no_netns_quit;
+	bool no_follow_host;
 	bool pasta_conf_ns;
 	bool no_splice;
 	bool splice_only;

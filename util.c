@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -353,4 +354,20 @@ void sock_discard(int s)
 const char *passt_version(void)
 {
 	return VERSION;
+}
+
+/**
+ * addr_str() - Text form of an address into a rotating static buffer
+ * @af:		AF_INET or AF_INET6
+ * @a:		Address
+ *
+ * Return: text, valid until four more calls
+ */
+const char *addr_str(int af, const void *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static unsigned i;
+
+	i = (i + 1) % ARRAY_SIZE(buf);
+	return inet_ntop(af, a, buf[i], sizeof(buf[i]));
 }

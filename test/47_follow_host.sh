@@ -1,0 +1,254 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt - user-mode networking for virtual machines and namespaces
+#
+# test/47_follow_host.sh - The host's resolv.conf changes while we run:
+# replaced by rename, written in place, behind a symbolic link; what
+# --dns-forward traffic reaches, what DHCP and router advertisements give, and
+# --no-follow-host
+#
+# The "host" namespace gets a mount namespace of its own where /etc is an
+# overlay on the real one, so that its resolv.conf can be replaced without
+# touching this machine's.
+
+. "$(dirname "$0")/lib.sh"
+
+PASTA="${TMP}/pasta"
+ln -s "${PASST}" "${PASTA}"
+NS_PST="pt-pst-${TB_ID}"
+
+for t in dnsmasq dig; do
+	if ! command -v "${t}" >/dev/null; then
+		skip follow_host "${t} not installed"
+		exit 0
+	fi
+done
+if ! tb_setup; then
+	fail follow_host_testbed "could not build the test namespaces"
+	exit 1
+fi
+
+# in_etc() - Run a command in the mount namespace with our own /etc
+# $@:	Command
+in_etc() {
+	nsenter -t "${ETC_PID}" -m "$@"
+}
+
+# resolv_set() - Write resolv.conf there
+# $1:	How: "rename" (a new file over it) or "inplace"
+# $2:	Path, default /etc/resolv.conf
+# $@:	Lines
+resolv_set() {
+	local how="$1" path="$2"
+	shift 2
+	if [ "${how}" = rename ]; then
+		printf '%s\n' "$@" | in_etc sh -c "cat > ${path}.new &&
+						   mv ${path}.new ${path}"
+	else
+		printf '%s\n' "$@" | in_etc sh -c "cat > ${path}"
+	fi
+}
+
+# ask() - Resolve www.example.test from a namespace, print the first answer
+# $1:	Namespace role
+# $2:	Server
+# $3:	Record type
+ask() {
+	ip netns exec "$(ns_of "$1")" dig +short +time=1 +tries=2 @"$2" \
+		www.example.test "$3" 2>&1 | head -1
+}
+
+# ask_until() - Ask until the answer is the expected one, or 5 s passed
+# $1:	Namespace role
+# $2:	Server
+# $3:	Record type
+# $4:	Expected answer
+ask_until() {
+	local i a
+	for i in $(seq 10); do
+		a=$(ask "$1" "$2" "$3")
+		[ "${a}" = "$4" ] && break
+		sleep 0.5
+	done
+	echo "${a}"
+}
+
+# Two name servers in the network namespace, telling apart who answered:
+# A on the gateway's addresses, B on the remote ones
+for srv in "A 192.0.2.1 2001:db8::1 5" "B 203.0.113.1 2001:db8:1::1 6"; do
+	set -- ${srv}
+	bg out dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts \
+		--bind-interfaces --listen-address="$2,$3" --port 53 \
+		--pid-file="${TMP}/dnsmasq-$1.pid" \
+		--address=/example.test/203.0.113."$4" \
+		--address=/example.test/2001:db8:1::"$4"
+done
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :53 | \
+		  grep -c . | grep -q 4"
+
+# /etc of our own: an overlay, in a mount namespace held by a sleeping
+# process in the host's network namespace
+mkdir -p "${TMP}/etc-up" "${TMP}/etc-work"
+# Where a link points, as /run/systemd/resolve: anybody may look in
+RUN_RESOLV=$(mktemp -d /tmp/passt-resolv.XXXXXX)
+chmod 755 "${RUN_RESOLV}"
+at_exit "rm -rf ${RUN_RESOLV}"
+nsenter --net="/run/netns/${NS_HST}" unshare -m --propagation slave \
+	sh -c "mount -t overlay overlay -o lowerdir=/etc,upperdir=${TMP}/etc-up,workdir=${TMP}/etc-work /etc &&
+	       touch ${TMP}/etc-ready && exec sleep 600" &
+ETC_PID=$!
+at_exit "kill ${ETC_PID}"
+if ! wait_for 5 test -e "${TMP}/etc-ready"; then
+	fail follow_host_overlay "no overlay on /etc"
+	exit 1
+fi
+in_etc rm -f /etc/resolv.conf
+resolv_set inplace /etc/resolv.conf "nameserver 192.0.2.1" \
+	   "nameserver 2001:db8::1" "search a.test"
+
+# 1. pasta, --dns-forward: the resolver it forwards to follows the file
+ip netns add "${NS_PST}"
+at_exit "ip netns del ${NS_PST}"
+nsenter -t "${ETC_PID}" -m -n "${PASTA}" --config-net \
+	--netns "${NS_PST}" -t none -u none -T none -U none \
+	--dns-forward 169.254.0.1 --dns-forward 2001:db8:ff::53 \
+	-P "${TMP}/pasta.pid" -l "${TMP}/pasta.log" 2>/dev/null
+expect_eq follow_pasta_starts $? 0
+at_exit "kill $(cat "${TMP}/pasta.pid" 2>/dev/null)"
+
+expect_eq follow_pasta_v4_first "$(ask pst 169.254.0.1 A)" 203.0.113.5
+expect_eq follow_pasta_v6_first "$(ask pst 2001:db8:ff::53 AAAA)" \
+	  2001:db8:1::5
+
+resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1" \
+	   "nameserver 2001:db8:1::1"
+expect_eq follow_pasta_v4_replaced \
+	  "$(ask_until pst 169.254.0.1 A 203.0.113.6)" 203.0.113.6
+expect_eq follow_pasta_v6_replaced \
+	  "$(ask_until pst 2001:db8:ff::53 AAAA 2001:db8:1::6)" 2001:db8:1::6
+expect_eq follow_pasta_logged \
+	  "$(grep -c 'IPv4 DNS forward: 169.254.0.1 to 203.0.113.1$' \
+	     "${TMP}/pasta.log")" 1
+
+resolv_set inplace /etc/resolv.conf "nameserver 192.0.2.1"
+expect_eq follow_pasta_v4_written_in_place \
+	  "$(ask_until pst 169.254.0.1 A 203.0.113.5)" 203.0.113.5
+
+# Gone for a moment: what was there stays in use
+in_etc rm /etc/resolv.conf
+sleep 0.5
+expect_eq follow_pasta_removed_keeps_last "$(ask pst 169.254.0.1 A)" \
+	  203.0.113.5
+kill "$(cat "${TMP}/pasta.pid")"
+ip netns del "${NS_PST}"
+
+# 2. Behind a symbolic link, as resolvconf and systemd-resolved have it:
+# the target is replaced in its own directory
+resolv_set inplace "${RUN_RESOLV}/resolv.conf" "nameserver 192.0.2.1"
+in_etc ln -sf "${RUN_RESOLV}/resolv.conf" /etc/resolv.conf
+ip netns add "${NS_PST}"
+nsenter -t "${ETC_PID}" -m -n "${PASTA}" --config-net \
+	--netns "${NS_PST}" -t none -u none -T none -U none -4 \
+	--dns-forward 169.254.0.1 -P "${TMP}/pasta.pid" \
+	-l "${TMP}/pasta2.log" 2>/dev/null
+expect_eq follow_link_pasta_starts $? 0
+expect_eq follow_link_first "$(ask pst 169.254.0.1 A)" 203.0.113.5
+resolv_set rename "${RUN_RESOLV}/resolv.conf" "nameserver 203.0.113.1"
+expect_eq follow_link_target_replaced \
+	  "$(ask_until pst 169.254.0.1 A 203.0.113.6)" 203.0.113.6
+
+# The link itself pointed elsewhere: that isn't followed, and we say so
+resolv_set inplace "${RUN_RESOLV}/other.conf" "nameserver 192.0.2.1"
+in_etc sh -c "ln -s ${RUN_RESOLV}/other.conf /etc/resolv.conf.new &&
+	      mv -T /etc/resolv.conf.new /etc/resolv.conf"
+sleep 0.5
+expect_eq follow_link_repointed_kept "$(ask pst 169.254.0.1 A)" 203.0.113.6
+expect_eq follow_link_repointed_warned \
+	  "$(grep -c "now links to ${RUN_RESOLV}/other.conf: not followed" \
+	     "${TMP}/pasta2.log")" 1
+kill "$(cat "${TMP}/pasta.pid")"
+ip netns del "${NS_PST}"
+
+# 3. --no-follow-host: the file is read at start only
+in_etc rm -f /etc/resolv.conf
+resolv_set inplace /etc/resolv.conf "nameserver 192.0.2.1"
+ip netns add "${NS_PST}"
+nsenter -t "${ETC_PID}" -m -n "${PASTA}" --config-net \
+	--netns "${NS_PST}" -t none -u none -T none -U none -4 \
+	--dns-forward 169.254.0.1 --no-follow-host -P "${TMP}/pasta.pid" \
+	2>/dev/null
+expect_eq follow_off_pasta_starts $? 0
+resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1"
+sleep 0.5
+expect_eq follow_off_kept "$(ask pst 169.254.0.1 A)" 203.0.113.5
+kill "$(cat "${TMP}/pasta.pid")"
+ip netns del "${NS_PST}"
+
+# 4. passt: DHCP gives the new servers, and a router advertisement tells the
+# guest at once, withdrawing the server that went away
+resolv_set inplace /etc/resolv.conf "nameserver 192.0.2.1" \
+	   "nameserver 2001:db8::1" "search a.test"
+PASST_WRAP="nsenter -t ${ETC_PID} -m" tb_guest -p "${TMP}/follow.pcap" ||
+	{ fail follow_passt_guest "could not start passt"; exit 1; }
+
+cat > "${TMP}/udhcpc.sh" <<'EOF'
+#!/bin/sh
+[ "$1" = bound ] && echo "DNS ${dns} DOMAIN ${domain}"
+exit 0
+EOF
+chmod +x "${TMP}/udhcpc.sh"
+
+# dhcp_dns() - Ask passt's DHCP server, print the name servers it gives
+dhcp_dns() {
+	in_gst busybox udhcpc -i eth0 -q -n -f -t 3 -T 1 \
+		-s "${TMP}/udhcpc.sh" 2>/dev/null | grep '^DNS' | tail -1
+}
+
+# last_ra_rdnss() - Name servers in the last router advertisement captured,
+# with their lifetimes
+last_ra_rdnss() {
+	python3 - "${TMP}/follow.pcap" <<'EOF'
+import socket, struct, sys
+
+data = open(sys.argv[1], "rb").read()
+off, last = 24, ""
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    fr = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(fr) < 70 or fr[12:14] != b"\x86\xdd" or fr[20] != 58 or \
+       fr[54] != 134:
+        continue
+    icmp, o, found = fr[54:], 16, []
+    while o + 8 <= len(icmp) and icmp[o + 1]:
+        t, l = icmp[o], icmp[o + 1] * 8
+        if t == 25:
+            life = struct.unpack(">I", icmp[o + 4:o + 8])[0]
+            for k in range(o + 8, min(o + l, len(icmp)) - 15, 16):
+                found.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6,
+                                        icmp[k:k + 16]), life))
+        o += l
+    last = " ".join(found)
+print(last)
+EOF
+}
+
+expect_eq follow_passt_dhcp_first "$(dhcp_dns)" "DNS 192.0.2.1 DOMAIN a.test"
+expect_eq follow_passt_ra_first "$(last_ra_rdnss)" "2001:db8::1/4294967295"
+
+resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1" \
+	   "nameserver 2001:db8:1::1" "search b.test"
+wait_for 5 sh -c "grep -q 'IPv4 DNS: 203.0.113.1$' ${TMP}/passt.log"
+expect_eq follow_passt_dhcp_replaced "$(dhcp_dns)" \
+	  "DNS 203.0.113.1 DOMAIN b.test"
+for i in $(seq 10); do
+	ra=$(last_ra_rdnss)
+	[ "${ra}" = "2001:db8:1::1/4294967295 2001:db8::1/0" ] && break
+	sleep 0.5
+done
+expect_eq follow_passt_ra_replaced "${ra}" \
+	  "2001:db8:1::1/4294967295 2001:db8::1/0"
+expect_eq follow_passt_guest_resolves \
+	  "$(ask gst 203.0.113.1 A)" 203.0.113.6
+tb_guest_stop
