@@ -8,12 +8,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-for t in dnsmasq dig; do
-	if ! command -v "${t}" >/dev/null; then
-		skip dns "${t} not installed"
-		exit 0
-	fi
-done
+need_tools dns dnsmasq dig
 if ! tb_setup; then
 	fail dns_testbed "could not build the test namespaces"
 	exit 1

@@ -18,12 +18,7 @@ PASTA="${TMP}/pasta"
 ln -s "${PASST}" "${PASTA}"
 NS_PST="pt-pst-${TB_ID}"
 
-for t in dnsmasq dig; do
-	if ! command -v "${t}" >/dev/null; then
-		skip follow_host "${t} not installed"
-		exit 0
-	fi
-done
+need_tools follow_host dnsmasq dig
 if ! tb_setup; then
 	fail follow_host_testbed "could not build the test namespaces"
 	exit 1
@@ -65,8 +60,8 @@ ask() {
 # $3:	Record type
 # $4:	Expected answer
 ask_until() {
-	local i a
-	for i in $(seq 10); do
+	local a
+	for _ in $(seq 10); do
 		a=$(ask "$1" "$2" "$3")
 		[ "${a}" = "$4" ] && break
 		sleep 0.5
@@ -77,6 +72,7 @@ ask_until() {
 # Two name servers in the network namespace, telling apart who answered:
 # A on the gateway's addresses, B on the remote ones
 for srv in "A 192.0.2.1 2001:db8::1 5" "B 203.0.113.1 2001:db8:1::1 6"; do
+	# shellcheck disable=SC2086
 	set -- ${srv}
 	bg out dnsmasq -k -C /dev/null -u root --no-resolv --no-hosts \
 		--bind-interfaces --listen-address="$2,$3" --port 53 \
@@ -242,7 +238,7 @@ resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1" \
 wait_for 5 sh -c "grep -q 'IPv4 DNS: 203.0.113.1$' ${TMP}/passt.log"
 expect_eq follow_passt_dhcp_replaced "$(dhcp_dns)" \
 	  "DNS 203.0.113.1 DOMAIN b.test"
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	ra=$(last_ra_rdnss)
 	[ "${ra}" = "2001:db8:1::1/4294967295 2001:db8::1/0" ] && break
 	sleep 0.5

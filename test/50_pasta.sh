@@ -97,22 +97,32 @@ cc_of() {
 		sort -u | xargs
 }
 
+# hold_conn() - Open a TCP connection that stays idle for 5 s, sets HELD
+# $1:	Namespace role of the listener
+# $2:	Address it listens on
+# $3:	Port
+# $4:	Namespace role of the client
+# $5:	Address the client connects to
+hold_conn() {
+	bg "$1" socat "TCP4-LISTEN:$3,bind=$2,reuseaddr" EXEC:"sleep 5"
+	HELD="${BG_PID}"
+	wait_listen "$1" "$3"
+	bg "$4" socat EXEC:"sleep 5" "TCP:$5:$3"
+	HELD+=" ${BG_PID}"
+	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Htn state \
+			  established '( sport = :$3 )' | grep -q ."
+}
+
 # Loopback has nothing to pace for: pasta's two sockets of a spliced
 # connection don't take the machine's default congestion control (BBR paces
 # its sender) but Reno; the endpoints keep the default
-bg hst socat TCP4-LISTEN:9090,bind=127.0.0.1,reuseaddr EXEC:"sleep 5"
-held="${BG_PID}"
-wait_listen hst 9090
-bg pst socat EXEC:"sleep 5" TCP:127.0.0.1:9090
-held+=" ${BG_PID}"
-wait_for 5 sh -c "ip netns exec ${NS_HST} ss -Htn state established \
-		  '( sport = :9090 )' | grep -q ."
+hold_conn hst 127.0.0.1 9090 pst 127.0.0.1
 expect_eq pasta_splice_cc_ns_side "$(cc_of pst '( sport = :9090 )')" reno
 expect_eq pasta_splice_cc_host_side "$(cc_of hst '( dport = :9090 )')" reno
 expect_eq pasta_splice_cc_endpoints_default "$(cc_of hst '( sport = :9090 )')" \
 	  "$(in_hst sysctl -n net.ipv4.tcp_congestion_control)"
 # shellcheck disable=SC2086
-kill ${held} 2>/dev/null; wait ${held} 2>/dev/null
+kill ${HELD} 2>/dev/null; wait ${HELD} 2>/dev/null
 
 # UDP echo: spliced both ways, through the tap device both ways
 bg pst ${UDP_TOOL} echoserver 5353 127.0.0.1 ::1
@@ -480,19 +490,13 @@ tcp_xfer pasta_splice_only_tcp_from_host_address pst 127.0.0.1 8090 \
 	 out 192.0.2.2 8090 "${TMP}/f64k"
 # A connection from another host is spliced here too, and keeps the
 # machine's congestion control on its way in
-bg pst socat TCP4-LISTEN:8090,bind=127.0.0.1,reuseaddr EXEC:"sleep 5"
-held="${BG_PID}"
-wait_listen pst 8090
-bg out socat EXEC:"sleep 5" TCP:192.0.2.2:8090
-held+=" ${BG_PID}"
-wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Htn state established \
-		  '( sport = :8090 )' | grep -q ."
+hold_conn pst 127.0.0.1 8090 out 192.0.2.2
 expect_eq pasta_splice_only_cc_remote_peer_default \
 	  "$(cc_of hst '( sport = :8090 )')" \
 	  "$(in_hst sysctl -n net.ipv4.tcp_congestion_control)"
 expect_eq pasta_splice_only_cc_ns_side "$(cc_of pst '( dport = :8090 )')" reno
 # shellcheck disable=SC2086
-kill ${held} 2>/dev/null; wait ${held} 2>/dev/null
+kill ${HELD} 2>/dev/null; wait ${HELD} 2>/dev/null
 tcp_xfer pasta_splice_only_tcp_from_host_loopback pst ::1 8090 \
 	 hst ::1 8090 "${TMP}/f64k"
 tcp_xfer pasta_splice_only_tcp_ns_to_host hst 127.0.0.1 9095 \

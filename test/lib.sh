@@ -52,6 +52,20 @@ skip() {
 	echo "SKIP ${name}: $*"
 }
 
+# need_tools() - Skip the whole script unless some commands are installed
+# $1:	Name of the skipped check
+# $@:	Commands
+need_tools() {
+	local name="$1" t
+	shift
+	for t in "$@"; do
+		if ! command -v "${t}" >/dev/null; then
+			skip "${name}" "${t} not installed"
+			exit 0
+		fi
+	done
+}
+
 # check() - Run a command as a check
 # $1:	Name
 # $@:	Command, must succeed
