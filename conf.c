@@ -294,8 +294,8 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: first one in /etc/resolv.conf\n"
 "  -S, --search LIST|none    Search domains to advertise\n"
 "                            default: from /etc/resolv.conf\n"
-"      --no-follow-host      Read /etc/resolv.conf at start only: don't\n"
-"                            follow its changes\n"
+"      --no-follow-host      Don't follow changes of /etc/resolv.conf and\n"
+"                            of the host's address while running\n"
 "      --no-dhcp-dns         Don't advertise DNS servers\n"
 "      --dhcp-dns            Advertise DNS servers (pasta default: don't)\n"
 "      --no-dhcp-search      Don't advertise search domains\n"
@@ -1692,6 +1692,8 @@ void conf(struct ctx *c, int argc, char **argv)
 	}
 
 	resolv_init(c);
+	c->run->host_addr4 = c->ip4.host_addr;
+	c->run->host_addr6 = c->ip6.host_addr;
 
 	conf_print(c);
 }

@@ -500,7 +500,7 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 				htonl(INADDR_LOOPBACK) });
 		else if (ip4->map_guest_addr.s_addr == v4->s_addr &&
 			 v4->s_addr)
-			inany_from_v4(tgt, ip4->host_addr);
+			inany_from_v4(tgt, c->run->host_addr4);
 		return;
 	}
 
@@ -514,7 +514,7 @@ void fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_host_loopback, &dst->a6))
 		tgt->a6 = in6addr_loopback;
 	else if (IN6_ARE_ADDR_EQUAL(&c->ip6.map_guest_addr, &dst->a6))
-		tgt->a6 = c->ip6.host_addr;
+		tgt->a6 = c->run->host_addr6;
 }
 
 /**
@@ -537,7 +537,7 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 
 		if (inany_is_loopback(peer) ||
 		    v4->s_addr == ip4->addr.s_addr ||
-		    v4->s_addr == ip4->host_addr.s_addr) {
+		    v4->s_addr == c->run->host_addr4.s_addr) {
 			struct in_addr m = ip4->map_host_loopback;
 
 			if (v4->s_addr != htonl(INADDR_LOOPBACK) &&
@@ -552,7 +552,7 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 
 	if (inany_is_loopback(peer) ||
 	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr) ||
-	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.host_addr)) {
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->run->host_addr6)) {
 		struct in6_addr m = c->ip6.map_host_loopback;
 
 		if (!inany_is_loopback(peer) &&

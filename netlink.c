@@ -65,6 +65,31 @@ int nl_sock_open(void)
 }
 
 /**
+ * nl_sock_open_groups() - Open a routing netlink socket for notifications
+ * @groups:	Multicast groups to join, RTMGRP_* flags
+ *
+ * Return: non-blocking socket descriptor, -1 on failure
+ */
+int nl_sock_open_groups(uint32_t groups)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK,
+				    .nl_groups = groups };
+	int s;
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   NETLINK_ROUTE);
+	if (s < 0)
+		return -1;
+
+	if (bind(s, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(s);
+		return -1;
+	}
+
+	return s;
+}
+
+/**
  * nl_req_init() - Start a request of a given type and family header size
  * @req:	Request buffer
  * @type:	Message type

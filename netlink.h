@@ -9,9 +9,11 @@
 #define NETLINK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 int nl_sock_open(void);
+int nl_sock_open_groups(uint32_t groups);
 unsigned nl_get_ext_if(int s, sa_family_t af);
 int nl_route_get_def(int s, unsigned ifi, sa_family_t af, void *gw);
 int nl_addr_get(int s, unsigned ifi, sa_family_t af, void *addr,

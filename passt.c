@@ -29,6 +29,7 @@
 #include "ctl.h"
 #include "fdlimit.h"
 #include "flow.h"
+#include "follow.h"
 #include "fwd.h"
 #include "icmp.h"
 #include "isolation.h"
@@ -292,6 +293,9 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_RESOLV:
 		resolv_follow_handler(c, ref);
 		break;
+	case EPOLL_TYPE_FOLLOW:
+		follow_handler(c, ref);
+		break;
 	default:
 		debug("Event for unexpected descriptor type %u", ref.type);
 		break;
@@ -418,6 +422,7 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA)
 		pasta_netns_quit_init(c);
 	resolv_follow_init(c);
+	follow_init(c);
 
 	/* Netlink was for probing and setting up: done */
 	if (c->nl_sock >= 0)

@@ -70,6 +70,7 @@ enum passt_mode {
  * @EPOLL_TYPE_CTL_LISTEN:	Listening control socket (-c)
  * @EPOLL_TYPE_CTL:		Connection of a control client
  * @EPOLL_TYPE_RESOLV:		inotify on the directory of resolv.conf
+ * @EPOLL_TYPE_FOLLOW:		Netlink: the host's address changes
  * @EPOLL_NUM_TYPES:		Number of types
  */
 enum epoll_type {
@@ -92,6 +93,7 @@ enum epoll_type {
 	EPOLL_TYPE_CTL_LISTEN,
 	EPOLL_TYPE_CTL,
 	EPOLL_TYPE_RESOLV,
+	EPOLL_TYPE_FOLLOW,
 	EPOLL_NUM_TYPES,
 };
 
@@ -157,7 +159,7 @@ enum pif {
  * @addr_out:		Source address for outbound sockets, or any
  * @ifname_out:		Interface outbound sockets bind to, or empty
  * @our_tap_addr:	Our source address for messages we originate
- * @host_addr:		Host's address on the template interface
+ * @host_addr:		Host's address on the template interface, at start
  * @host_prefix_len:	Prefix length of @host_addr
  * @host_gw:		Host's default gateway
  * @no_copy_routes:	pasta: don't copy routes to the namespace
@@ -195,7 +197,8 @@ struct ip4_ctx {
  * @addr_out:		Source address for outbound sockets, or any
  * @ifname_out:		Interface outbound sockets bind to, or empty
  * @our_tap_ll:		Our link-local address on the tap link
- * @host_addr:		Host's global address on the template interface
+ * @host_addr:		Host's global address on the template interface, at
+ *			start
  * @host_prefix_len:	Prefix length of @host_addr
  * @host_addr_ll:	Host's link-local address on the template interface
  * @host_gw:		Host's default gateway
@@ -264,6 +267,8 @@ struct dns_run {
  * @fwd:		Forwarding tables, by enum fwd_table_id: -t, -u, -T,
  *			-U, as the command line and the control socket set them
  * @dns:		Name servers and search domains in effect
+ * @host_addr4:		Host's IPv4 address on the template interface, as now
+ * @host_addr6:		Host's global IPv6 address there, as now
  */
 struct ctx_run {
 	struct timespec now;
@@ -275,6 +280,8 @@ struct ctx_run {
 	struct in6_addr addr6_ll_seen;
 	struct fwd_ports fwd[FWD_TABLES];
 	struct dns_run dns;
+	struct in_addr host_addr4;
+	struct in6_addr host_addr6;
 };
 
 /**
@@ -340,7 +347,7 @@ struct ctx_run {
  * @nsrun_dir:		pasta: directory for namespace names
  * @netns_only:		pasta: don't join or create a user namespace
  * @no_netns_quit:	pasta: don't quit when the namespace goes away
- * @no_follow_host:	Don't follow changes of the host's resolv.conf
+ * @no_follow_host:	Don't follow changes of the host's resolv.conf, address
  * @pasta_conf_ns:	pasta: configure the namespace (--config-net)
  * @no_splice:		Don't splice loopback connections (always for passt)
  * @splice_only:	pasta: no tap device, every forwarded connection is

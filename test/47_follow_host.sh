@@ -3,10 +3,10 @@
 #
 # passt - user-mode networking for virtual machines and namespaces
 #
-# test/47_follow_host.sh - The host's resolv.conf changes while we run:
+# test/47_follow_host.sh - The host changes while we run. Its resolv.conf:
 # replaced by rename, written in place, behind a symbolic link; what
 # --dns-forward traffic reaches, what DHCP and router advertisements give, and
-# --no-follow-host
+# --no-follow-host. Its address: where --map-guest-addr leads.
 #
 # The "host" namespace gets a mount namespace of its own where /etc is an
 # overlay on the real one, so that its resolv.conf can be replaced without
@@ -248,3 +248,43 @@ expect_eq follow_passt_ra_replaced "${ra}" \
 expect_eq follow_passt_guest_resolves \
 	  "$(ask gst 203.0.113.1 A)" 203.0.113.6
 tb_guest_stop
+
+# 5. The host's address changes: --map-guest-addr reaches it where it is now
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-t none -u none -T none -U none --map-guest-addr 169.254.1.2 \
+	--map-guest-addr fd00::2 -P "${TMP}/pasta.pid" -l "${TMP}/pasta5.log" \
+	2>/dev/null
+expect_eq follow_addr_pasta_starts $? 0
+at_exit "kill $(cat "${TMP}/pasta.pid" 2>/dev/null)"
+# What address of the host a connection reached
+bg hst socat TCP6-LISTEN:7070,ipv6only=0,fork,reuseaddr \
+	SYSTEM:'echo ${SOCAT_SOCKADDR}'
+wait_listen hst 7070
+
+# reached() - The host's address a connection to an address reached
+# $1:	Address the namespace connects to
+reached() {
+	local a="$1"
+	[ "${a#*:}" != "${a}" ] && a="[${a}]"
+	ip netns exec "${NS_PST}" timeout 3 socat -u "TCP:${a}:7070" - \
+		2>/dev/null | python3 -c '
+import ipaddress, sys
+t = sys.stdin.read().strip().strip("[]")
+a = ipaddress.ip_address(t) if t else None
+print(a and (a.ipv4_mapped or a) or "")'
+}
+
+expect_eq follow_addr_v4_first "$(reached 169.254.1.2)" 192.0.2.2
+expect_eq follow_addr_v6_first "$(reached fd00::2)" 2001:db8::2
+ip -n "${NS_HST}" addr del 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" addr add 192.0.2.3/24 dev eth0
+ip -n "${NS_HST}" route add default via 192.0.2.1
+ip -n "${NS_HST}" addr add 2001:db8::3/64 dev eth0 nodad
+ip -n "${NS_HST}" addr del 2001:db8::2/64 dev eth0
+wait_for 5 sh -c "grep -q 'IPv6 address is now 2001:db8::3' \
+		  ${TMP}/pasta5.log"
+expect_eq follow_addr_v4_changed "$(reached 169.254.1.2)" 192.0.2.3
+expect_eq follow_addr_v6_changed "$(reached fd00::2)" 2001:db8::3
+expect_eq follow_addr_logged "$(grep -c 'address is now' \
+				"${TMP}/pasta5.log")" 2
