@@ -54,6 +54,7 @@
 #define RESOLV_CONF		"/etc/resolv.conf"
 #define RESOLV_DIRS		2	/* Its own, its link target's */
 #define RESOLV_MASK		(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+#define RESOLV_OPEN_FLAGS	(O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 /**
  * struct resolv_dir - A directory we watch, and the file we read in it
@@ -177,7 +178,8 @@ static int resolv_open(void)
 		return openat(AT_FDCWD, RESOLV_CONF, O_RDONLY | O_CLOEXEC);
 
 	snprintf(path, sizeof(path), "/resolv0/%s", resolv_dirs[0].name);
-	fd = openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Whatever is put there, a FIFO say, mustn't block the loop */
+	fd = openat(AT_FDCWD, path, RESOLV_OPEN_FLAGS);
 	if (fd >= 0 || errno != ELOOP)
 		return fd;
 
@@ -196,7 +198,7 @@ static int resolv_open(void)
 	}
 
 	snprintf(path, sizeof(path), "/resolv1/%s", resolv_dirs[1].name);
-	return openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return openat(AT_FDCWD, path, RESOLV_OPEN_FLAGS);
 }
 
 /**
