@@ -48,8 +48,8 @@
 
 #include "isolation.h"
 #include "log.h"
-#include "resolv.h"
 #include "passt.h"
+#include "resolv.h"
 #include "seccomp.h"
 #include "util.h"
 

@@ -96,6 +96,10 @@ nsenter --net="/run/netns/${NS_HST}" unshare -m --propagation slave \
 ETC_PID=$!
 at_exit "kill ${ETC_PID}"
 if ! wait_for 5 test -e "${TMP}/etc-ready"; then
+	if ! grep -qw overlay /proc/filesystems; then
+		skip follow_host "no overlayfs in this kernel for a private /etc"
+		exit 0
+	fi
 	fail follow_host_overlay "no overlay on /etc"
 	exit 1
 fi
