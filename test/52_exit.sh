@@ -9,11 +9,13 @@
 #
 # - pasta's command writes a file and exits at once (as socat, curl -T or
 #   git push do): the namespace's kernel still holds data, pasta drains it
-#   before exiting. Through the tap device and through the gateway mapping
-#   to the host's own listener, 10 times per family, as a plain user
+#   before exiting. Through the tap device, through the gateway mapping
+#   to the host's own listener, and spliced to the host's loopback (-T), 10
+#   times per family, as a plain user
 # - the same with a receiver that reads slowly: megabytes in flight at exit
 # - --exit-grace 0: no waiting, and a cut stream ends with a reset
-# - pasta terminated mid-stream (an endless sender), and pasta's namespace
+# - pasta terminated mid-stream (an endless sender; also spliced), and
+#   pasta's namespace
 #   deleted mid-stream: the receiver sees a reset, the command ends too
 # - passt's guest disconnects mid-upload, with and without --one-off: reset;
 #   on the stream socket and with vhost-user
@@ -128,6 +130,10 @@ for v in 4 6; do
 	# A slow reader: the command is done long before the data is
 	uploads "exit_pasta_tcp${v}_command_exits_slow_reader" out \
 		"${remote}" 10065 1 $((12 * 1024 * 1024)) 2
+	# Spliced, to the host's loopback (-T): pasta's sockets of the pair
+	# are its own, with a congestion control of their own
+	uploads "exit_pasta_tcp${v}_command_exits_spliced_${RUNS}_runs" hst \
+		"${lo}" 10081 0 0 "${RUNS}" -T 10081
 done
 
 # 2. No grace period: the old behaviour, except that a stream cut short
@@ -183,6 +189,21 @@ for v in 4 6; do
 		fail "exit_pasta_tcp${v}_sigterm_command_ends" \
 		     "$(pgrep -a -u "${TEST_USER}" socat)"
 	fi
+
+	# The same, spliced to the host's loopback
+	sink_start hst 10083
+	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
+		--exit-grace 1 -T 10083 -P "${TMP}/term.pid" -- \
+		socat -u /dev/zero "TCP:$(bracket "${lo}"):10083" \
+		2>/dev/null &
+	ppid=$!
+	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+			      echo 0) -gt 1000000 ]"
+	kill -TERM "$(cat "${TMP}/term.pid")"
+	wait "${ppid}"
+	res=$(sink_result)
+	expect_eq "exit_pasta_tcp${v}_sigterm_mid_stream_spliced_reset" \
+		  "${res%% *}" RESET
 done
 
 # 4. pasta attached to a namespace, which is deleted mid-stream while a
