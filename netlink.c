@@ -40,16 +40,19 @@ static uint32_t nl_seq = 1;
 static char nl_buf[NL_BUFSIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
 /**
- * nl_sock_open() - Open a routing netlink socket in the current namespace
+ * nl_sock_bind() - Open and bind a routing netlink socket
+ * @flags:	Extra socket type flags (SOCK_NONBLOCK)
+ * @groups:	Multicast groups to join, RTMGRP_* flags, 0 for none
  *
  * Return: socket descriptor, -1 on failure
  */
-int nl_sock_open(void)
+static int nl_sock_bind(int flags, uint32_t groups)
 {
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
-	int s, one = 1;
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK,
+				    .nl_groups = groups };
+	int s;
 
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_ROUTE);
 	if (s < 0)
 		return -1;
 
@@ -58,8 +61,22 @@ int nl_sock_open(void)
 		return -1;
 	}
 
+	return s;
+}
+
+/**
+ * nl_sock_open() - Open a routing netlink socket in the current namespace
+ *
+ * Return: socket descriptor, -1 on failure
+ */
+int nl_sock_open(void)
+{
+	int s = nl_sock_bind(0, 0), one = 1;
+
 	/* Strict checking makes the kernel filter dumps by our headers */
-	setsockopt(s, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	if (s >= 0)
+		setsockopt(s, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			   sizeof(one));
 
 	return s;
 }
@@ -72,21 +89,7 @@ int nl_sock_open(void)
  */
 int nl_sock_open_groups(uint32_t groups)
 {
-	struct sockaddr_nl addr = { .nl_family = AF_NETLINK,
-				    .nl_groups = groups };
-	int s;
-
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		   NETLINK_ROUTE);
-	if (s < 0)
-		return -1;
-
-	if (bind(s, (struct sockaddr *)&addr, sizeof(addr))) {
-		close(s);
-		return -1;
-	}
-
-	return s;
+	return nl_sock_bind(SOCK_NONBLOCK, groups);
 }
 
 /**
