@@ -15,8 +15,8 @@
 # - the same with a receiver that reads slowly: megabytes in flight at exit
 # - --exit-grace 0: no waiting, and a cut stream ends with a reset
 # - pasta terminated mid-stream (an endless sender; also spliced), and
-#   pasta's namespace
-#   deleted mid-stream: the receiver sees a reset, the command ends too
+#   pasta's namespace deleted mid-stream: the receiver sees a reset, the
+#   command ends too
 # - passt's guest disconnects mid-upload, with and without --one-off: reset;
 #   on the stream socket and with vhost-user
 
