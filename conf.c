@@ -41,6 +41,12 @@
 
 #define NOBODY_ID		65534
 
+/* Local mode, with no interface of the host to copy from: see conf_local() */
+#define LOCAL_ADDR4		"169.254.2.1"
+#define LOCAL_GW4		"169.254.2.2"
+#define LOCAL_PREFIX4		16
+#define LOCAL_GW6		"fe80::1"
+
 /* Fallback MAC address, locally administered: 02:"passt" */
 static const unsigned char mac_fallback[ETH_ALEN] = {
 	0x02, 0x70, 0x61, 0x73, 0x73, 0x74
@@ -1479,6 +1485,57 @@ static bool conf_ip6(struct ctx *c, const struct conf_seen *s)
 }
 
 /**
+ * conf_local() - No interface of the host to copy from: local mode
+ * @c:		Execution context
+ * @s:		Options seen
+ *
+ * A host whose uplink isn't there yet (booted before its network came up,
+ * say) has nothing for us to copy. The guest then gets link-local addresses
+ * of our choosing: IPv4 169.254.2.1/16 with 169.254.2.2 as gateway, and an
+ * IPv6 default route through fe80::1 (its own link-local address is the
+ * only one). Its traffic still leaves through the host's sockets: once the
+ * host has a route, connections from the guest go out, without a restart.
+ */
+static void conf_local(struct ctx *c, const struct conf_seen *s)
+{
+	if (!c->v6_only) {
+		struct ip4_ctx *ip4 = &c->ip4;
+
+		c->ifi4 = IFI_NONE;
+		inet_pton(AF_INET, LOCAL_ADDR4, &ip4->addr);
+		if (!s->gw4)
+			inet_pton(AF_INET, LOCAL_GW4, &ip4->guest_gw);
+		if (s->prefix4 < 0)
+			ip4->prefix_len = LOCAL_PREFIX4;
+		ip4->our_tap_addr = ip4->guest_gw;
+		if (!c->no_map_gw && !s->mhl4)
+			ip4->map_host_loopback = ip4->guest_gw;
+		ip4->no_copy_addrs = ip4->no_copy_routes = true;
+		c->run->addr4_seen = ip4->addr;
+	}
+
+	if (!c->v4_only) {
+		struct ip6_ctx *ip6 = &c->ip6;
+
+		c->ifi6 = IFI_NONE;
+		if (!s->gw6)
+			inet_pton(AF_INET6, LOCAL_GW6, &ip6->guest_gw);
+		if (!ip6->prefix_len)
+			ip6->prefix_len = 64;
+		if (IN6_IS_ADDR_LINKLOCAL(&ip6->guest_gw))
+			ip6->our_tap_ll = ip6->guest_gw;
+		else
+			inet_pton(AF_INET6, LOCAL_GW6, &ip6->our_tap_ll);
+		if (!c->no_map_gw && !s->mhl6)
+			ip6->map_host_loopback = ip6->guest_gw;
+		ip6->no_copy_addrs = ip6->no_copy_routes = true;
+	}
+
+	info("No interface of the host has a route: local mode, link-local "
+	     "addresses; connections go out once the host has a route");
+}
+
+/**
  * conf_append() - Append formatted text to a line, cut at the line's end
  * @line:	Line, terminated
  * @size:	Size of @line
@@ -1556,8 +1613,12 @@ static void conf_print(const struct ctx *c)
 	}
 
 	if (ipv6_enabled(c)) {
-		logmsg(pri, "IPv6 address: %s/%i",
-		       addr_str(AF_INET6, &c->ip6.addr), c->ip6.prefix_len);
+		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+			logmsg(pri, "IPv6 address: none, link-local only");
+		else
+			logmsg(pri, "IPv6 address: %s/%i",
+			       addr_str(AF_INET6, &c->ip6.addr),
+			       c->ip6.prefix_len);
 		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.guest_gw))
 			logmsg(pri, "IPv6 gateway: %s",
 			       addr_str(AF_INET6, &c->ip6.guest_gw));
@@ -1673,7 +1734,7 @@ void conf(struct ctx *c, int argc, char **argv)
 		c->ifi6 = 0;
 	}
 	if (!c->ifi4 && !c->ifi6)
-		die("No usable interface: give addresses with -a, or -i");
+		conf_local(c, &s);
 
 	if (!s.mac) {
 		unsigned ifi = c->ifi4 ? c->ifi4 : c->ifi6;

@@ -53,6 +53,7 @@
 #define OPT_CLIENT_FQDN		39	/* RFC 4704 */
 
 #define STATUS_SUCCESS		0
+#define STATUS_NOADDRSAVAIL	2
 #define STATUS_NOTONLINK	4
 
 #define DUID_LL			3
@@ -183,12 +184,28 @@ static size_t dhcpv6_duid(const struct ctx *c, uint8_t *duid)
  * @c:		Execution context
  * @r:		Reply
  * @iaid:	IAID of the client's IA_NA, 4 bytes
+ *
+ * Without an address to give (local mode: link-local only), the IA_NA
+ * holds a NoAddrsAvail status instead (RFC 8415, 18.3.9).
  */
 static void dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_reply *r,
 			     const uint8_t *iaid)
 {
 	uint32_t inf = htonl(LIFETIME_INFINITE);
 	uint8_t *ia, *a;
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr)) {
+		ia = dhcpv6_put(r, OPT_IA_NA, NULL, IA_NA_FIXED_LEN + 4 + 2);
+		if (!ia)
+			return;
+
+		memcpy(ia, iaid, 4);
+		a = ia + IA_NA_FIXED_LEN;
+		a[1] = OPT_STATUS_CODE;
+		a[3] = 2;
+		a[5] = STATUS_NOADDRSAVAIL;
+		return;
+	}
 
 	ia = dhcpv6_put(r, OPT_IA_NA, NULL, IA_NA_FIXED_LEN + 4 + 24);
 	if (!ia)

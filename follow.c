@@ -2,17 +2,20 @@
 /*
  * passt - user-mode networking for virtual machines and namespaces
  *
- * follow.c - The host's addresses, as they change while we run
+ * follow.c - The host's addresses and uplink, as they change while we run
  *
  * The guest's view of the host is set at start: its address (often the
  * host's own), the gateway, the addresses that map to the host. What we
  * translate to on the host's side needn't stay as it was: unless
  * --no-follow-host is given, a routing netlink socket subscribed to address
- * changes (opened before the sandbox) tells us when the template
- * interface's addresses change, and we ask the kernel again, on a second
- * socket, which one is its main address now. Traffic the guest sends to
- * the --map-guest-addr address then goes to the host's new address, and
- * traffic from it is recognised as the host's.
+ * and route changes (opened before the sandbox) tells us when the host's
+ * default route moves to another interface (a VPN comes up, Wi-Fi takes over
+ * from a cable, an uplink appears after we started in local mode) or when
+ * that interface's addresses change; we then ask the kernel again, on a
+ * second socket, which interface has the default route and which address is
+ * its main one. Traffic the guest sends to the --map-guest-addr address goes
+ * to the host's address as it is now, and traffic from it is recognised as
+ * the host's. An interface given with -i or --outbound-if4/6 stays.
  *
  * Neither socket can change anything: we hold no capability over the
  * host's network namespace by then.
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/epoll.h>
@@ -38,21 +42,35 @@
 /* Socket for our requests: the subscribed one only gets notifications */
 static int follow_req_sock = -1;
 
+/* Interface whose addresses we follow, per family: 0 if none (yet) */
+static unsigned follow_ifi4, follow_ifi6;
+
+/* The interface of a family was given: it doesn't move with routes */
+static bool follow_fixed4, follow_fixed6;
+
 /**
- * follow_init() - Subscribe to address changes of the host, before the sandbox
+ * follow_init() - Subscribe to changes of the host's network, before the
+ *		   sandbox
  * @c:		Execution context
  */
 void follow_init(const struct ctx *c)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_FOLLOW };
-	bool v4 = ifi_on_host(c->ifi4), v6 = ifi_on_host(c->ifi6);
+	bool v4 = !!c->ifi4, v6 = !!c->ifi6;
 	int s;
 
 	if (c->no_follow_host || (!v4 && !v6))
 		return;
 
+	follow_ifi4 = ifi_on_host(c->ifi4) ? c->ifi4 : 0;
+	follow_ifi6 = ifi_on_host(c->ifi6) ? c->ifi6 : 0;
+	follow_fixed4 = *c->ifname || *c->ip4.ifname_out;
+	follow_fixed6 = *c->ifname || *c->ip6.ifname_out;
+
 	s = nl_sock_open_groups((v4 ? RTMGRP_IPV4_IFADDR : 0) |
-				(v6 ? RTMGRP_IPV6_IFADDR : 0));
+				(v4 && !follow_fixed4 ? RTMGRP_IPV4_ROUTE : 0) |
+				(v6 ? RTMGRP_IPV6_IFADDR : 0) |
+				(v6 && !follow_fixed6 ? RTMGRP_IPV6_ROUTE : 0));
 	follow_req_sock = nl_sock_open();
 	ref.fd = s;
 	if (s < 0 || follow_req_sock < 0 || epoll_add(c, s, EPOLLIN, ref)) {
@@ -67,6 +85,30 @@ void follow_init(const struct ctx *c)
 }
 
 /**
+ * follow_route() - Take the interface of the default route, as it is now
+ * @af:		AF_INET or AF_INET6
+ * @ifi:	Interface we follow, updated
+ *
+ * With no default route left, the last interface stays: its address is
+ * still the best guess of where the host is.
+ *
+ * Return: true if the interface changed
+ */
+static bool follow_route(sa_family_t af, unsigned *ifi)
+{
+	unsigned now = nl_get_ext_if(follow_req_sock, af);
+	char name[IFNAMSIZ];
+
+	if (!now || now == *ifi)
+		return false;
+
+	*ifi = now;
+	info("The host's %s uplink is now %s", af == AF_INET ? "IPv4" : "IPv6",
+	     nl_link_get_name(follow_req_sock, now, name));
+	return true;
+}
+
+/**
  * follow_addr4() - Take the template interface's IPv4 address as it is now
  * @c:		Execution context
  */
@@ -75,7 +117,8 @@ static void follow_addr4(const struct ctx *c)
 	struct in_addr a;
 	int plen;
 
-	if (nl_addr_get(follow_req_sock, c->ifi4, AF_INET, &a, &plen, NULL) ||
+	if (!follow_ifi4 ||
+	    nl_addr_get(follow_req_sock, follow_ifi4, AF_INET, &a, &plen, NULL) ||
 	    a.s_addr == c->run->host_addr4.s_addr)
 		return;
 
@@ -92,7 +135,9 @@ static void follow_addr6(const struct ctx *c)
 	struct in6_addr a;
 	int plen;
 
-	if (nl_addr_get(follow_req_sock, c->ifi6, AF_INET6, &a, &plen, NULL) ||
+	if (!follow_ifi6 ||
+	    nl_addr_get(follow_req_sock, follow_ifi6, AF_INET6, &a, &plen,
+			NULL) ||
 	    IN6_ARE_ADDR_EQUAL(&a, &c->run->host_addr6))
 		return;
 
@@ -101,19 +146,22 @@ static void follow_addr6(const struct ctx *c)
 }
 
 /**
- * follow_handler() - Address notifications: look again where they matter
+ * follow_handler() - Address and route notifications: look again where they
+ *		      matter
  * @c:		Execution context
  * @ref:	epoll reference, with the subscribed socket
  *
  * A notification is only a hint: an address added may be a secondary one,
- * one removed may leave another. What the kernel reports as the main
- * address of the template interface, asked afterwards, is what we take.
- * If the socket overran (ENOBUFS), notifications were lost: look anyway.
+ * one removed may leave another; a default route added may not be the best.
+ * What the kernel reports, asked afterwards, is what we take: the interface
+ * of the best default route, then its main address. Routes other than
+ * default ones don't matter. If the socket overran (ENOBUFS), notifications
+ * were lost: look anyway.
  */
 void follow_handler(const struct ctx *c, union epoll_ref ref)
 {
 	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	bool v4 = false, v6 = false;
+	bool v4 = false, v6 = false, r4 = false, r6 = false;
 	ssize_t n;
 
 	while ((n = recv(ref.fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
@@ -122,7 +170,7 @@ void follow_handler(const struct ctx *c, union epoll_ref ref)
 
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				v4 = v6 = true;
+				v4 = v6 = r4 = r6 = true;
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			break;
@@ -130,6 +178,18 @@ void follow_handler(const struct ctx *c, union epoll_ref ref)
 
 		for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
 			const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+			const struct rtmsg *rtm = NLMSG_DATA(nh);
+
+			if ((nh->nlmsg_type == RTM_NEWROUTE ||
+			     nh->nlmsg_type == RTM_DELROUTE) &&
+			    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*rtm))) {
+				if (rtm->rtm_dst_len ||
+				    rtm->rtm_table != RT_TABLE_MAIN)
+					continue;
+				r4 |= rtm->rtm_family == AF_INET;
+				r6 |= rtm->rtm_family == AF_INET6;
+				continue;
+			}
 
 			if ((nh->nlmsg_type != RTM_NEWADDR &&
 			     nh->nlmsg_type != RTM_DELADDR) ||
@@ -137,16 +197,21 @@ void follow_handler(const struct ctx *c, union epoll_ref ref)
 				continue;
 
 			if (ifa->ifa_family == AF_INET &&
-			    ifa->ifa_index == c->ifi4)
+			    ifa->ifa_index == follow_ifi4)
 				v4 = true;
 			else if (ifa->ifa_family == AF_INET6 &&
-				 ifa->ifa_index == c->ifi6)
+				 ifa->ifa_index == follow_ifi6)
 				v6 = true;
 		}
 	}
 
-	if (v4 && ifi_on_host(c->ifi4))
+	if (r4 && c->ifi4 && !follow_fixed4)
+		v4 |= follow_route(AF_INET, &follow_ifi4);
+	if (r6 && c->ifi6 && !follow_fixed6)
+		v6 |= follow_route(AF_INET6, &follow_ifi6);
+
+	if (v4 && c->ifi4)
 		follow_addr4(c);
-	if (v6 && ifi_on_host(c->ifi6))
+	if (v6 && c->ifi6)
 		follow_addr6(c);
 }

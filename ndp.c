@@ -192,6 +192,7 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
 {
 	struct nd_router_advert *ra;
 	struct nd_opt_prefix_info *pi;
+	bool have_addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
 	struct ndp_buf m = { .len = sizeof(*ra) };
 	unsigned char *o;
 	int i;
@@ -200,12 +201,13 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
 	ra = (struct nd_router_advert *)m.b;
 	ra->nd_ra_type = ND_ROUTER_ADVERT;
 	ra->nd_ra_curhoplimit = IP_TTL_DEFAULT;
+	/* Without an address (local mode), we advertise a route only */
 	if (!c->no_dhcpv6)
-		ra->nd_ra_flags_reserved = ND_RA_FLAG_MANAGED |
-					   ND_RA_FLAG_OTHER;
+		ra->nd_ra_flags_reserved = ND_RA_FLAG_OTHER |
+			(have_addr ? ND_RA_FLAG_MANAGED : 0);
 	ra->nd_ra_router_lifetime = htons(RA_ROUTER_LIFETIME_S);
 
-	o = ndp_opt(&m, ND_OPT_PREFIX_INFORMATION, 4);
+	o = have_addr ? ndp_opt(&m, ND_OPT_PREFIX_INFORMATION, 4) : NULL;
 	if (o) {
 		pi = (struct nd_opt_prefix_info *)o;
 		pi->nd_opt_pi_prefix_len = c->ip6.prefix_len;
@@ -358,6 +360,9 @@ void ndp_start(struct ctx *c)
 		ndp_ra(c, &in6addr_allnodes, NULL);
 		ndp_schedule(timespec_ms(&c->run->now));
 	}
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+		return;
 
 	memset(m.b, 0, sizeof(*ns));
 	ns = (struct nd_neighbor_solicit *)m.b;

@@ -409,13 +409,13 @@ unsigned nl_get_ext_if(int s, sa_family_t af)
 		if (f.multi)
 			info("Several default routes for %s, using %s",
 			     af == AF_INET ? "IPv4" : "IPv6",
-			     if_indextoname(f.best.ifi, name) ?
-			     name : "?");
+			     nl_link_get_name(s, f.best.ifi, name));
 		return f.best.ifi;
 	}
 
 	for (i = 0; i < ARRAY_SIZE(f.ifaces) && f.ifaces[i]; i++) {
-		if (!if_indextoname(f.ifaces[i], name) || !strcmp(name, "lo"))
+		if (!strcmp(nl_link_get_name(s, f.ifaces[i], name), "?") ||
+		    !strcmp(name, "lo"))
 			continue;
 		if (af == AF_INET6 && n && ifi != f.ifaces[i])
 			continue;
@@ -568,16 +568,18 @@ int nl_addr_get(int s, unsigned ifi, sa_family_t af, void *addr,
  * @mac:	Hardware address
  * @has_mac:	@mac is set
  * @mtu:	MTU, 0 if not found
+ * @name:	Name, empty if not found
  */
 struct link_info {
 	unsigned ifi;
 	unsigned char mac[ETH_ALEN];
 	bool has_mac;
 	int mtu;
+	char name[IFNAMSIZ];
 };
 
 /**
- * nl_link_cb() - Read hardware address and MTU from a link message
+ * nl_link_cb() - Read hardware address, MTU and name from a link message
  * @nh:		RTM_NEWLINK message
  * @arg:	struct link_info
  *
@@ -607,6 +609,11 @@ static int nl_link_cb(const struct nlmsghdr *nh, void *arg)
 
 			memcpy(&mtu, RTA_DATA(rta), 4);
 			l->mtu = mtu;
+		} else if (rta->rta_type == IFLA_IFNAME) {
+			size_t n = MIN(RTA_PAYLOAD(rta), IFNAMSIZ - 1);
+
+			memcpy(l->name, RTA_DATA(rta), n);
+			l->name[n] = '\0';
 		}
 	}
 
@@ -653,6 +660,27 @@ int nl_link_get_mac(int s, unsigned ifi, void *mac)
 
 	memcpy(mac, l.mac, ETH_ALEN);
 	return 0;
+}
+
+/**
+ * nl_link_get_name() - Get the name of an interface, without ioctl()s (as
+ *			if_indextoname() makes): this works in the sandbox
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @name:	Name, IFNAMSIZ bytes, set: "?" if unknown
+ *
+ * Return: @name
+ */
+const char *nl_link_get_name(int s, unsigned ifi, char *name)
+{
+	struct link_info l;
+
+	if (nl_link_get(s, ifi, &l) || !*l.name)
+		str_copy(name, IFNAMSIZ, "?");
+	else
+		str_copy(name, IFNAMSIZ, l.name);
+
+	return name;
 }
 
 /**

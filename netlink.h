@@ -20,6 +20,7 @@ int nl_addr_get(int s, unsigned ifi, sa_family_t af, void *addr,
 		int *prefix_len, void *addr_ll);
 int nl_link_get_mac(int s, unsigned ifi, void *mac);
 int nl_link_get_mtu(int s, unsigned ifi);
+const char *nl_link_get_name(int s, unsigned ifi, char *name);
 int nl_link_set_mac(int s, unsigned ifi, const void *mac);
 int nl_link_set_mtu(int s, unsigned ifi, int mtu);
 int nl_link_up(int s, unsigned ifi);

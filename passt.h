@@ -459,6 +459,19 @@ static inline bool ifi_on_host(unsigned ifi)
 }
 
 /**
+ * guest_addr6() - The guest's IPv6 address we send new flows to
+ * @c:		Execution context
+ *
+ * Return: its global address, the link-local one if it has none (local mode)
+ */
+static inline const struct in6_addr *guest_addr6(const struct ctx *c)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->run->addr6_seen))
+		return &c->run->addr6_ll_seen;
+	return &c->run->addr6_seen;
+}
+
+/**
  * ipv4_enabled() - Tell if IPv4 is in use
  * @c:		Execution context
  *

@@ -526,6 +526,8 @@ static void pasta_config_net(struct ctx *c, unsigned ifi)
 		if (same && !c->ip6.no_copy_addrs && ifi_on_host(c->ifi6))
 			rc = nl_addr_dup(c->nl_sock, c->ifi6, c->nl_sock_ns, ifi,
 					 AF_INET6);
+		else if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+			rc = 0;		/* Local mode: link-local only */
 		else
 			rc = nl_addr_set(c->nl_sock_ns, ifi, AF_INET6,
 					 &c->ip6.addr, c->ip6.prefix_len);

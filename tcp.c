@@ -1643,7 +1643,7 @@ static void tcp_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	if (inany_v4(&src))
 		inany_from_v4(&conn->f.side[TGTSIDE].eaddr, c->run->addr4_seen);
 	else
-		conn->f.side[TGTSIDE].eaddr.a6 = c->run->addr6_seen;
+		conn->f.side[TGTSIDE].eaddr.a6 = *guest_addr6(c);
 	conn->tapside = TGTSIDE;
 	conn->sock = s;
 	conn->events = CONN_SOCK_ACCEPTED;

@@ -769,7 +769,7 @@ static struct udp_flow *udp_flow_from_sock(struct ctx *c, union epoll_ref ref,
 	if (inany_v4(&src))
 		inany_from_v4(&uflow->f.side[TGTSIDE].eaddr, c->run->addr4_seen);
 	else
-		uflow->f.side[TGTSIDE].eaddr.a6 = c->run->addr6_seen;
+		uflow->f.side[TGTSIDE].eaddr.a6 = *guest_addr6(c);
 	uflow->tapside = TGTSIDE;
 	uflow->sock = -1;
 	uflow->lsock = ref.fd;

@@ -205,14 +205,14 @@ dhcp_dns() {
 		-s "${TMP}/udhcpc.sh" 2>/dev/null | grep '^DNS' | tail -1
 }
 
-# last_ra_rdnss() - Name servers in the last router advertisement captured,
-# with their lifetimes
-last_ra_rdnss() {
+# ra_rdnss() - Name servers in each router advertisement captured, with their
+# lifetimes, one advertisement a line
+ra_rdnss() {
 	python3 - "${TMP}/follow.pcap" <<'EOF'
 import socket, struct, sys
 
 data = open(sys.argv[1], "rb").read()
-off, last = 24, ""
+off = 24
 while off + 16 <= len(data):
     incl = struct.unpack("<I", data[off + 8:off + 12])[0]
     fr = data[off + 16:off + 16 + incl]
@@ -229,26 +229,26 @@ while off + 16 <= len(data):
                 found.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6,
                                         icmp[k:k + 16]), life))
         o += l
-    last = " ".join(found)
-print(last)
+    print(" ".join(found))
 EOF
 }
 
 expect_eq follow_passt_dhcp_first "$(dhcp_dns)" "DNS 192.0.2.1 DOMAIN a.test"
-expect_eq follow_passt_ra_first "$(last_ra_rdnss)" "2001:db8::1/4294967295"
+expect_eq follow_passt_ra_first "$(ra_rdnss | tail -1)" \
+	  "2001:db8::1/4294967295"
 
 resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1" \
 	   "nameserver 2001:db8:1::1" "search b.test"
 wait_for 5 sh -c "grep -q 'IPv4 DNS: 203.0.113.1$' ${TMP}/passt.log"
 expect_eq follow_passt_dhcp_replaced "$(dhcp_dns)" \
 	  "DNS 203.0.113.1 DOMAIN b.test"
+# The advertisement sent at once: later periodic ones have the new server only
+ra="2001:db8:1::1/4294967295 2001:db8::1/0"
 for _ in $(seq 10); do
-	ra=$(last_ra_rdnss)
-	[ "${ra}" = "2001:db8:1::1/4294967295 2001:db8::1/0" ] && break
+	ra_rdnss | grep -qx "${ra}" && break
 	sleep 0.5
 done
-expect_eq follow_passt_ra_replaced "${ra}" \
-	  "2001:db8:1::1/4294967295 2001:db8::1/0"
+expect_eq follow_passt_ra_replaced "$(ra_rdnss | grep -x "${ra}")" "${ra}"
 expect_eq follow_passt_guest_resolves \
 	  "$(ask gst 203.0.113.1 A)" 203.0.113.6
 tb_guest_stop
@@ -292,3 +292,81 @@ expect_eq follow_addr_v4_changed "$(reached 169.254.1.2)" 192.0.2.3
 expect_eq follow_addr_v6_changed "$(reached fd00::2)" 2001:db8::3
 expect_eq follow_addr_logged "$(grep -c 'address is now' \
 				"${TMP}/pasta5.log")" 2
+
+# 6. No route at start (booted before the network came up): pasta starts in
+# local mode, and the namespace connects out once the host has a route
+kill "$(cat "${TMP}/pasta.pid")"
+wait_for 5 sh -c "! kill -0 $(cat "${TMP}/pasta.pid") 2>/dev/null"
+ip netns del "${NS_PST}"
+ip -n "${NS_HST}" addr flush dev eth0
+ip -n "${NS_HST}" -6 route flush dev eth0
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-t 7071 -u none -T none -U none --map-guest-addr 169.254.1.2 \
+	--map-guest-addr fd00::2 -P "${TMP}/pasta.pid" \
+	-l "${TMP}/pasta6.log" 2>"${TMP}/pasta6.err"
+expect_eq local_pasta_starts $? 0
+check local_said grep -q "local mode" "${TMP}/pasta6.err"
+expect_eq local_ns_addr4 "$(ip -n "${NS_PST}" -4 -br addr show | \
+			    awk '$1 != "lo" { print $3 }')" 169.254.2.1/16
+expect_eq local_ns_routes "$(ip -n "${NS_PST}" route show default; \
+			     ip -n "${NS_PST}" -6 route show default | \
+			     awk '{ print $1, $2, $3 }')" \
+	  "default via 169.254.2.2 dev tap0 
+default via fe80::1"
+
+# A server on the remote side, echoing where the connection came from
+bg out socat TCP6-LISTEN:7072,ipv6only=0,fork,reuseaddr \
+	SYSTEM:'echo ${SOCAT_PEERADDR}'
+wait_listen out 7072
+
+# connect_out() - Connect from the namespace to the remote server, retrying
+# for 5 s (the namespace's link-local address may still be tentative)
+# $1:	Address
+connect_out() {
+	local a
+	for _ in $(seq 10); do
+		a=$(ip netns exec "${NS_PST}" timeout 2 socat -u \
+			"TCP:$1:7072" - 2>/dev/null)
+		[ -n "${a}" ] && break
+		sleep 0.5
+	done
+	python3 -c '
+import ipaddress, sys
+t = sys.argv[1].strip("[]")
+a = ipaddress.ip_address(t) if t else None
+print(a and (a.ipv4_mapped or a) or "")' "${a}"
+}
+
+ip netns exec "${NS_PST}" timeout 2 socat -u TCP:203.0.113.1:7072 - \
+	> "${TMP}/local-before.out" 2>/dev/null
+expect_eq local_no_route_yet "$(cat "${TMP}/local-before.out")" ""
+
+# The uplink comes up: addresses, then default routes
+ip -n "${NS_HST}" addr add 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" route add default via 192.0.2.1
+ip -n "${NS_HST}" addr add 2001:db8::2/64 dev eth0 nodad
+ip -n "${NS_HST}" -6 route add default via 2001:db8::1
+expect_eq local_connects_out_v4 "$(connect_out 203.0.113.1)" 192.0.2.2
+expect_eq local_connects_out_v6 "$(connect_out '[2001:db8:1::1]')" \
+	  2001:db8::2
+
+# The host's uplink, found then: --map-guest-addr leads to its address
+wait_for 5 sh -c "grep -q 'IPv6 address is now 2001:db8::2' \
+		  ${TMP}/pasta6.log"
+check local_uplink_logged grep -q "IPv4 uplink is now eth0" \
+	"${TMP}/pasta6.log"
+expect_eq local_map_guest_addr_v4 "$(reached 169.254.1.2)" 192.0.2.2
+expect_eq local_map_guest_addr_v6 "$(reached fd00::2)" 2001:db8::2
+
+# Inbound, through the tap device to the namespace's link-local address:
+# a file, compared
+bg pst socat -u TCP6-LISTEN:7071,ipv6only=0,reuseaddr \
+	CREATE:"${TMP}/local-in.bin"
+wait_listen pst 7071
+head -c 2M /dev/urandom > "${TMP}/local-src.bin"
+ip netns exec "${NS_OUT}" socat -u FILE:"${TMP}/local-src.bin" \
+	"TCP:[2001:db8::2]:7071" 2>/dev/null
+wait_for 5 cmp -s "${TMP}/local-src.bin" "${TMP}/local-in.bin"
+check local_inbound_v6_link_local cmp -s "${TMP}/local-src.bin" \
+	"${TMP}/local-in.bin"
