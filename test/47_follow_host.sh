@@ -370,3 +370,57 @@ ip netns exec "${NS_OUT}" socat -u FILE:"${TMP}/local-src.bin" \
 wait_for 5 cmp -s "${TMP}/local-src.bin" "${TMP}/local-in.bin"
 check local_inbound_v6_link_local cmp -s "${TMP}/local-src.bin" \
 	"${TMP}/local-in.bin"
+
+# 7. passt in local mode: what the guest learns by DHCP, router advertisements
+# and DHCPv6
+kill "$(cat "${TMP}/pasta.pid")"
+ip -n "${NS_HST}" addr flush dev eth0
+ip -n "${NS_HST}" -6 route flush dev eth0
+TB_GUEST_NOCONF=1 tb_guest || { fail local_passt_guest "no passt"; exit 1; }
+check local_passt_said grep -q "local mode" "${TMP}/passt.log"
+
+cat > "${TMP}/udhcpc-local.sh" <<'EOF2'
+#!/bin/sh
+[ "$1" = bound ] && echo "IP ${ip}/${mask} ROUTER ${router}"
+exit 0
+EOF2
+chmod +x "${TMP}/udhcpc-local.sh"
+expect_eq local_passt_dhcp "$(in_gst busybox udhcpc -i eth0 -q -n -f -t 3 \
+	-T 1 -s "${TMP}/udhcpc-local.sh" 2>/dev/null | grep '^IP')" \
+	"IP 169.254.2.1/16 ROUTER 169.254.2.2"
+
+# A route through fe80::1, and no prefix to make an address from
+wait_for 5 sh -c "ip -n ${NS_GST} -6 route show default | grep -q fe80::1"
+expect_eq local_passt_ra_route "$(ip -n "${NS_GST}" -6 route show default | \
+				  awk '{ print $1, $2, $3 }')" \
+	  "default via fe80::1"
+expect_eq local_passt_no_global_v6 \
+	  "$(ip -n "${NS_GST}" -6 addr show scope global)" ""
+
+# DHCPv6: a solicitation gets an IA_NA with the NoAddrsAvail status (2)
+wait_for 5 sh -c "! ip -n ${NS_GST} -6 addr show dev eth0 | grep -q tentative"
+expect_eq local_passt_dhcpv6_no_addrs "$(in_gst python3 - <<'EOF2'
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
+s.bind(("::", 546))
+s.settimeout(3)
+duid = struct.pack(">HH", 3, 1) + bytes.fromhex("525400123456")
+msg = bytes([1, 1, 2, 3]) + struct.pack(">HH", 1, len(duid)) + duid + \
+      struct.pack(">HHIII", 3, 12, 1, 0, 0)
+s.sendto(msg, ("ff02::1:2", 547, 0, socket.if_nametoindex("eth0")))
+r, o, status = s.recv(1500), 4, "none"
+while o + 4 <= len(r):
+    code, ln = struct.unpack(">HH", r[o:o + 4])
+    if code == 3:
+        i = o + 16
+        while i + 4 <= o + 4 + ln:
+            c2, l2 = struct.unpack(">HH", r[i:i + 4])
+            if c2 == 13:
+                status = str(struct.unpack(">H", r[i + 4:i + 6])[0])
+            i += 4 + l2
+    o += 4 + ln
+print(status)
+EOF2
+)" 2
+tb_guest_stop
