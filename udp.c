@@ -384,15 +384,25 @@ void udp_tap_writable(const struct ctx *c)
 	unsigned i, left = 0;
 
 	for (i = 0; i < udp_npaused; i++) {
+		union epoll_ref ref = udp_paused[i];
 		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.u64 = udp_paused[i].u64 };
+					  .data.u64 = ref.u64 };
 
-		/* A socket we can't watch again stays paused: next time */
-		if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, udp_paused[i].fd,
-			      &ev)) {
-			debug_perror("UDP: can't resume socket %i",
-				     udp_paused[i].fd);
-			udp_paused[left++] = udp_paused[i];
+		/* Entries go as their sockets close: one that didn't would
+		 * change the events of whatever has its number now
+		 */
+		if (ref.type == EPOLL_TYPE_UDP_REPLY &&
+		    (uflow_at(ref.flow)->f.type != FLOW_UDP ||
+		     uflow_at(ref.flow)->sock != ref.fd)) {
+			debug("UDP: paused socket %i was closed", ref.fd);
+			continue;
+		}
+
+		/* Short of kernel memory, it stays paused: next time */
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev)) {
+			debug_perror("UDP: can't resume socket %i", ref.fd);
+			if (errno == ENOMEM)
+				udp_paused[left++] = ref;
 		}
 	}
 	udp_npaused = left;

@@ -1438,6 +1438,41 @@ static void fuzz_timers(struct ctx *c)
 }
 
 /**
+ * fuzz_tap_state() - Say what became of the guest's socket in passt's epoll
+ *		      set, from /proc/self/fdinfo: is it still there, with our
+ *		      reference and events?
+ * @c:		Execution context
+ */
+static void fuzz_tap_state(const struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST,
+				.fd = c->run->fd_tap };
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	fprintf(stderr, "fuzz_tap: guest socket %i, reference %llx expected, "
+		"%u flows\n", c->run->fd_tap, (unsigned long long)ref.u64,
+		flow_count());
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%i", c->epollfd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int tfd;
+
+		if (sscanf(line, "tfd: %i", &tfd) == 1 && tfd == c->run->fd_tap) {
+			fprintf(stderr, "fuzz_tap: in epoll set: %s", line);
+			found = true;
+		}
+	}
+	fclose(f);
+	if (!found)
+		fprintf(stderr, "fuzz_tap: not in passt's epoll set\n");
+}
+
+/**
  * fuzz_stop() - The guest goes away: passt must clean up after it
  * @c:		Execution context
  */
@@ -1448,8 +1483,10 @@ static void fuzz_stop(struct ctx *c)
 
 	if (c->run->fd_tap >= 0)
 		fuzz_dispatch(c, FUZZ_ROUNDS_MAX);
-	if (c->run->fd_tap >= 0)
+	if (c->run->fd_tap >= 0) {
+		fuzz_tap_state(c);
 		fuzz_die("passt didn't notice that the guest went away");
+	}
 
 	fuzz_services_reset();
 
