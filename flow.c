@@ -464,6 +464,41 @@ unsigned flow_pending(void)
 }
 
 /**
+ * flow_addr_gone() - An address of the host went away: end the flows whose
+ *		      socket on the host's side is bound to it
+ * @c:		Execution context
+ * @addr:	Address
+ *
+ * Spliced connections are on loopback, whose addresses stay.
+ */
+void flow_addr_gone(struct ctx *c, const union inany_addr *addr)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_hwm; i++) {
+		union flow *flow = &flowtab[i];
+
+		switch (flow->f.type) {
+		case FLOW_TCP:
+			if (sock_bound_to(flow->tcp.sock, addr))
+				tcp_addr_gone(c, &flow->tcp);
+			break;
+		case FLOW_UDP:
+			if (sock_bound_to(flow->udp.sock, addr))
+				udp_addr_gone(c, &flow->udp);
+			break;
+		case FLOW_PING4:
+		case FLOW_PING6:
+			if (sock_bound_to(flow->ping.sock, addr))
+				icmp_addr_gone(c, &flow->ping);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/**
  * flow_end_all() - Before exiting: end every connection as its state allows
  * @c:		Execution context
  *

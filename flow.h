@@ -116,6 +116,7 @@ void flow_from_tap(union flow *flow, uint8_t type, uint8_t proto,
 void flow_refuse_new(void);
 unsigned flow_pending(void);
 void flow_end_all(struct ctx *c);
+void flow_addr_gone(struct ctx *c, const union inany_addr *addr);
 int flow_sock_watch(const struct ctx *c, union flow *flow, int s,
 		    uint8_t type);
 size_t flow_list_text(char *buf, size_t size, unsigned *cursor,

@@ -31,7 +31,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "flow.h"
 #include "follow.h"
+#include "inany.h"
 #include "log.h"
 #include "netlink.h"
 #include "passt.h"
@@ -47,6 +49,22 @@ static unsigned follow_ifi4, follow_ifi6;
 
 /* The interface of a family was given: it doesn't move with routes */
 static bool follow_fixed4, follow_fixed6;
+
+/* An address removed is given this long to come back (a DHCP client may
+ * remove and add the same one) before its flows are reset
+ */
+#define FOLLOW_GONE_GRACE_MS	2000
+#define FOLLOW_GONE_MAX		8
+
+/**
+ * struct follow_gone - An address of the host removed, flows not reset yet
+ * @addr:	Address
+ * @due_ms:	When to look if it's still gone, 0 for a free slot
+ */
+static struct follow_gone {
+	union inany_addr addr;
+	long long due_ms;
+} follow_gone[FOLLOW_GONE_MAX];
 
 /**
  * follow_init() - Subscribe to changes of the host's network, before the
@@ -146,6 +164,95 @@ static void follow_addr6(const struct ctx *c)
 }
 
 /**
+ * follow_gone_note() - An address of the host was removed, or added again
+ * @c:		Execution context
+ * @nh:		RTM_NEWADDR or RTM_DELADDR message, length checked for its
+ *		struct ifaddrmsg
+ */
+static void follow_gone_note(struct ctx *c, const struct nlmsghdr *nh)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	long long now = timespec_ms(&c->run->now);
+	struct follow_gone *free = NULL;
+	union inany_addr a;
+	const void *local;
+	uint32_t flags;
+	unsigned i;
+
+	local = nl_ifa_local(nh, &flags);
+	if (!local || (ifa->ifa_family != AF_INET &&
+		       ifa->ifa_family != AF_INET6))
+		return;
+	if (ifa->ifa_family == AF_INET) {
+		struct in_addr a4;
+
+		memcpy(&a4, local, sizeof(a4));
+		inany_from_v4(&a, a4);
+	} else {
+		memcpy(&a.a6, local, sizeof(a.a6));
+	}
+
+	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
+		struct follow_gone *g = &follow_gone[i];
+
+		if (g->due_ms && inany_equals(&g->addr, &a)) {
+			if (nh->nlmsg_type == RTM_NEWADDR)
+				g->due_ms = 0;		/* Back already */
+			return;
+		}
+		if (!g->due_ms && !free)
+			free = g;
+	}
+
+	if (nh->nlmsg_type != RTM_DELADDR)
+		return;
+	if (!free) {
+		/* Full: the oldest is looked at now */
+		for (i = 1, free = follow_gone; i < FOLLOW_GONE_MAX; i++) {
+			if (follow_gone[i].due_ms < free->due_ms)
+				free = &follow_gone[i];
+		}
+		free->due_ms = now;
+		follow_timer(c, &c->run->now);
+	}
+	free->addr = a;
+	free->due_ms = now + FOLLOW_GONE_GRACE_MS;
+}
+
+/**
+ * follow_timer() - Reset the flows of addresses that stayed gone
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void follow_timer(struct ctx *c, const struct timespec *now)
+{
+	unsigned i;
+
+	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
+		struct follow_gone *g = &follow_gone[i];
+		char buf[INET6_ADDRSTRLEN];
+		const struct in_addr *v4;
+		int present;
+
+		if (!g->due_ms || timespec_ms(now) < g->due_ms)
+			continue;
+		g->due_ms = 0;
+
+		if ((v4 = inany_v4(&g->addr)))
+			present = nl_addr_present(follow_req_sock, AF_INET, v4);
+		else
+			present = nl_addr_present(follow_req_sock, AF_INET6,
+						  &g->addr.a6);
+		if (present)
+			continue;	/* Back, or we can't tell: keep flows */
+
+		info("Address %s is gone from the host: resetting its flows",
+		     inany_ntop(&g->addr, buf, sizeof(buf)));
+		flow_addr_gone(c, &g->addr);
+	}
+}
+
+/**
  * follow_handler() - Address and route notifications: look again where they
  *		      matter
  * @c:		Execution context
@@ -158,7 +265,7 @@ static void follow_addr6(const struct ctx *c)
  * default ones don't matter. If the socket overran (ENOBUFS), notifications
  * were lost: look anyway.
  */
-void follow_handler(const struct ctx *c, union epoll_ref ref)
+void follow_handler(struct ctx *c, union epoll_ref ref)
 {
 	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	bool v4 = false, v6 = false, r4 = false, r6 = false;
@@ -195,6 +302,8 @@ void follow_handler(const struct ctx *c, union epoll_ref ref)
 			     nh->nlmsg_type != RTM_DELADDR) ||
 			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
 				continue;
+
+			follow_gone_note(c, nh);
 
 			if (ifa->ifa_family == AF_INET &&
 			    ifa->ifa_index == follow_ifi4)

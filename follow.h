@@ -11,6 +11,7 @@
 #include "passt.h"
 
 void follow_init(const struct ctx *c);
-void follow_handler(const struct ctx *c, union epoll_ref ref);
+void follow_handler(struct ctx *c, union epoll_ref ref);
+void follow_timer(struct ctx *c, const struct timespec *now);
 
 #endif /* FOLLOW_H */

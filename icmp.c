@@ -372,6 +372,16 @@ void icmp_flow_timer(struct ctx *c, struct icmp_ping_flow *pf,
 }
 
 /**
+ * icmp_addr_gone() - The host's address of a flow went away: close it
+ * @c:		Execution context
+ * @pf:		Flow
+ */
+void icmp_addr_gone(struct ctx *c, struct icmp_ping_flow *pf)
+{
+	icmp_flow_close(c, pf);
+}
+
+/**
  * icmp_tap_reset() - The guest went away: close every echo flow
  * @c:		Execution context
  */

@@ -28,5 +28,6 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 void icmp_flow_timer(struct ctx *c, struct icmp_ping_flow *pf,
 		     const struct timespec *now);
 void icmp_tap_reset(struct ctx *c);
+void icmp_addr_gone(struct ctx *c, struct icmp_ping_flow *pf);
 
 #endif /* ICMP_H */

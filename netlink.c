@@ -467,28 +467,21 @@ struct addr_filter {
 };
 
 /**
- * nl_addr_cb() - Look at one address for nl_addr_get()
- * @nh:		RTM_NEWADDR message
- * @arg:	struct addr_filter
+ * nl_ifa_local() - Our address, and flags, in an address message
+ * @nh:		RTM_NEWADDR or RTM_DELADDR message, length checked for its
+ *		struct ifaddrmsg
+ * @flags:	Flags, set: IFA_FLAGS if present, ifa_flags otherwise
  *
- * Return: 0, to see every address
+ * Return: the address, 4 or 16 bytes by ifa_family, NULL if there's none
  */
-static int nl_addr_cb(const struct nlmsghdr *nh, void *arg)
+const void *nl_ifa_local(const struct nlmsghdr *nh, uint32_t *flags)
 {
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
-	struct addr_filter *f = arg;
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16, alen;
 	const unsigned char *a = NULL;
 	const struct rtattr *rta;
-	uint32_t flags;
-	size_t alen, len;
 
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
-		return 0;
-	if (ifa->ifa_index != f->ifi || ifa->ifa_family != f->af)
-		return 0;
-
-	len = f->af == AF_INET ? 4 : 16;
-	flags = ifa->ifa_flags;
+	*flags = ifa->ifa_flags;
 	alen = IFA_PAYLOAD(nh);
 	for (rta = IFA_RTA(ifa); RTA_OK(rta, alen);
 	     rta = RTA_NEXT(rta, alen)) {
@@ -501,9 +494,34 @@ static int nl_addr_cb(const struct nlmsghdr *nh, void *arg)
 		    (rta->rta_type == IFA_ADDRESS && !a))
 			a = RTA_DATA(rta);
 		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) >= 4)
-			memcpy(&flags, RTA_DATA(rta), 4);
+			memcpy(flags, RTA_DATA(rta), 4);
 	}
 
+	return a;
+}
+
+/**
+ * nl_addr_cb() - Look at one address for nl_addr_get()
+ * @nh:		RTM_NEWADDR message
+ * @arg:	struct addr_filter
+ *
+ * Return: 0, to see every address
+ */
+static int nl_addr_cb(const struct nlmsghdr *nh, void *arg)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	struct addr_filter *f = arg;
+	const unsigned char *a;
+	uint32_t flags;
+	size_t len;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return 0;
+	if (ifa->ifa_index != f->ifi || ifa->ifa_family != f->af)
+		return 0;
+
+	len = f->af == AF_INET ? 4 : 16;
+	a = nl_ifa_local(nh, &flags);
 	if (!a)
 		return 0;
 
@@ -560,6 +578,66 @@ int nl_addr_get(int s, unsigned ifi, sa_family_t af, void *addr,
 	memcpy(addr, f.addr, af == AF_INET ? 4 : 16);
 	*prefix_len = f.prefix_len;
 	return 0;
+}
+
+/**
+ * struct present_filter - What nl_present_cb() looks for, and found
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address, 4 or 16 bytes
+ * @found:	Some interface has it
+ */
+struct present_filter {
+	sa_family_t af;
+	const void *addr;
+	bool found;
+};
+
+/**
+ * nl_present_cb() - Look at one address for nl_addr_present()
+ * @nh:		RTM_NEWADDR message
+ * @arg:	struct present_filter
+ *
+ * Return: 0, to see every address
+ */
+static int nl_present_cb(const struct nlmsghdr *nh, void *arg)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	struct present_filter *f = arg;
+	const void *a;
+	uint32_t flags;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    ifa->ifa_family != f->af)
+		return 0;
+
+	a = nl_ifa_local(nh, &flags);
+	if (a && !memcmp(a, f->addr, f->af == AF_INET ? 4 : 16))
+		f->found = true;
+
+	return 0;
+}
+
+/**
+ * nl_addr_present() - Tell if any interface has an address
+ * @s:		Netlink socket
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address, struct in_addr or struct in6_addr
+ *
+ * Return: 1 if it's there, 0 if not, -1 if we couldn't tell
+ */
+int nl_addr_present(int s, sa_family_t af, const void *addr)
+{
+	struct present_filter f = { .af = af, .addr = addr };
+	struct ifaddrmsg *ifa;
+	struct nl_req req;
+
+	ifa = nl_req_init(&req, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
+	ifa->ifa_family = af;
+
+	if (nl_dump(s, &req, RTM_NEWADDR, nl_present_cb, &f))
+		return -1;
+
+	return f.found;
 }
 
 /**

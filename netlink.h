@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct nlmsghdr;
+
 int nl_sock_open(void);
 int nl_sock_open_groups(uint32_t groups);
 unsigned nl_get_ext_if(int s, sa_family_t af);
@@ -21,6 +23,8 @@ int nl_addr_get(int s, unsigned ifi, sa_family_t af, void *addr,
 int nl_link_get_mac(int s, unsigned ifi, void *mac);
 int nl_link_get_mtu(int s, unsigned ifi);
 const char *nl_link_get_name(int s, unsigned ifi, char *name);
+const void *nl_ifa_local(const struct nlmsghdr *nh, uint32_t *flags);
+int nl_addr_present(int s, sa_family_t af, const void *addr);
 int nl_link_set_mac(int s, unsigned ifi, const void *mac);
 int nl_link_set_mtu(int s, unsigned ifi, int mtu);
 int nl_link_up(int s, unsigned ifi);

@@ -71,6 +71,7 @@ static struct periodic periodic[] = {
 	{ ndp_timer,	1000,	true,	{ 0, 0 } },
 	{ fwd_scan,	1000,	true,	{ 0, 0 } },
 	{ ctl_timer,	1000,	false,	{ 0, 0 } },
+	{ follow_timer,	1000,	true,	{ 0, 0 } },
 	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
 };
 

@@ -1893,6 +1893,22 @@ void tcp_flow_end(struct ctx *c, struct tcp_tap_conn *conn, bool tap_up)
 }
 
 /**
+ * tcp_addr_gone() - The host's address of a connection went away: reset it
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Nothing sent from that address can be answered any longer: the guest
+ * learns now that the connection is cut, instead of after retransmitting
+ * for minutes.
+ */
+void tcp_addr_gone(struct ctx *c, struct tcp_tap_conn *conn)
+{
+	debug("TCP flow %u: the host's address of it is gone, resetting",
+	      conn_idx(conn));
+	tcp_rst(c, conn);
+}
+
+/**
  * tcp_tap_reset() - The guest went away: end its connections
  * @c:		Execution context
  */

@@ -24,6 +24,7 @@ void tcp_flow_timer(struct ctx *c, struct tcp_tap_conn *conn,
 		    const struct timespec *now);
 bool tcp_flow_pending(const struct tcp_tap_conn *conn);
 void tcp_flow_end(struct ctx *c, struct tcp_tap_conn *conn, bool tap_up);
+void tcp_addr_gone(struct ctx *c, struct tcp_tap_conn *conn);
 void tcp_tap_reset(struct ctx *c);
 void tcp_tap_writable(struct ctx *c, const struct timespec *now);
 void tcp_defer_flush(struct ctx *c);

@@ -653,6 +653,19 @@ static struct udp_flow *udp_flow_splice(struct ctx *c, union epoll_ref ref,
 }
 
 /**
+ * udp_addr_gone() - The host's address of a flow went away: close it
+ * @c:		Execution context
+ * @uflow:	Flow
+ *
+ * The guest's next datagram starts a new flow, from the host's address as
+ * it is then.
+ */
+void udp_addr_gone(struct ctx *c, struct udp_flow *uflow)
+{
+	udp_flow_close(c, uflow);
+}
+
+/**
  * udp_listen_closing() - A bound socket goes away: close flows that use it
  * @c:		Execution context
  * @fd:		Socket

@@ -27,6 +27,7 @@ void udp_flow_timer(struct ctx *c, struct udp_flow *uflow,
 		    const struct timespec *now);
 void udp_tap_writable(const struct ctx *c);
 void udp_tap_reset(struct ctx *c);
+void udp_addr_gone(struct ctx *c, struct udp_flow *uflow);
 void udp_listen_closing(struct ctx *c, int fd);
 
 #endif /* UDP_H */

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+#include "inany.h"
 #include "util.h"
 #include "log.h"
 #include "passt.h"
@@ -325,6 +326,28 @@ void sock_close_reset(int s)
 
 	setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(s);
+}
+
+/**
+ * sock_bound_to() - Tell if a socket's local address is a given one
+ * @s:		Socket, or -1
+ * @a:		Address
+ *
+ * Return: true if it is
+ */
+bool sock_bound_to(int s, const union inany_addr *a)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	union inany_addr local;
+	in_port_t port;
+
+	if (s < 0 || getsockname(s, (struct sockaddr *)&sa, &sl) ||
+	    (sa.ss_family != AF_INET && sa.ss_family != AF_INET6))
+		return false;
+
+	inany_from_sockaddr(&sa, &local, &port);
+	return inany_equals(&local, a);
 }
 
 /**

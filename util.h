@@ -134,6 +134,8 @@ int parse_uint(const char *s, unsigned long max, unsigned long *val);
 void pidfile_write(int fd, pid_t pid);
 int pidfile_open(const char *path);
 void sock_close_reset(int s);
+union inany_addr;
+bool sock_bound_to(int s, const union inany_addr *a);
 void sock_discard(int s);
 int epoll_add(const struct ctx *c, int fd, uint32_t events,
 	      union epoll_ref ref);

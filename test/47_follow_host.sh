@@ -424,3 +424,86 @@ print(status)
 EOF2
 )" 2
 tb_guest_stop
+
+# 8. Connections from an address the host loses are reset at once; those of
+# an address removed and added back at once (as some DHCP clients renew)
+# aren't
+ip -n "${NS_HST}" addr add 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" route add default via 192.0.2.1
+ip -n "${NS_HST}" addr add 2001:db8::2/64 dev eth0 nodad
+ip -n "${NS_HST}" -6 route add default via 2001:db8::1
+ip netns del "${NS_PST}"
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-t none -u none -T none -U none -P "${TMP}/pasta.pid" \
+	-l "${TMP}/pasta8.log" 2>/dev/null
+expect_eq gone_pasta_starts $? 0
+# Its connections from the lost address never end: none may hold our output
+bg out socat TCP6-LISTEN:7073,ipv6only=0,fork,reuseaddr EXEC:cat \
+	> /dev/null 2>&1
+at_exit "pkill -f TCP6-LISTEN:7073"
+wait_listen out 7073
+
+# held() - Hold an echoed connection from the namespace: once "go" exists,
+# try it again; print alive, reset, or hung
+# $1:	Address to connect to
+# $2:	Name of the files: ${TMP}/$2.ready when connected, ${TMP}/$2.go
+held() {
+	ip netns exec "${NS_PST}" python3 - "$1" "${TMP}/$2" <<'EOF2'
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], 7073), timeout=5)
+s.sendall(b"1")
+assert s.recv(1) == b"1"
+open(sys.argv[2] + ".ready", "w").close()
+for _ in range(200):
+    if os.path.exists(sys.argv[2] + ".go"):
+        break
+    time.sleep(0.1)
+try:
+    s.settimeout(3)
+    s.sendall(b"2")
+    print("alive" if s.recv(1) == b"2" else "closed")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("hung")
+EOF2
+}
+
+# Removed and added back: both connections go on
+held 203.0.113.1 back4 > "${TMP}/back4.out" &
+p4=$!
+held 2001:db8:1::1 back6 > "${TMP}/back6.out" &
+p6=$!
+wait_for 5 test -f "${TMP}/back4.ready" -a -f "${TMP}/back6.ready"
+ip -n "${NS_HST}" addr del 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" addr add 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" route add default via 192.0.2.1
+ip -n "${NS_HST}" addr del 2001:db8::2/64 dev eth0
+ip -n "${NS_HST}" addr add 2001:db8::2/64 dev eth0 nodad
+ip -n "${NS_HST}" -6 route replace default via 2001:db8::1
+sleep 4
+touch "${TMP}/back4.go" "${TMP}/back6.go"
+wait "${p4}" "${p6}"
+expect_eq gone_back_v4_alive "$(cat "${TMP}/back4.out")" alive
+expect_eq gone_back_v6_alive "$(cat "${TMP}/back6.out")" alive
+
+# Replaced by other addresses: both are reset, and say so within seconds
+held 203.0.113.1 gone4 > "${TMP}/gone4.out" &
+p4=$!
+held 2001:db8:1::1 gone6 > "${TMP}/gone6.out" &
+p6=$!
+wait_for 5 test -f "${TMP}/gone4.ready" -a -f "${TMP}/gone6.ready"
+ip -n "${NS_HST}" addr del 192.0.2.2/24 dev eth0
+ip -n "${NS_HST}" addr add 192.0.2.3/24 dev eth0
+ip -n "${NS_HST}" route add default via 192.0.2.1
+ip -n "${NS_HST}" addr add 2001:db8::3/64 dev eth0 nodad
+ip -n "${NS_HST}" addr del 2001:db8::2/64 dev eth0
+ip -n "${NS_HST}" -6 route replace default via 2001:db8::1
+wait_for 6 sh -c "[ \$(grep -c 'is gone from the host' \
+		  ${TMP}/pasta8.log) -ge 2 ]"
+touch "${TMP}/gone4.go" "${TMP}/gone6.go"
+wait "${p4}" "${p6}"
+expect_eq gone_replaced_v4_reset "$(cat "${TMP}/gone4.out")" reset
+expect_eq gone_replaced_v6_reset "$(cat "${TMP}/gone6.out")" reset
+expect_eq gone_new_connection_v4 "$(connect_out 203.0.113.1)" 192.0.2.3
