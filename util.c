@@ -337,7 +337,7 @@ void sock_close_reset(int s)
  */
 bool sock_bound_to(int s, const union inany_addr *a)
 {
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa = { 0 };
 	socklen_t sl = sizeof(sa);
 	union inany_addr local;
 	in_port_t port;
