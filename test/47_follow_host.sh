@@ -470,40 +470,51 @@ except socket.timeout:
 EOF2
 }
 
+# held_pair() - Hold a connection of each family, named ${1}4 and ${1}6
+# $1:	Prefix of the names
+held_pair() {
+	held 203.0.113.1 "${1}4" > "${TMP}/${1}4.out" &
+	P4=$!
+	held 2001:db8:1::1 "${1}6" > "${TMP}/${1}6.out" &
+	P6=$!
+	wait_for 5 test -f "${TMP}/${1}4.ready" -a -f "${TMP}/${1}6.ready"
+}
+
+# held_pair_end() - Try both held connections again, wait for their verdicts
+# $1:	Prefix of the names
+held_pair_end() {
+	touch "${TMP}/${1}4.go" "${TMP}/${1}6.go"
+	wait "${P4}" "${P6}"
+}
+
+# readdress() - Move the host's addresses, and put its default routes back
+# $1:	IPv4 address removed
+# $2:	IPv4 address added (the same: added back)
+# $3:	IPv6 address removed
+# $4:	IPv6 address added
+readdress() {
+	ip -n "${NS_HST}" addr del "$1"/24 dev eth0
+	ip -n "${NS_HST}" addr add "$2"/24 dev eth0
+	ip -n "${NS_HST}" route add default via 192.0.2.1
+	ip -n "${NS_HST}" addr del "$3"/64 dev eth0
+	ip -n "${NS_HST}" addr add "$4"/64 dev eth0 nodad
+	ip -n "${NS_HST}" -6 route replace default via 2001:db8::1
+}
+
 # Removed and added back: both connections go on
-held 203.0.113.1 back4 > "${TMP}/back4.out" &
-p4=$!
-held 2001:db8:1::1 back6 > "${TMP}/back6.out" &
-p6=$!
-wait_for 5 test -f "${TMP}/back4.ready" -a -f "${TMP}/back6.ready"
-ip -n "${NS_HST}" addr del 192.0.2.2/24 dev eth0
-ip -n "${NS_HST}" addr add 192.0.2.2/24 dev eth0
-ip -n "${NS_HST}" route add default via 192.0.2.1
-ip -n "${NS_HST}" addr del 2001:db8::2/64 dev eth0
-ip -n "${NS_HST}" addr add 2001:db8::2/64 dev eth0 nodad
-ip -n "${NS_HST}" -6 route replace default via 2001:db8::1
+held_pair back
+readdress 192.0.2.2 192.0.2.2 2001:db8::2 2001:db8::2
 sleep 4
-touch "${TMP}/back4.go" "${TMP}/back6.go"
-wait "${p4}" "${p6}"
+held_pair_end back
 expect_eq gone_back_v4_alive "$(cat "${TMP}/back4.out")" alive
 expect_eq gone_back_v6_alive "$(cat "${TMP}/back6.out")" alive
 
 # Replaced by other addresses: both are reset, and say so within seconds
-held 203.0.113.1 gone4 > "${TMP}/gone4.out" &
-p4=$!
-held 2001:db8:1::1 gone6 > "${TMP}/gone6.out" &
-p6=$!
-wait_for 5 test -f "${TMP}/gone4.ready" -a -f "${TMP}/gone6.ready"
-ip -n "${NS_HST}" addr del 192.0.2.2/24 dev eth0
-ip -n "${NS_HST}" addr add 192.0.2.3/24 dev eth0
-ip -n "${NS_HST}" route add default via 192.0.2.1
-ip -n "${NS_HST}" addr add 2001:db8::3/64 dev eth0 nodad
-ip -n "${NS_HST}" addr del 2001:db8::2/64 dev eth0
-ip -n "${NS_HST}" -6 route replace default via 2001:db8::1
+held_pair gone
+readdress 192.0.2.2 192.0.2.3 2001:db8::2 2001:db8::3
 wait_for 6 sh -c "[ \$(grep -c 'is gone from the host' \
 		  ${TMP}/pasta8.log) -ge 2 ]"
-touch "${TMP}/gone4.go" "${TMP}/gone6.go"
-wait "${p4}" "${p6}"
+held_pair_end gone
 expect_eq gone_replaced_v4_reset "$(cat "${TMP}/gone4.out")" reset
 expect_eq gone_replaced_v6_reset "$(cat "${TMP}/gone6.out")" reset
 expect_eq gone_new_connection_v4 "$(connect_out 203.0.113.1)" 192.0.2.3
