@@ -51,9 +51,10 @@ static unsigned follow_ifi4, follow_ifi6;
 static bool follow_fixed4, follow_fixed6;
 
 /* An address removed is given this long to come back (a DHCP client may
- * remove and add the same one) before its flows are reset
+ * remove and add the same one as it renews, a network manager on a short
+ * loss of carrier) before its flows are reset
  */
-#define FOLLOW_GONE_GRACE_MS	2000
+#define FOLLOW_GONE_GRACE_MS	10000
 #define FOLLOW_GONE_MAX		8
 
 /**

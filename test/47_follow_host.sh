@@ -504,7 +504,7 @@ readdress() {
 # Removed and added back: both connections go on
 held_pair back
 readdress 192.0.2.2 192.0.2.2 2001:db8::2 2001:db8::2
-sleep 4
+sleep 12
 held_pair_end back
 expect_eq gone_back_v4_alive "$(cat "${TMP}/back4.out")" alive
 expect_eq gone_back_v6_alive "$(cat "${TMP}/back6.out")" alive
@@ -512,7 +512,7 @@ expect_eq gone_back_v6_alive "$(cat "${TMP}/back6.out")" alive
 # Replaced by other addresses: both are reset, and say so within seconds
 held_pair gone
 readdress 192.0.2.2 192.0.2.3 2001:db8::2 2001:db8::3
-wait_for 6 sh -c "[ \$(grep -c 'is gone from the host' \
+wait_for 15 sh -c "[ \$(grep -c 'is gone from the host' \
 		  ${TMP}/pasta8.log) -ge 2 ]"
 held_pair_end gone
 expect_eq gone_replaced_v4_reset "$(cat "${TMP}/gone4.out")" reset
