@@ -388,6 +388,7 @@ void pasta_release_child(struct ctx *c)
  * @ifi:	Interface index, set
  * @nl:		Netlink socket in the namespace, set
  * @offload:	What the device takes from us, LINK_OFFLOAD_*, set
+ * @no_dad:	Turn off duplicate address detection on it
  */
 struct pasta_tap_arg {
 	char name[IFNAMSIZ];
@@ -395,6 +396,7 @@ struct pasta_tap_arg {
 	unsigned ifi;
 	int nl;
 	unsigned offload;
+	bool no_dad;
 };
 
 /* Linux 6.2 uapi, not in older headers */
@@ -458,6 +460,19 @@ static int pasta_tap_open(void *arg)
 	memcpy(a->name, ifr.ifr_name, IFNAMSIZ);
 	a->ifi = if_nametoindex(a->name);
 	a->offload = pasta_tap_offload(a->fd);
+
+	/* Nobody else is on the link to have the same address: without
+	 * detection, the link-local address is usable as the link comes up,
+	 * not a second or two later (in local mode, it's the only one)
+	 */
+	if (a->no_dad) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/ipv6/conf/%s/accept_dad", a->name);
+		if (write_file(path, "0"))
+			debug("Can't turn off duplicate address detection");
+	}
 
 	a->nl = nl_sock_open();
 	if (a->nl < 0)
@@ -608,6 +623,7 @@ void pasta_ns_conf(struct ctx *c)
 				 a.name))
 		str_copy(a.name, IFNAMSIZ, "tap0");
 
+	a.no_dad = c->pasta_conf_ns;
 	rc = ns_call(c, pasta_tap_open, &a);
 	if (rc)
 		die("Can't create tap device %s in the namespace: %s%s",

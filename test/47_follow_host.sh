@@ -518,3 +518,41 @@ held_pair_end gone
 expect_eq gone_replaced_v4_reset "$(cat "${TMP}/gone4.out")" reset
 expect_eq gone_replaced_v6_reset "$(cat "${TMP}/gone6.out")" reset
 expect_eq gone_new_connection_v4 "$(connect_out 203.0.113.1)" 192.0.2.3
+
+# 9. Rootless pasta, as podman runs it, on a host without a network: uid 0
+# of a user namespace the test user made, whose network namespace has
+# loopback only. The command uploads to the host's loopback through the
+# local mode gateway addresses and exits right after its last write: every
+# byte arrives, with a clean end, 5 times per family
+tb_user || { fail local_rootless_user "no test user"; exit 0; }
+LDIR=$(mktemp -d)
+chmod 777 "${LDIR}"
+at_exit "rm -rf ${LDIR}"
+head -c $((8 * 1024 * 1024)) /dev/urandom > "${LDIR}/f8m"
+chmod 644 "${LDIR}/f8m"
+cp "${PASST}" "${LDIR}/pasta"
+chmod 755 "${LDIR}/pasta"
+whole=0
+for gw in 169.254.2.2 "[fe80::1%tap0]"; do
+	for i in 1 2 3 4 5; do
+		rm -f "${LDIR}/sink.data" "${LDIR}/sink.res"
+		timeout 60 runuser -u "${TEST_USER}" -- unshare -Urn sh -c "
+			ip link set lo up
+			python3 ${TOP}/test/tcp_tool.py sink 10090 \
+				${LDIR}/sink.data 0 0 > ${LDIR}/sink.res 2>&1 &
+			for _ in \$(seq 50); do
+				ss -Htln sport = :10090 | grep -q . && break
+				sleep 0.1
+			done
+			${LDIR}/pasta --config-net -- socat -u \
+				OPEN:${LDIR}/f8m TCP:${gw}:10090
+			wait" 2>/dev/null
+		if [ "$(cat "${LDIR}/sink.res")" = "EOF $((8 * 1024 * 1024))" ] &&
+		   cmp -s "${LDIR}/f8m" "${LDIR}/sink.data"; then
+			whole=$((whole + 1))
+		else
+			echo "${gw} run ${i}: $(cat "${LDIR}/sink.res")"
+		fi
+	done
+done
+expect_eq local_rootless_uploads_whole "${whole}" 10
