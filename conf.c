@@ -99,6 +99,7 @@ enum conf_opt {
 	OPT_REPAIR_PATH,
 	OPT_STATS,
 	OPT_NO_FOLLOW_HOST,
+	OPT_NO_MCAST,
 };
 
 static const struct option options[] = {
@@ -161,6 +162,7 @@ static const struct option options[] = {
 	{ "netns-only",		no_argument,		NULL, OPT_NETNS_ONLY },
 	{ "no-netns-quit",	no_argument,		NULL, OPT_NO_NETNS_QUIT },
 	{ "no-follow-host",	no_argument,		NULL, OPT_NO_FOLLOW_HOST },
+	{ "no-multicast",	no_argument,		NULL, OPT_NO_MCAST },
 	{ "config-net",		no_argument,		NULL, OPT_CONFIG_NET },
 	{ "ns-mac-addr",	required_argument,	NULL, OPT_NS_MAC_ADDR },
 	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
@@ -314,6 +316,7 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "      --no-tcp              Disable TCP\n"
 "      --no-udp              Disable UDP\n"
 "      --no-icmp             Disable ICMP echo\n"
+"      --no-multicast        Don't join the multicast groups the guest joins\n"
 "      --no-dhcp             Disable the DHCP server\n"
 "      --no-ndp              Disable NDP answers and router advertisements\n"
 "      --no-dhcpv6           Disable the DHCPv6 server\n"
@@ -939,6 +942,9 @@ static bool conf_flag(struct ctx *c, int name)
 		break;
 	case OPT_NO_FOLLOW_HOST:
 		c->no_follow_host = true;
+		break;
+	case OPT_NO_MCAST:
+		c->no_mcast = true;
 		break;
 	case OPT_CONFIG_NET:
 		mode_only(c, name, true);

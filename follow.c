@@ -104,6 +104,23 @@ void follow_init(const struct ctx *c)
 }
 
 /**
+ * follow_uplink() - Interface of the host that a family's traffic leaves by
+ * @c:		Execution context
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: interface index, as followed if we follow the host, 0 if none
+ */
+unsigned follow_uplink(const struct ctx *c, sa_family_t af)
+{
+	unsigned ifi = af == AF_INET ? c->ifi4 : c->ifi6;
+
+	if (follow_req_sock >= 0)
+		return af == AF_INET ? follow_ifi4 : follow_ifi6;
+
+	return ifi_on_host(ifi) ? ifi : 0;
+}
+
+/**
  * follow_route() - Take the interface of the default route, as it is now
  * @af:		AF_INET or AF_INET6
  * @ifi:	Interface we follow, updated

@@ -12,6 +12,7 @@
 
 void follow_init(const struct ctx *c);
 void follow_handler(struct ctx *c, union epoll_ref ref);
+unsigned follow_uplink(const struct ctx *c, sa_family_t af);
 void follow_timer(struct ctx *c, const struct timespec *now);
 
 #endif /* FOLLOW_H */

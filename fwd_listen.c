@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "fwd.h"
+#include "ip.h"
 #include "log.h"
 #include "passt.h"
 #include "pasta.h"
@@ -260,6 +261,16 @@ static int fwd_sock_open(const struct ctx *c, unsigned t, int af,
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	else if (af == AF_UNSPEC)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (!tcp) {
+		/* Groups the guest joined come through their own sockets:
+		 * not here too, as if sent to this port (Linux 2.6.31, 4.20)
+		 */
+		setsockopt(s, IPPROTO_IP, IP_MULTICAST_ALL, &zero,
+			   sizeof(zero));
+		if (af != AF_INET)
+			setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero,
+				   sizeof(zero));
+	}
 	if (c->freebind) {
 		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 		setsockopt(s, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));

@@ -23,6 +23,16 @@
 #define IP_TTL_DEFAULT		64
 #define IP6_HOP_NDP		255
 
+/* Receive only groups the socket joined itself: uapi values, for C libraries
+ * that don't have them
+ */
+#ifndef IP_MULTICAST_ALL
+#define IP_MULTICAST_ALL	49
+#endif
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL	29
+#endif
+
 /* All-nodes and solicited-node multicast prefixes, RFC 4291, 2.7.1 */
 #define IN6_ALLNODES_INIT						\
 	{ { { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 } } }
@@ -38,6 +48,30 @@ static inline bool ip4_is_broadcast_or_multicast(struct in_addr a)
 	uint32_t h = ntohl(a.s_addr);
 
 	return h == INADDR_BROADCAST || IN_MULTICAST(h);
+}
+
+/**
+ * ip_mcast_mac() - Ethernet address of a multicast group
+ * @a:		Group, IPv6 or IPv4-mapped
+ * @mac:	Ethernet address, set
+ *
+ * IPv4: 01:00:5e and the low 23 bits of the group (RFC 1112, 6.4); IPv6:
+ * 33:33 and its last 32 bits (RFC 2464, 7).
+ */
+static inline void ip_mcast_mac(const struct in6_addr *a, unsigned char *mac)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		mac[0] = 0x01;
+		mac[1] = 0x00;
+		mac[2] = 0x5e;
+		mac[3] = a->s6_addr[13] & 0x7f;
+	} else {
+		mac[0] = mac[1] = 0x33;
+		mac[2] = a->s6_addr[12];
+		mac[3] = a->s6_addr[13];
+	}
+	mac[4] = a->s6_addr[14];
+	mac[5] = a->s6_addr[15];
 }
 
 /**

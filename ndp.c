@@ -321,9 +321,6 @@ int ndp(struct ctx *c, const struct in6_addr *saddr,
 	case ND_NEIGHBOR_ADVERT:
 	case ND_REDIRECT:
 	case MLD_LISTENER_QUERY:
-	case MLD_LISTENER_REPORT:
-	case MLD_LISTENER_REDUCTION:
-	case 143:	/* MLDv2 report, RFC 3810 */
 		return 1;
 	default:
 		return 0;

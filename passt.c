@@ -30,6 +30,7 @@
 #include "fdlimit.h"
 #include "flow.h"
 #include "follow.h"
+#include "mcast.h"
 #include "fwd.h"
 #include "icmp.h"
 #include "isolation.h"
@@ -72,6 +73,7 @@ static struct periodic periodic[] = {
 	{ fwd_scan,	1000,	true,	{ 0, 0 } },
 	{ ctl_timer,	1000,	false,	{ 0, 0 } },
 	{ follow_timer,	1000,	true,	{ 0, 0 } },
+	{ mcast_timer,	1000,	true,	{ 0, 0 } },
 	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
 };
 
@@ -296,6 +298,9 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 		break;
 	case EPOLL_TYPE_FOLLOW:
 		follow_handler(c, ref);
+		break;
+	case EPOLL_TYPE_MCAST:
+		mcast_sock_handler(c, ref);
 		break;
 	default:
 		debug("Event for unexpected descriptor type %u", ref.type);

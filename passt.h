@@ -71,6 +71,7 @@ enum passt_mode {
  * @EPOLL_TYPE_CTL:		Connection of a control client
  * @EPOLL_TYPE_RESOLV:		inotify on the directory of resolv.conf
  * @EPOLL_TYPE_FOLLOW:		Netlink: the host's address changes
+ * @EPOLL_TYPE_MCAST:		UDP socket of a multicast group the guest joined
  * @EPOLL_NUM_TYPES:		Number of types
  */
 enum epoll_type {
@@ -94,6 +95,7 @@ enum epoll_type {
 	EPOLL_TYPE_CTL,
 	EPOLL_TYPE_RESOLV,
 	EPOLL_TYPE_FOLLOW,
+	EPOLL_TYPE_MCAST,
 	EPOLL_NUM_TYPES,
 };
 
@@ -348,6 +350,7 @@ struct ctx_run {
  * @netns_only:		pasta: don't join or create a user namespace
  * @no_netns_quit:	pasta: don't quit when the namespace goes away
  * @no_follow_host:	Don't follow changes of the host's resolv.conf, address
+ * @no_mcast:		--no-multicast: don't join groups for the guest
  * @pasta_conf_ns:	pasta: configure the namespace (--config-net)
  * @no_splice:		Don't splice loopback connections (always for passt)
  * @splice_only:	pasta: no tap device, every forwarded connection is
@@ -431,6 +434,7 @@ struct ctx {
 	bool netns_only;
 	bool no_netns_quit;
 	bool no_follow_host;
+	bool no_mcast;
 	bool pasta_conf_ns;
 	bool no_splice;
 	bool splice_only;

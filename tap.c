@@ -38,6 +38,7 @@
 #include "ip.h"
 #include "link.h"
 #include "log.h"
+#include "mcast.h"
 #include "ndp.h"
 #include "packet.h"
 #include "passt.h"
@@ -610,6 +611,40 @@ void tap_send_single(const struct ctx *c, const void *frame, size_t len)
 }
 
 /**
+ * tap_udp4_frame() - Build a frame with a UDP datagram over IPv4 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @in:		Payload
+ * @len:	Payload length
+ *
+ * Return: length of the frame, in tap_single, 0 if the payload is too long
+ */
+static size_t tap_udp4_frame(const struct ctx *c, struct in_addr src,
+			     in_port_t sport, struct in_addr dst,
+			     in_port_t dport, const void *in, size_t len)
+{
+	size_t l4len = len + sizeof(struct udphdr);
+	char *frame = tap_single + TAP_IP_ALIGN;
+	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
+	struct udphdr *uh = tap_push_ip4h(ip4h, src, dst, l4len, IPPROTO_UDP);
+	char *data = (char *)(uh + 1);
+
+	if (len > IP4_MAX_PAYLOAD - sizeof(*uh))
+		return 0;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons(l4len);
+	memmove(data, in, len);
+	tap_csum_udp4(c, uh, src, dst, data, len);
+
+	return data + len - frame;
+}
+
+/**
  * tap_udp4_send() - Send a UDP datagram over IPv4 to the guest
  * @c:		Execution context
  * @src:	Source address
@@ -623,22 +658,47 @@ void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
 		   struct in_addr dst, in_port_t dport, const void *in,
 		   size_t len)
 {
+	size_t n = tap_udp4_frame(c, src, sport, dst, dport, in, len);
+
+	if (n)
+		tap_send_single(c, tap_single + TAP_IP_ALIGN, n);
+}
+
+/**
+ * tap_udp6_frame() - Build a frame with a UDP datagram over IPv6 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @flow:	Flow label
+ * @in:		Payload
+ * @len:	Payload length
+ *
+ * Return: length of the frame, in tap_single, 0 if the payload is too long
+ */
+static size_t tap_udp6_frame(const struct ctx *c, const struct in6_addr *src,
+			     in_port_t sport, const struct in6_addr *dst,
+			     in_port_t dport, uint32_t flow, const void *in,
+			     size_t len)
+{
 	size_t l4len = len + sizeof(struct udphdr);
 	char *frame = tap_single + TAP_IP_ALIGN;
-	struct iphdr *ip4h = tap_push_l2h(c, frame, ETH_P_IP);
-	struct udphdr *uh = tap_push_ip4h(ip4h, src, dst, l4len, IPPROTO_UDP);
+	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
+	struct udphdr *uh = tap_push_ip6h(ip6h, src, dst, l4len, IPPROTO_UDP,
+					  flow);
 	char *data = (char *)(uh + 1);
 
-	if (len > IP4_MAX_PAYLOAD - sizeof(*uh))
-		return;
+	if (len > TAP_L3_MAX - sizeof(*ip6h) - sizeof(*uh))
+		return 0;
 
 	uh->source = htons(sport);
 	uh->dest = htons(dport);
 	uh->len = htons(l4len);
 	memmove(data, in, len);
-	tap_csum_udp4(c, uh, src, dst, data, len);
+	tap_csum_udp6(c, uh, src, dst, data, len);
 
-	tap_send_single(c, frame, data + len - frame);
+	return data + len - frame;
 }
 
 /**
@@ -656,23 +716,44 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 		   in_port_t sport, const struct in6_addr *dst,
 		   in_port_t dport, uint32_t flow, const void *in, size_t len)
 {
-	size_t l4len = len + sizeof(struct udphdr);
-	char *frame = tap_single + TAP_IP_ALIGN;
-	struct ipv6hdr *ip6h = tap_push_l2h(c, frame, ETH_P_IPV6);
-	struct udphdr *uh = tap_push_ip6h(ip6h, src, dst, l4len, IPPROTO_UDP,
-					  flow);
-	char *data = (char *)(uh + 1);
+	size_t n = tap_udp6_frame(c, src, sport, dst, dport, flow, in, len);
 
-	if (len > TAP_L3_MAX - sizeof(*ip6h) - sizeof(*uh))
+	if (n)
+		tap_send_single(c, tap_single + TAP_IP_ALIGN, n);
+}
+
+/**
+ * tap_udp_mcast_send() - Send a UDP datagram to a group the guest joined
+ * @c:		Execution context
+ * @src:	Source address, of the same family as @group
+ * @sport:	Source port, host order
+ * @group:	Multicast group
+ * @dport:	Destination port, host order
+ * @in:		Payload
+ * @len:	Payload length
+ *
+ * The frame goes to the group's Ethernet address (RFC 1112, 6.4; RFC 2464,
+ * 7): a guest that didn't join it on this link filters it out.
+ */
+void tap_udp_mcast_send(const struct ctx *c, const union inany_addr *src,
+			in_port_t sport, const union inany_addr *group,
+			in_port_t dport, const void *in, size_t len)
+{
+	char *frame = tap_single + TAP_IP_ALIGN;
+	struct ethhdr *eh = (struct ethhdr *)frame;
+	size_t n;
+
+	if (inany_v4(group))
+		n = tap_udp4_frame(c, *inany_v4(src), sport, *inany_v4(group),
+				   dport, in, len);
+	else
+		n = tap_udp6_frame(c, &src->a6, sport, &group->a6, dport, 0,
+				   in, len);
+	if (!n)
 		return;
 
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons(l4len);
-	memmove(data, in, len);
-	tap_csum_udp6(c, uh, src, dst, data, len);
-
-	tap_send_single(c, frame, data + len - frame);
+	ip_mcast_mac(&group->a6, eh->h_dest);
+	tap_send_single(c, frame, n);
 }
 
 /**
@@ -917,6 +998,13 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 	    dhcp(c, l4, tot - hlen))
 		return;
 
+	inany_from_v4(&saddr, s);
+	inany_from_v4(&daddr, d);
+	if (IN_MULTICAST(ntohl(d.s_addr)) && !tail.len &&
+	    mcast_tap(c, iph->protocol, iph->ttl, &saddr, &daddr, l4,
+		      tot - hlen, now))
+		return;
+
 	if (ip4_is_broadcast_or_multicast(d) || s.s_addr == INADDR_ANY) {
 		trace("Dropping IPv4 broadcast or multicast packet");
 		stats_drop(STATS_DROP_MULTICAST);
@@ -931,8 +1019,6 @@ static void tap_ip4(struct ctx *c, const struct pool *p, size_t idx,
 		return;
 	}
 
-	inany_from_v4(&saddr, s);
-	inany_from_v4(&daddr, d);
 	tap_l4(c, iph->protocol, &saddr, &daddr, l4, l4len, &tail, gso, now);
 	return;
 
@@ -1063,6 +1149,13 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 	    dhcpv6(c, &ip6h->saddr, &ip6h->daddr, l4, end - off))
 		return;
 
+	saddr.a6 = ip6h->saddr;
+	daddr.a6 = ip6h->daddr;
+	if (IN6_IS_ADDR_MULTICAST(&ip6h->daddr) && !tail.len &&
+	    mcast_tap(c, proto, ip6h->hop_limit, &saddr, &daddr, l4,
+		      end - off, now))
+		return;
+
 	if (IN6_IS_ADDR_MULTICAST(&ip6h->daddr) ||
 	    IN6_IS_ADDR_UNSPECIFIED(&ip6h->saddr)) {
 		trace("Dropping IPv6 multicast packet");
@@ -1076,8 +1169,6 @@ static void tap_ip6(struct ctx *c, const struct pool *p, size_t idx,
 		return;
 	}
 
-	saddr.a6 = ip6h->saddr;
-	daddr.a6 = ip6h->daddr;
 	tap_l4(c, proto, &saddr, &daddr, l4, l4len, &tail, gso, now);
 	return;
 
@@ -1271,6 +1362,7 @@ void tap_guest_gone(struct ctx *c)
 	tcp_tap_reset(c);
 	udp_tap_reset(c);
 	icmp_tap_reset(c);
+	mcast_reset(c);
 
 	if (c->one_off)
 		passt_exit(c, EXIT_SUCCESS);
@@ -1290,4 +1382,5 @@ void tap_start(struct ctx *c)
 		arp_announce(c);
 	if (ipv6_enabled(c))
 		ndp_start(c);
+	mcast_start(c);
 }

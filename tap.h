@@ -77,6 +77,9 @@ void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,
 void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 		   in_port_t sport, const struct in6_addr *dst,
 		   in_port_t dport, uint32_t flow, const void *in, size_t len);
+void tap_udp_mcast_send(const struct ctx *c, const union inany_addr *src,
+			in_port_t sport, const union inany_addr *group,
+			in_port_t dport, const void *in, size_t len);
 void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 		    struct in_addr dst, const void *in, size_t len);
 void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,

@@ -121,6 +121,25 @@ def icmp6_frame(src, dst, mac, typ, code, body, hlim=255):
 
 # Frames from passt, parsed
 
+def is_mcast_query(raw):
+    """Tell if a frame is a general multicast membership query
+
+    IGMPv3 to 224.0.0.1, with a Router Alert option; MLDv2 to ff02::1 after a
+    hop-by-hop header: passt asks the guest which groups it's in on connection
+    and while it's in some.
+    """
+    if raw[12:14] == b'\x08\x00':
+        ihl = (raw[14] & 0xf) * 4
+        return (len(raw) >= 14 + ihl + 12 and raw[14 + 9] == 2 and
+                raw[30:34] == socket.inet_aton('224.0.0.1') and
+                raw[14 + ihl] == 0x11)
+    if raw[12:14] == b'\x86\xdd':
+        return (len(raw) >= 14 + 40 + 8 + 28 and raw[14 + 6] == 0 and
+                raw[38:54] == socket.inet_pton(socket.AF_INET6, 'ff02::1') and
+                raw[14 + 40 + 8] == 130)
+    return False
+
+
 class Frame:
     """A frame from passt, parsed down to the transport layer
 
@@ -547,6 +566,8 @@ class Tester:
         cfg = self.cfg
         if f.kind == 'arp':
             return f.op == 1 and f.sha == cfg.passt_mac
+        if is_mcast_query(f.raw):
+            return True
         if f.kind != 'icmp6':
             return False
         if f.icmp_type == 134:

@@ -1148,6 +1148,10 @@ static void fuzz_check_l4(bool v4, const uint8_t *src, const uint8_t *dst,
 		if (len < 8 || fuzz_fold(fuzz_sum(l4, len, 0)))
 			fuzz_die("passt sent a bad ICMP message");
 		break;
+	case IPPROTO_IGMP:
+		if (len < 12 || fuzz_fold(fuzz_sum(l4, len, 0)))
+			fuzz_die("passt sent a bad IGMP query");
+		break;
 	case IPPROTO_ICMPV6:
 		if (len < 8 || fuzz_fold(fuzz_sum(l4, len, sum)))
 			fuzz_die("passt sent a bad ICMPv6 message");
@@ -1166,6 +1170,7 @@ static void fuzz_check_frame(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HLEN;
 	size_t l3len = len - ETH_HLEN, hlen;
+	uint8_t proto;
 
 	if (memcmp(f + ETH_ALEN, fuzz_c.our_tap_mac, ETH_ALEN))
 		fuzz_die("passt sent a frame from another MAC address");
@@ -1176,9 +1181,13 @@ static void fuzz_check_frame(const uint8_t *f, size_t len)
 			fuzz_die("passt sent an ARP frame of the wrong size");
 		break;
 	case ETH_P_IP:
-		if (l3len < 20 || ip[0] != 0x45)
+		hlen = (ip[0] & 0xf) * 4;
+		if (l3len < 20 || ip[0] >> 4 != 4 || hlen < 20 || hlen > l3len)
 			fuzz_die("passt sent a bad IPv4 header");
-		hlen = 20;
+		/* Options: only the Router Alert of membership queries */
+		if (hlen != 20 && (hlen != 24 || ip[9] != IPPROTO_IGMP ||
+				   fuzz_get32(ip + 20) != 0x94040000))
+			fuzz_die("passt sent IPv4 options");
 		if (fuzz_get16(ip + 2) != l3len)
 			fuzz_die("passt sent an IPv4 length that's not the "
 				 "frame's");
@@ -1193,8 +1202,17 @@ static void fuzz_check_frame(const uint8_t *f, size_t len)
 		if (fuzz_get16(ip + 4) != l3len - 40)
 			fuzz_die("passt sent an IPv6 length that's not the "
 				 "frame's");
-		fuzz_check_l4(false, ip + 8, ip + 24, ip[6], ip + 40,
-			      l3len - 40);
+		/* A hop-by-hop header: only before membership queries */
+		hlen = 40;
+		proto = ip[6];
+		if (proto == 0) {
+			if (l3len < 48 || ip[40] != IPPROTO_ICMPV6 || ip[41])
+				fuzz_die("passt sent a bad hop-by-hop header");
+			hlen = 48;
+			proto = IPPROTO_ICMPV6;
+		}
+		fuzz_check_l4(false, ip + 8, ip + 24, proto, ip + hlen,
+			      l3len - hlen);
 		break;
 	default:
 		fuzz_die("passt sent an unexpected ethertype");

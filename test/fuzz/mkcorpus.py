@@ -406,6 +406,59 @@ def ipv6_ext():
     ]
 
 
+def igmp(typ, body):
+    """IGMP message with its checksum"""
+    m = bytes([typ, 0, 0, 0]) + body
+    c = netlib.inet_csum(m)
+    return m[:2] + struct.pack('!H', c) + m[4:]
+
+
+def igmp_frame(dst, msg, ctl=CTL_RAW):
+    """IGMP message from the guest, with a Router Alert option, TTL 1"""
+    ra = bytes([148, 4, 0, 0])
+    return eth(ETH_P_IP, ipv4(G4, dst, 2, msg, opts=ra, ttl=1), ctl=ctl)
+
+
+def mld_frame(dst, typ, body, src=LL6):
+    """MLD message from the guest, behind a hop-by-hop Router Alert"""
+    hbh = bytes([58, 0, 5, 2, 0, 0, 1, 0])
+    return eth(ETH_P_IPV6, ipv6(src, dst, 0, hbh + icmp6(src, dst, typ, 0,
+                                                         body), hlim=1))
+
+
+def mcast_frames():
+    """Membership reports of all versions, datagrams to groups, leaves"""
+    mdns4, ssdp4, other4 = (bytes([224, 0, 0, 251]),
+                            bytes([239, 255, 255, 250]),
+                            bytes([239, 1, 2, 3]))
+    igmp3_all = bytes([224, 0, 0, 22])
+    mdns6 = a6('ff02::fb')
+    mld2_all = a6('ff02::16')
+    v3 = (bytes([4, 0, 0, 0]) + mdns4 +			# to exclude {}
+          bytes([1, 0, 0, 1]) + other4 + G4 +		# include {G4}
+          bytes([5, 1, 0, 0]) + ssdp4 + bytes(4))	# allow, aux data
+    mld2 = (bytes([4, 0, 0, 0]) + mdns6 +
+            bytes([1, 0, 0, 1]) + a6('ff05::c') + G6)
+    return [
+        igmp_frame(mdns4, igmp(0x16, mdns4)),
+        igmp_frame(igmp3_all, igmp(0x22, struct.pack('!HH', 0, 3) + v3)),
+        igmp_frame(igmp3_all, igmp(0x22, struct.pack('!HH', 0, 0xffff) +
+                                   v3[:10])),		# records cut short
+        igmp_frame(bytes([224, 0, 0, 1]), igmp(0x11, bytes(8))),  # query
+        udp4(mdns4, 5353, 5353, b'\x00' * 12, ctl=CTL_FLUSH),
+        udp4(ssdp4, 50000, 1900, b'M-SEARCH * HTTP/1.1\r\n\r\n'),
+        udp4(other4, 5000, 5000, b'to a group'),
+        mld_frame(mld2_all, 143, struct.pack('!HH', 0, 2) + mld2),
+        mld_frame(mld2_all, 143, struct.pack('!HH', 0, 9) + mld2[:30]),
+        mld_frame(mdns6, 131, bytes(4) + mdns6),
+        udp6(mdns6, 5353, 5353, b'\x00' * 12, ctl=CTL_FLUSH),
+        mld_frame(a6('ff02::2'), 132, bytes(4) + mdns6),
+        igmp_frame(bytes([224, 0, 0, 2]), igmp(0x17, mdns4)),
+        igmp_frame(igmp3_all, igmp(0x22, struct.pack('!HH', 0, 1) +
+                                   bytes([3, 0, 0, 0]) + other4)),
+    ]
+
+
 def frags4():
     u = udp(G4, GW4, 5200, 7, bytes(64))
     return [
@@ -678,6 +731,7 @@ def corpus():
         'ipv4_options': stream(*ip_options()),
         'ipv6_ext': stream(*ipv6_ext()),
         'ipv4_frags': stream(*frags4()),
+        'mcast': stream(*mcast_frames()),
         'malformed': stream(*malformed()),
         'dhcp_malformed': stream(*dhcp_malformed()),
         'mixed': stream(arps[0], ndp_frames()[0], dhcp_frames()[0],

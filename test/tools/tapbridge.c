@@ -18,6 +18,10 @@
  * then sees what a virtio-net guest's does after receive offload (GRO),
  * instead of every segment on its own.
  *
+ * With --late, what the namespace sends in its first moments is lost, as it
+ * is when a guest runs before its network back end is there (passt started
+ * or restarted after it).
+ *
  * Example:
  *	ip netns exec ns1 tapbridge -s /tmp/passt.sock --up -P /tmp/tb.pid
  */
@@ -188,6 +192,7 @@ struct opts {
 	double reorder;
 	uint64_t seed;
 	bool gro;
+	unsigned int late_ms;
 };
 
 /**
@@ -268,6 +273,8 @@ static void usage(const char *name, int status)
 		"      --seed N       PRNG seed for impairments (default: 1)\n"
 		"      --gro          merge TCP segments to the tap device, as\n"
 		"                     a guest's receive offload would\n"
+		"      --late MS      discard what the namespace sends for MS\n"
+		"                     milliseconds before connecting\n"
 		"  -P, --pid FILE     write PID to FILE once ready\n"
 		"  -q, --quiet        don't print messages and counters\n"
 		"  -h, --help         show this help\n",
@@ -456,6 +463,39 @@ static int parse_mac(const char *arg, unsigned char mac[MAC_LEN])
 }
 
 /**
+ * tap_discard() - Read and drop what the namespace sends, for a while
+ * @fd:		tap device, non-blocking
+ * @ms:		How long, milliseconds
+ */
+static void tap_discard(int fd, unsigned int ms)
+{
+	static char frame[FRAME_MAX];
+	struct timespec now, end;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+
+	for (;;) {
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000L +
+		       (end.tv_nsec - now.tv_nsec) / 1000000L;
+		if (left <= 0)
+			return;
+		if (poll(&pfd, 1, (int)left) > 0)
+			while (read(fd, frame, sizeof(frame)) > 0)
+				;
+	}
+}
+
+/**
  * parse_opts() - Parse command line options, exit on error
  * @argc:	Argument count
  * @argv:	Arguments
@@ -470,6 +510,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		OPT_SEED,
 		OPT_UP,
 		OPT_GRO,
+		OPT_LATE,
 	};
 	static const struct option longopts[] = {
 		{ "socket",	required_argument,	NULL,	's' },
@@ -487,6 +528,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed",	required_argument,	NULL,	OPT_SEED },
 		{ "up",		no_argument,		NULL,	OPT_UP },
 		{ "gro",	no_argument,		NULL,	OPT_GRO },
+		{ "late",	required_argument,	NULL,	OPT_LATE },
 		{ NULL,		0,			NULL,	0 },
 	};
 	int c;
@@ -545,6 +587,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_GRO:
 			o->gro = true;
+			break;
+		case OPT_LATE:
+			o->late_ms = (unsigned int)parse_ulong("late", optarg,
+							       0, 600000);
 			break;
 		default:
 			usage(argv[0], EXIT_FAILURE);
@@ -1825,6 +1871,7 @@ int main(int argc, char **argv)
 
 	b = bridge_new(&o);
 	b->tap = tap_open(&o, ifname);
+	tap_discard(b->tap, o.late_ms);
 
 	if (o.listen) {
 		int lfd = sock_listen(o.sock_path);
