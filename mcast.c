@@ -64,7 +64,8 @@
 #include "udp.h"
 #include "util.h"
 
-/* #syscalls socket bind setsockopt recvmmsg sendto close epoll_ctl */
+/* #syscalls socket bind setsockopt getsockname recvmmsg sendto close */
+/* #syscalls epoll_ctl */
 
 #define MCAST_GROUPS		32	/* Groups of the guest, both families */
 #define MCAST_PORTS		4	/* Ports we receive on, per group */
@@ -535,7 +536,7 @@ static int mcast_records(const struct ctx *c, const uint8_t *msg, size_t len,
 			 size_t alen, long long now_ms)
 {
 	uint16_t nrec, nsrcs;
-	union inany_addr a;
+	union inany_addr a = { .a6 = IN6ADDR_ANY_INIT };
 	struct in_addr a4;
 	size_t off, n, i;
 
@@ -573,7 +574,7 @@ static int mcast_records(const struct ctx *c, const uint8_t *msg, size_t len,
 static void mcast_igmp(const struct ctx *c, const uint8_t *msg, size_t len,
 		       long long now_ms)
 {
-	union inany_addr a;
+	union inany_addr a = { .a6 = IN6ADDR_ANY_INIT };
 	struct in_addr g;
 
 	if (len < 8 || csum(msg, len, 0))
@@ -619,7 +620,7 @@ static void mcast_mld(const struct ctx *c, const uint8_t *msg, size_t len,
 		      long long now_ms)
 {
 	struct mcast_group *g;
-	union inany_addr a;
+	union inany_addr a = { .a6 = IN6ADDR_ANY_INIT };
 
 	switch (msg[0]) {
 	case MLD_LISTENER_REPORT:

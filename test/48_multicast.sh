@@ -5,10 +5,12 @@
 #
 # test/48_multicast.sh - Discovery over multicast between pasta's namespace
 # (and passt's guest) and the host's network: mDNS queries both ways over
-# IPv4 and IPv6, SSDP searches answered unicast, a group on a port the
-# guest sends to, the host's membership following the guest's joins and
-# leaves, no echo of the guest's own datagrams, --no-multicast, and rootless
-# pasta as podman runs it.
+# IPv4 and IPv6 (IGMPv3 and MLDv2, IGMPv2 and MLDv1), SSDP searches answered
+# unicast, a group on a port the guest sends to, the host's membership
+# following the guest's joins and leaves, groups of the guest's link alone
+# not joined, no echo of the guest's own datagrams, a forwarded port of the
+# same number, groups reported again after passt's query, --no-multicast,
+# and rootless pasta as podman runs it.
 #
 # The network side is the "network" namespace, on the host namespace's link:
 # link-local groups reach it, and nothing else.
@@ -139,6 +141,15 @@ at_exit "kill \$(cat ${TMP}/pasta.pid) 2>/dev/null"
 
 both_ways mc_pasta4 pst eth0 4
 both_ways mc_pasta6 pst eth0 6
+
+# The same with IGMPv2 and MLDv1, as older guests and some embedded stacks
+# speak: reports to the group, leave and done messages
+ip netns exec "${NS_PST}" sysctl -qw net.ipv4.conf.eth0.force_igmp_version=2 \
+	net.ipv6.conf.eth0.force_mld_version=1
+both_ways mc_pasta_igmp2 pst eth0 4
+both_ways mc_pasta_mld1 pst eth0 6
+ip netns exec "${NS_PST}" sysctl -qw net.ipv4.conf.eth0.force_igmp_version=0 \
+	net.ipv6.conf.eth0.force_mld_version=0
 
 # SSDP: a search from any port, answered unicast, to it
 for f in 4 6; do
