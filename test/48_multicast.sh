@@ -256,9 +256,10 @@ else
 fi
 pkill -f "name early" 2>/dev/null
 
-# 4. The same over vhost-user
+# 4. The same over vhost-user, both families
 if TB_VHOST_USER=1 tb_guest; then
 	both_ways mc_vu4 gst eth0 4
+	both_ways mc_vu6 gst eth0 6
 	tb_guest_stop
 else
 	fail mc_vu_guest "could not start passt --vhost-user and its guest"
