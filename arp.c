@@ -73,7 +73,7 @@ int arp(const struct ctx *c, const struct pool *p, size_t idx)
 	memcpy(&sip, req->sip, sizeof(sip));
 
 	/* Probes and announcements about the guest's own address */
-	if (tip.s_addr == sip.s_addr || tip.s_addr == c->ip4.addr.s_addr ||
+	if (tip.s_addr == sip.s_addr || tip.s_addr == c->run->guest4.addr.s_addr ||
 	    tip.s_addr == INADDR_ANY)
 		return 0;
 
@@ -111,7 +111,7 @@ void arp_announce(const struct ctx *c)
 	memcpy(req.am.sha, c->our_tap_mac, ETH_ALEN);
 	memcpy(req.am.sip, &c->ip4.our_tap_addr, sizeof(req.am.sip));
 	memset(req.am.tha, 0, ETH_ALEN);
-	memcpy(req.am.tip, &c->ip4.addr, sizeof(req.am.tip));
+	memcpy(req.am.tip, &c->run->guest4.addr, sizeof(req.am.tip));
 
 	debug("Sending ARP request for the guest's address");
 	tap_send_single(c, &req, sizeof(req));

@@ -303,8 +303,9 @@ static void usage(const char *name, bool pasta, FILE *f, int status)
 "                            default: first one in /etc/resolv.conf\n"
 "  -S, --search LIST|none    Search domains to advertise\n"
 "                            default: from /etc/resolv.conf\n"
-"      --no-follow-host      Don't follow changes of /etc/resolv.conf and\n"
-"                            of the host's uplink and address while running\n"
+"      --no-follow-host      Don't follow changes of /etc/resolv.conf, of\n"
+"                            the host's uplink, address and gateway (nor\n"
+"                            move the guest's along) while running\n"
 "      --no-dhcp-dns         Don't advertise DNS servers\n"
 "      --dhcp-dns            Advertise DNS servers (pasta default: don't)\n"
 "      --no-dhcp-search      Don't advertise search domains\n"
@@ -1424,6 +1425,8 @@ static bool conf_ip4(struct ctx *c, const struct conf_seen *s)
 
 	if (!s->gw4)
 		ip4->guest_gw = ip4->host_gw;
+	ip4->follow_addr = !c->no_follow_host && !s->addr4 && s->prefix4 < 0;
+	ip4->follow_gw = !c->no_follow_host && !s->gw4;
 
 	ip4->our_tap_addr = ip4->guest_gw;
 	if (!ip4->our_tap_addr.s_addr) {
@@ -1473,6 +1476,8 @@ static bool conf_ip6(struct ctx *c, const struct conf_seen *s)
 
 	if (!s->gw6)
 		ip6->guest_gw = ip6->host_gw;
+	ip6->follow_addr = !c->no_follow_host && !s->addr6;
+	ip6->follow_gw = !c->no_follow_host && !s->gw6;
 
 	/* Router advertisements need a link-local source */
 	if (IN6_IS_ADDR_LINKLOCAL(&ip6->guest_gw))
@@ -1518,6 +1523,9 @@ static void conf_local(struct ctx *c, const struct conf_seen *s)
 		if (!c->no_map_gw && !s->mhl4)
 			ip4->map_host_loopback = ip4->guest_gw;
 		ip4->no_copy_addrs = ip4->no_copy_routes = true;
+		ip4->follow_addr = !c->no_follow_host && !s->addr4 &&
+				   s->prefix4 < 0;
+		ip4->follow_gw = !c->no_follow_host && !s->gw4;
 		c->run->addr4_seen = ip4->addr;
 	}
 
@@ -1536,6 +1544,8 @@ static void conf_local(struct ctx *c, const struct conf_seen *s)
 		if (!c->no_map_gw && !s->mhl6)
 			ip6->map_host_loopback = ip6->guest_gw;
 		ip6->no_copy_addrs = ip6->no_copy_routes = true;
+		ip6->follow_addr = !c->no_follow_host && !s->addr6;
+		ip6->follow_gw = !c->no_follow_host && !s->gw6;
 	}
 
 	info("No interface of the host has a route: local mode, link-local "
@@ -1762,6 +1772,10 @@ void conf(struct ctx *c, int argc, char **argv)
 	resolv_init(c);
 	c->run->host_addr4 = c->ip4.host_addr;
 	c->run->host_addr6 = c->ip6.host_addr;
+	c->run->guest4 = (struct guest_net4){ c->ip4.addr, c->ip4.prefix_len,
+					      c->ip4.guest_gw };
+	c->run->guest6 = (struct guest_net6){ c->ip6.addr, c->ip6.prefix_len,
+					      c->ip6.guest_gw };
 
 	conf_print(c);
 }

@@ -4,10 +4,16 @@
  *
  * dhcp.c - DHCP server for the guest's one address (RFC 2131, RFC 2132)
  *
- * There's one client and one address to give: the guest always gets the
- * address we were configured with, with an infinite lease. DISCOVER gets an
- * OFFER, REQUEST an ACK (or a NAK if it asks for another address), INFORM
- * an ACK without address. Replies carry the netmask, router, name servers,
+ * There's one client and one address to give: the guest gets the address
+ * we were configured with or, where that is the host's and we follow the
+ * host (follow.c), the host's address as it is now. DISCOVER gets an OFFER,
+ * REQUEST an ACK, or a NAK if it asks for another address: a client renewing
+ * the lease of an address the host gave up is told so, starts again, and is
+ * offered the new one (RFC 2131, 3.2 and 4.3.2). Leases are of an hour for
+ * that reason, so that clients ask again, and learn new name servers too;
+ * with --no-follow-host nothing we give changes, and leases are infinite
+ * (one-shot clients that set their address to expire with the lease keep
+ * it). INFORM gets an ACK without address. Replies carry the netmask, router, name servers,
  * search domains (option 119, compressed, RFC 3397), MTU, host name and
  * FQDN where configured.
  *
@@ -35,6 +41,8 @@
 #define DHCP_MIN_LEN		300	/* BOOTP message size, RFC 1542 */
 #define DHCP_DEF_MAX_MSG	576	/* RFC 2131, 2 */
 #define DHCP_FLAG_BROADCAST	0x8000
+#define DHCP_LEASE_S		3600	/* Following the host, see above */
+#define DHCP_LEASE_INFINITE	0xffffffff
 
 /* Option codes, RFC 2132 and others */
 #define OPT_PAD			0
@@ -366,6 +374,7 @@ static const char *dhcp_type_str(uint8_t type)
  */
 int dhcp(const struct ctx *c, const void *l4, size_t len)
 {
+	const struct guest_net4 *g = &c->run->guest4;
 	static struct dhcp_reply r;
 	struct dhcp_opt opts[256];
 	const struct dhcp_msg *req;
@@ -419,7 +428,7 @@ int dhcp(const struct ctx *c, const void *l4, size_t len)
 		if (opts[OPT_REQ_ADDR].seen && opts[OPT_REQ_ADDR].len == 4)
 			memcpy(&want, opts[OPT_REQ_ADDR].data, 4);
 
-		if (want.s_addr && want.s_addr != c->ip4.addr.s_addr) {
+		if (want.s_addr && want.s_addr != g->addr.s_addr) {
 			dhcp_reply_init(&r, req, opts, DHCPNAK,
 					c->ip4.our_tap_addr);
 			debug("DHCP: NAK, not the guest's address");
@@ -437,20 +446,19 @@ int dhcp(const struct ctx *c, const void *l4, size_t len)
 		return 1;
 	}
 
-	r.m.yiaddr = c->ip4.addr.s_addr;
+	r.m.yiaddr = g->addr.s_addr;
 	{
-		uint32_t lease = htonl(0xffffffff);
+		uint32_t lease = htonl(c->no_follow_host ? DHCP_LEASE_INFINITE :
+							   DHCP_LEASE_S);
 
 		dhcp_put(&r, OPT_LEASE, &lease, sizeof(lease));
 	}
 
 options:
-	mask = htonl(c->ip4.prefix_len ? ~0U << (32 - c->ip4.prefix_len) :
-					 0);
+	mask = htonl(g->prefix_len ? ~0U << (32 - g->prefix_len) : 0);
 	dhcp_put(&r, OPT_MASK, &mask, sizeof(mask));
-	if (c->ip4.guest_gw.s_addr)
-		dhcp_put(&r, OPT_ROUTER, &c->ip4.guest_gw,
-			 sizeof(c->ip4.guest_gw));
+	if (g->gw.s_addr)
+		dhcp_put(&r, OPT_ROUTER, &g->gw, sizeof(g->gw));
 	if (c->mtu && c->mtu != ETH_DATA_LEN) {
 		uint16_t mtu = htons(c->mtu);
 

@@ -5,8 +5,8 @@
  * dhcpv6.c - DHCPv6 server for the guest's one address (RFC 8415)
  *
  * The guest gets the address we were configured with (the host's, by
- * default) in an IA_NA with infinite lifetimes, plus name servers
- * (RFC 3646), the domain search list and the FQDN (RFC 4704) where
+ * default, as it is now where we follow the host) in an IA_NA, plus name
+ * servers (RFC 3646), the domain search list and the FQDN (RFC 4704) where
  * configured. SOLICIT gets an ADVERTISE, or a REPLY with Rapid Commit;
  * REQUEST, RENEW, REBIND, CONFIRM, INFORMATION-REQUEST, RELEASE and DECLINE
  * get a REPLY. Our DUID is a DUID-LL from our MAC address.
@@ -59,6 +59,8 @@
 #define DUID_LL			3
 #define LIFETIME_INFINITE	0xffffffff
 #define IA_NA_FIXED_LEN		12	/* IAID, T1, T2 */
+#define IA_OLD_MAX		4	/* Addresses we withdraw in one reply */
+#define LEASE_S			3600	/* Following the host, see dhcp.c */
 
 /**
  * struct dhcpv6_opt - Where an option of the request is, if present
@@ -180,26 +182,54 @@ static size_t dhcpv6_duid(const struct ctx *c, uint8_t *duid)
 }
 
 /**
+ * dhcpv6_iaaddr() - Write an IA Address option (RFC 8415, 21.6)
+ * @a:		Where, 28 bytes
+ * @addr:	Address
+ * @lifetime:	Preferred and valid lifetime, seconds
+ */
+static void dhcpv6_iaaddr(uint8_t *a, const void *addr, uint32_t lifetime)
+{
+	lifetime = htonl(lifetime);
+	a[0] = OPT_IAADDR >> 8;
+	a[1] = OPT_IAADDR & 0xff;
+	a[2] = 0;
+	a[3] = 24;
+	memcpy(a + 4, addr, 16);
+	memcpy(a + 20, &lifetime, 4);
+	memcpy(a + 24, &lifetime, 4);
+}
+
+/**
  * dhcpv6_put_ia_na() - Append an IA_NA with the guest's address
  * @c:		Execution context
  * @r:		Reply
- * @iaid:	IAID of the client's IA_NA, 4 bytes
+ * @req:	The client's IA_NA, at least IA_NA_FIXED_LEN long
  *
  * Without an address to give (local mode: link-local only), the IA_NA
- * holds a NoAddrsAvail status instead (RFC 8415, 18.3.9).
+ * holds a NoAddrsAvail status instead (RFC 8415, 18.3.9). Addresses the
+ * client names that aren't the guest's any longer (the host renumbered) are
+ * listed with lifetimes of zero, which makes it drop them (18.3.4, 18.3.5).
+ * Following the host, lifetimes are an hour and the client renews at half
+ * of it, as for DHCPv4 (see dhcp.c); otherwise, they're infinite.
  */
 static void dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_reply *r,
-			     const uint8_t *iaid)
+			     const struct dhcpv6_opt *req)
 {
-	uint32_t inf = htonl(LIFETIME_INFINITE);
+	const struct in6_addr *addr = &c->run->guest6.addr;
+	uint32_t life = c->no_follow_host ? LIFETIME_INFINITE : LEASE_S;
+	uint32_t t1 = htonl(c->no_follow_host ? LIFETIME_INFINITE : LEASE_S / 2);
+	uint32_t t2 = htonl(c->no_follow_host ? LIFETIME_INFINITE :
+						LEASE_S / 5 * 4);
+	const uint8_t *old[IA_OLD_MAX];
+	size_t n = 0, off, i;
 	uint8_t *ia, *a;
 
-	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr)) {
+	if (IN6_IS_ADDR_UNSPECIFIED(addr)) {
 		ia = dhcpv6_put(r, OPT_IA_NA, NULL, IA_NA_FIXED_LEN + 4 + 2);
 		if (!ia)
 			return;
 
-		memcpy(ia, iaid, 4);
+		memcpy(ia, req->data, 4);
 		a = ia + IA_NA_FIXED_LEN;
 		a[1] = OPT_STATUS_CODE;
 		a[3] = 2;
@@ -207,22 +237,29 @@ static void dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_reply *r,
 		return;
 	}
 
-	ia = dhcpv6_put(r, OPT_IA_NA, NULL, IA_NA_FIXED_LEN + 4 + 24);
+	for (off = IA_NA_FIXED_LEN; req->len >= off + 4 && n < IA_OLD_MAX;) {
+		const uint8_t *o = req->data + off;
+		uint16_t code = o[0] << 8 | o[1], len = o[2] << 8 | o[3];
+
+		if (req->len - off - 4 < len)
+			break;
+		if (code == OPT_IAADDR && len >= 24 && memcmp(o + 4, addr, 16))
+			old[n++] = o + 4;
+		off += 4 + len;
+	}
+
+	ia = dhcpv6_put(r, OPT_IA_NA, NULL, IA_NA_FIXED_LEN + 28 * (1 + n));
 	if (!ia)
 		return;
 
-	memcpy(ia, iaid, 4);
-	memcpy(ia + 4, &inf, 4);
-	memcpy(ia + 8, &inf, 4);
+	memcpy(ia, req->data, 4);
+	memcpy(ia + 4, &t1, 4);
+	memcpy(ia + 8, &t2, 4);
 
 	a = ia + IA_NA_FIXED_LEN;
-	a[0] = OPT_IAADDR >> 8;
-	a[1] = OPT_IAADDR & 0xff;
-	a[2] = 0;
-	a[3] = 24;
-	memcpy(a + 4, &c->ip6.addr, 16);
-	memcpy(a + 20, &inf, 4);
-	memcpy(a + 24, &inf, 4);
+	dhcpv6_iaaddr(a, addr, life);
+	for (i = 0; i < n; i++)
+		dhcpv6_iaaddr(a + 28 * (i + 1), old[i], 0);
 }
 
 /**
@@ -279,8 +316,8 @@ static bool dhcpv6_confirm_onlink(const struct ctx *c,
 			return false;
 		if (code == OPT_IAADDR && len >= 16) {
 			memcpy(&a, ia->data + off + 4, sizeof(a));
-			if (!ip6_same_prefix(&a, &c->ip6.addr,
-					     c->ip6.prefix_len))
+			if (!ip6_same_prefix(&a, &c->run->guest6.addr,
+					     c->run->guest6.prefix_len))
 				return false;
 		}
 		off += 4 + len;
@@ -393,7 +430,7 @@ int dhcpv6(const struct ctx *c, const struct in6_addr *saddr,
 	case REBIND:
 		if (opts[OPT_IA_NA].seen &&
 		    opts[OPT_IA_NA].len >= IA_NA_FIXED_LEN)
-			dhcpv6_put_ia_na(c, &r, opts[OPT_IA_NA].data);
+			dhcpv6_put_ia_na(c, &r, &opts[OPT_IA_NA]);
 		break;
 	case CONFIRM:
 		if (opts[OPT_IA_NA].seen &&

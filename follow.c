@@ -17,6 +17,15 @@
  * to the host's address as it is now, and traffic from it is recognised as
  * the host's. An interface given with -i or --outbound-if4/6 stays.
  *
+ * The guest's own address, prefix length and IPv4 gateway are the host's
+ * unless given (-a, -n, -g): those follow the host's too. The guest learns
+ * through its own protocols: an IPv6 guest from a router advertisement sent
+ * at once (the new prefix, the old one deprecated), DHCPv6 and DHCP clients
+ * when they renew their lease (a DHCP client renewing the old address gets
+ * a NAK and starts again). For pasta's namespace configured with
+ * --config-net, nshelper.c changes the tap device's address and default
+ * route there.
+ *
  * Neither socket can change anything: we hold no capability over the
  * host's network namespace by then.
  */
@@ -34,8 +43,11 @@
 #include "flow.h"
 #include "follow.h"
 #include "inany.h"
+#include "ip.h"
 #include "log.h"
+#include "ndp.h"
 #include "netlink.h"
+#include "nshelper.h"
 #include "passt.h"
 #include "util.h"
 
@@ -86,10 +98,10 @@ void follow_init(const struct ctx *c)
 	follow_fixed4 = *c->ifname || *c->ip4.ifname_out;
 	follow_fixed6 = *c->ifname || *c->ip6.ifname_out;
 
-	s = nl_sock_open_groups((v4 ? RTMGRP_IPV4_IFADDR : 0) |
-				(v4 && !follow_fixed4 ? RTMGRP_IPV4_ROUTE : 0) |
-				(v6 ? RTMGRP_IPV6_IFADDR : 0) |
-				(v6 && !follow_fixed6 ? RTMGRP_IPV6_ROUTE : 0));
+	s = nl_sock_open_groups((v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE :
+				      0) |
+				(v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE :
+				      0));
 	follow_req_sock = nl_sock_open();
 	ref.fd = s;
 	if (s < 0 || follow_req_sock < 0 || epoll_add(c, s, EPOLLIN, ref)) {
@@ -145,40 +157,133 @@ static bool follow_route(sa_family_t af, unsigned *ifi)
 }
 
 /**
- * follow_addr4() - Take the template interface's IPv4 address as it is now
+ * follow_guest_stays() - Tell if the guest keeps an address the host's main
+ *			  address isn't any longer
+ * @af:		AF_INET or AF_INET6
+ * @cur:	The guest's address now
+ *
+ * It keeps it while the host still has it (as another address, or back
+ * already), and while it's in its grace: the flows of the address are
+ * reset first, in the guest too, and then the guest moves (follow_timer()).
+ * An address the host never had (local mode) is left at once.
+ *
+ * Return: true if it stays
+ */
+static bool follow_guest_stays(sa_family_t af, const void *cur)
+{
+	union inany_addr a;
+	unsigned i;
+
+	if (af == AF_INET) {
+		struct in_addr a4;
+
+		memcpy(&a4, cur, sizeof(a4));
+		if (!a4.s_addr)
+			return false;
+		inany_from_v4(&a, a4);
+	} else {
+		memcpy(&a.a6, cur, sizeof(a.a6));
+		if (IN6_IS_ADDR_UNSPECIFIED(&a.a6))
+			return false;
+	}
+
+	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
+		if (follow_gone[i].due_ms && inany_equals(&follow_gone[i].addr,
+							  &a))
+			return true;
+	}
+
+	return nl_addr_present(follow_req_sock, af, cur) != 0;
+}
+
+/**
+ * follow_addr4() - Take the template interface's IPv4 address and gateway as
+ *		    they are now, for the host and, where it follows, the guest
  * @c:		Execution context
  */
 static void follow_addr4(const struct ctx *c)
 {
-	struct in_addr a;
+	struct guest_net4 *g = &c->run->guest4, old = *g;
+	struct in_addr a, gw;
 	int plen;
 
 	if (!follow_ifi4 ||
-	    nl_addr_get(follow_req_sock, follow_ifi4, AF_INET, &a, &plen, NULL) ||
-	    a.s_addr == c->run->host_addr4.s_addr)
+	    nl_addr_get(follow_req_sock, follow_ifi4, AF_INET, &a, &plen, NULL))
 		return;
 
-	c->run->host_addr4 = a;
-	info("The host's IPv4 address is now %s", addr_str(AF_INET, &a));
+	if (a.s_addr != c->run->host_addr4.s_addr) {
+		c->run->host_addr4 = a;
+		info("The host's IPv4 address is now %s",
+		     addr_str(AF_INET, &a));
+	}
+
+	if (c->ip4.follow_addr && a.s_addr != g->addr.s_addr) {
+		if (follow_guest_stays(AF_INET, &g->addr))
+			return;	/* Gateway too: it may need the new address */
+		g->addr = a;
+	}
+	if (c->ip4.follow_addr)
+		g->prefix_len = plen;
+	/* A gateway the guest can't reach yet waits for its address */
+	if (c->ip4.follow_gw &&
+	    !nl_route_get_def(follow_req_sock, follow_ifi4, AF_INET, &gw) &&
+	    ip4_same_subnet(gw, g->addr, g->prefix_len))
+		g->gw = gw;
+
+	if (!memcmp(g, &old, sizeof(old)))
+		return;
+
+	info("The guest's IPv4 address is now %s/%i, gateway %s",
+	     addr_str(AF_INET, &g->addr), g->prefix_len,
+	     addr_str(AF_INET, &g->gw));
+	nshelper_net4(c);
 }
 
 /**
- * follow_addr6() - Take the template interface's IPv6 address as it is now
+ * follow_addr6() - Take the template interface's IPv6 address and gateway as
+ *		    they are now, for the host and, where it follows, the guest
  * @c:		Execution context
  */
 static void follow_addr6(const struct ctx *c)
 {
-	struct in6_addr a;
+	struct guest_net6 *g = &c->run->guest6, old = *g;
+	struct in6_addr a, gw;
 	int plen;
 
 	if (!follow_ifi6 ||
 	    nl_addr_get(follow_req_sock, follow_ifi6, AF_INET6, &a, &plen,
-			NULL) ||
-	    IN6_ARE_ADDR_EQUAL(&a, &c->run->host_addr6))
+			NULL))
 		return;
 
-	c->run->host_addr6 = a;
-	info("The host's IPv6 address is now %s", addr_str(AF_INET6, &a));
+	if (!IN6_ARE_ADDR_EQUAL(&a, &c->run->host_addr6)) {
+		c->run->host_addr6 = a;
+		info("The host's IPv6 address is now %s",
+		     addr_str(AF_INET6, &a));
+	}
+
+	if (c->ip6.follow_addr && !IN6_ARE_ADDR_EQUAL(&a, &g->addr)) {
+		if (follow_guest_stays(AF_INET6, &g->addr))
+			return;
+		g->addr = a;
+	}
+	if (c->ip6.follow_addr)
+		g->prefix_len = plen;
+	if (c->ip6.follow_gw &&
+	    !nl_route_get_def(follow_req_sock, follow_ifi6, AF_INET6, &gw) &&
+	    (IN6_IS_ADDR_LINKLOCAL(&gw) ||
+	     ip6_same_prefix(&gw, &g->addr, g->prefix_len)))
+		g->gw = gw;
+
+	if (!memcmp(g, &old, sizeof(old)))
+		return;
+
+	info("The guest's IPv6 address is now %s/%i, gateway %s",
+	     addr_str(AF_INET6, &g->addr), g->prefix_len,
+	     addr_str(AF_INET6, &g->gw));
+	if (!IN6_ARE_ADDR_EQUAL(&g->addr, &old.addr) ||
+	    g->prefix_len != old.prefix_len)
+		ndp_net_changed(c, &old);
+	nshelper_net6(c);
 }
 
 /**
@@ -267,6 +372,12 @@ void follow_timer(struct ctx *c, const struct timespec *now)
 		info("Address %s is gone from the host: resetting its flows",
 		     inany_ntop(&g->addr, buf, sizeof(buf)));
 		flow_addr_gone(c, &g->addr);
+
+		/* The guest may have had it: now it can move */
+		if (v4 && c->ifi4)
+			follow_addr4(c);
+		else if (!v4 && c->ifi6)
+			follow_addr6(c);
 	}
 }
 
@@ -333,9 +444,13 @@ void follow_handler(struct ctx *c, union epoll_ref ref)
 	}
 
 	if (r4 && c->ifi4 && !follow_fixed4)
-		v4 |= follow_route(AF_INET, &follow_ifi4);
+		follow_route(AF_INET, &follow_ifi4);
 	if (r6 && c->ifi6 && !follow_fixed6)
-		v6 |= follow_route(AF_INET6, &follow_ifi6);
+		follow_route(AF_INET6, &follow_ifi6);
+
+	/* A default route changing may change the gateway alone */
+	v4 |= r4;
+	v6 |= r6;
 
 	if (v4 && c->ifi4)
 		follow_addr4(c);

@@ -536,7 +536,7 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		const struct ip4_ctx *ip4 = &c->ip4;
 
 		if (inany_is_loopback(peer) ||
-		    v4->s_addr == ip4->addr.s_addr ||
+		    v4->s_addr == c->run->guest4.addr.s_addr ||
 		    v4->s_addr == c->run->host_addr4.s_addr) {
 			struct in_addr m = ip4->map_host_loopback;
 
@@ -551,7 +551,7 @@ int fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 	}
 
 	if (inany_is_loopback(peer) ||
-	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr) ||
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->run->guest6.addr) ||
 	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->run->host_addr6)) {
 		struct in6_addr m = c->ip6.map_host_loopback;
 

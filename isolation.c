@@ -48,6 +48,7 @@
 
 #include "isolation.h"
 #include "log.h"
+#include "nshelper.h"
 #include "passt.h"
 #include "resolv.h"
 #include "seccomp.h"
@@ -211,7 +212,9 @@ void isolate_user(struct ctx *c)
 			   c->gid, userns_initial ? "" :
 			   " (are they mapped in this user namespace?)");
 
-	if (cap_set(isolate_keep_caps(c)))
+	/* pasta's helper keeps CAP_NET_ADMIN, see isolate_nshelper() */
+	if (cap_set(isolate_keep_caps(c) |
+		    (nshelper_wanted(c) ? 1ULL << CAP_NET_ADMIN : 0)))
 		die_perror("Can't set capabilities");
 
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -481,6 +484,31 @@ static void isolate_seccomp(const struct ctx *c)
 
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
 		die_perror("Can't apply the seccomp filter");
+}
+
+/**
+ * isolate_nshelper() - Lock the namespace's helper down (see nshelper.c):
+ *			CAP_NET_ADMIN alone, its own system calls
+ *
+ * Called in the helper, forked by pasta in its empty root, as the user it
+ * switched to, just before pasta drops its own capabilities: the helper
+ * keeps one of them instead. Nothing of ours is around to report a failure
+ * to: it exits, and pasta's requests fail.
+ */
+void isolate_nshelper(void)
+{
+	struct sock_fprog prog = {
+		.len = ARRAY_SIZE(seccomp_filter_nshelper),
+		.filter = (struct sock_filter *)seccomp_filter_nshelper,
+	};
+
+	if (cap_set(1ULL << CAP_NET_ADMIN) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(1);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		_exit(1);
 }
 
 /**

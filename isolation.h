@@ -19,5 +19,6 @@ void isolate_prefork(struct ctx *c);
 pid_t isolate_daemon(struct ctx *c);
 void isolate_postfork(struct ctx *c);
 void isolate_ready(void);
+void isolate_nshelper(void);
 
 #endif /* ISOLATION_H */

@@ -9,7 +9,8 @@
  * and we are the router. Router advertisements, solicited or sent every few
  * minutes, carry the host's prefix (on-link, for autoconfiguration), the
  * MTU, our link-layer address, and name servers (RFC 8106 RDNSS) and search
- * domains (DNSSL).
+ * domains (DNSSL). When the host renumbers (follow.c), an advertisement goes
+ * out at once with the new prefix, and the old one at lifetime zero.
  */
 
 #include <stdlib.h>
@@ -182,20 +183,57 @@ search:
 }
 
 /**
+ * ndp_opt_prefix() - Append a prefix information option (RFC 4861, 4.6.2)
+ * @m:		Message being built
+ * @addr:	Address in the prefix
+ * @prefix_len:	Prefix length
+ * @lifetime:	Valid and preferred lifetime, seconds: 0 deprecates it
+ */
+static void ndp_opt_prefix(struct ndp_buf *m, const struct in6_addr *addr,
+			   int prefix_len, uint32_t lifetime)
+{
+	unsigned char *o = ndp_opt(m, ND_OPT_PREFIX_INFORMATION, 4);
+	struct nd_opt_prefix_info *pi = (struct nd_opt_prefix_info *)o;
+	int i;
+
+	if (!o)
+		return;
+
+	pi->nd_opt_pi_prefix_len = prefix_len;
+	pi->nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK |
+				       ND_OPT_PI_FLAG_AUTO;
+	pi->nd_opt_pi_valid_time = htonl(lifetime);
+	pi->nd_opt_pi_preferred_time = htonl(lifetime);
+	pi->nd_opt_pi_prefix = *addr;
+	for (i = 0; i < 16; i++) {
+		int bits = prefix_len - i * 8;
+
+		if (bits >= 8)
+			continue;
+		pi->nd_opt_pi_prefix.s6_addr[i] &=
+			bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+	}
+}
+
+/**
  * ndp_ra() - Send a router advertisement
  * @c:		Execution context
  * @dst:	Destination: the soliciting guest address, or all nodes
  * @old:	Name servers and domains advertised before a change, or NULL
+ * @old_net:	Address advertised before the host renumbered, or NULL
+ *
+ * A prefix given up is advertised once more with lifetimes of zero: the
+ * guest stops using its addresses there for new connections at once, and
+ * drops them two hours later (RFC 4862, 5.5.3 e).
  */
 static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
-		   const struct dns_run *old)
+		   const struct dns_run *old, const struct guest_net6 *old_net)
 {
+	const struct guest_net6 *g = &c->run->guest6;
+	bool have_addr = !IN6_IS_ADDR_UNSPECIFIED(&g->addr);
+	struct ndp_buf m = { .len = sizeof(struct nd_router_advert) };
 	struct nd_router_advert *ra;
-	struct nd_opt_prefix_info *pi;
-	bool have_addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
-	struct ndp_buf m = { .len = sizeof(*ra) };
 	unsigned char *o;
-	int i;
 
 	memset(m.b, 0, sizeof(*ra));
 	ra = (struct nd_router_advert *)m.b;
@@ -207,24 +245,13 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
 			(have_addr ? ND_RA_FLAG_MANAGED : 0);
 	ra->nd_ra_router_lifetime = htons(RA_ROUTER_LIFETIME_S);
 
-	o = have_addr ? ndp_opt(&m, ND_OPT_PREFIX_INFORMATION, 4) : NULL;
-	if (o) {
-		pi = (struct nd_opt_prefix_info *)o;
-		pi->nd_opt_pi_prefix_len = c->ip6.prefix_len;
-		pi->nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK |
-					       ND_OPT_PI_FLAG_AUTO;
-		pi->nd_opt_pi_valid_time = htonl(NDP_LIFETIME_INFINITE);
-		pi->nd_opt_pi_preferred_time = htonl(NDP_LIFETIME_INFINITE);
-		pi->nd_opt_pi_prefix = c->ip6.addr;
-		for (i = 0; i < 16; i++) {
-			int bits = c->ip6.prefix_len - i * 8;
-
-			if (bits >= 8)
-				continue;
-			pi->nd_opt_pi_prefix.s6_addr[i] &=
-				bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-		}
-	}
+	if (have_addr)
+		ndp_opt_prefix(&m, &g->addr, g->prefix_len,
+			       NDP_LIFETIME_INFINITE);
+	if (old_net && !IN6_IS_ADDR_UNSPECIFIED(&old_net->addr) &&
+	    (!have_addr || old_net->prefix_len != g->prefix_len ||
+	     !ip6_same_prefix(&old_net->addr, &g->addr, g->prefix_len)))
+		ndp_opt_prefix(&m, &old_net->addr, old_net->prefix_len, 0);
 
 	if (c->mtu) {
 		uint32_t mtu = htonl(c->mtu);
@@ -250,7 +277,7 @@ static void ndp_ra(const struct ctx *c, const struct in6_addr *dst,
  */
 static bool ndp_is_guest(const struct ctx *c, const struct in6_addr *a)
 {
-	return IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr) ||
+	return IN6_ARE_ADDR_EQUAL(a, &c->run->guest6.addr) ||
 	       IN6_ARE_ADDR_EQUAL(a, &c->run->addr6_seen) ||
 	       IN6_ARE_ADDR_EQUAL(a, &c->run->addr6_ll_seen);
 }
@@ -302,7 +329,7 @@ int ndp(struct ctx *c, const struct in6_addr *saddr,
 			return 1;
 		debug("Router solicitation from the guest");
 		ndp_ra(c, IN6_IS_ADDR_UNSPECIFIED(saddr) ? &in6addr_allnodes :
-							   saddr, NULL);
+							   saddr, NULL, NULL);
 		return 1;
 	case ND_NEIGHBOR_SOLICIT:
 		if (c->no_ndp || len < sizeof(*ns))
@@ -354,22 +381,22 @@ void ndp_start(struct ctx *c)
 		return;
 
 	if (!c->no_ra) {
-		ndp_ra(c, &in6addr_allnodes, NULL);
+		ndp_ra(c, &in6addr_allnodes, NULL, NULL);
 		ndp_schedule(timespec_ms(&c->run->now));
 	}
 
-	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->run->guest6.addr))
 		return;
 
 	memset(m.b, 0, sizeof(*ns));
 	ns = (struct nd_neighbor_solicit *)m.b;
 	ns->nd_ns_type = ND_NEIGHBOR_SOLICIT;
-	ns->nd_ns_target = c->ip6.addr;
+	ns->nd_ns_target = c->run->guest6.addr;
 	ndp_opt_lladdr(c, &m, ND_OPT_SOURCE_LINKADDR);
 
 	/* Solicited-node multicast address of the target, RFC 4291 2.7.1 */
 	inet_pton(AF_INET6, "ff02::1:ff00:0", &sn);
-	memcpy(sn.s6_addr + 13, c->ip6.addr.s6_addr + 13, 3);
+	memcpy(sn.s6_addr + 13, c->run->guest6.addr.s6_addr + 13, 3);
 	tap_icmp6_send(c, &c->ip6.our_tap_ll, &sn, m.b, m.len);
 }
 
@@ -396,7 +423,7 @@ void ndp_timer(struct ctx *c, const struct timespec *now)
 	if (!ndp_ra_due(c) || timespec_ms(now) < ndp_next_ra_ms)
 		return;
 
-	ndp_ra(c, &in6addr_allnodes, NULL);
+	ndp_ra(c, &in6addr_allnodes, NULL, NULL);
 	ndp_schedule(timespec_ms(now));
 }
 
@@ -408,5 +435,17 @@ void ndp_timer(struct ctx *c, const struct timespec *now)
 void ndp_dns_changed(const struct ctx *c, const struct dns_run *old)
 {
 	if (ndp_ra_due(c))
-		ndp_ra(c, &in6addr_allnodes, old);
+		ndp_ra(c, &in6addr_allnodes, old, NULL);
+}
+
+/**
+ * ndp_net_changed() - The guest's address moved to another prefix: advertise
+ *		       the new one now, and deprecate the old one
+ * @c:		Execution context
+ * @old:	What was advertised until now
+ */
+void ndp_net_changed(const struct ctx *c, const struct guest_net6 *old)
+{
+	if (ndp_ra_due(c))
+		ndp_ra(c, &in6addr_allnodes, NULL, old);
 }

@@ -13,11 +13,13 @@
 
 struct ctx;
 struct dns_run;
+struct guest_net6;
 
 int ndp(struct ctx *c, const struct in6_addr *saddr,
 	const struct in6_addr *daddr, const void *l4, size_t len);
 void ndp_start(struct ctx *c);
 void ndp_timer(struct ctx *c, const struct timespec *now);
 void ndp_dns_changed(const struct ctx *c, const struct dns_run *old);
+void ndp_net_changed(const struct ctx *c, const struct guest_net6 *old);
 
 #endif /* NDP_H */

@@ -849,6 +849,52 @@ int nl_link_up(int s, unsigned ifi)
 }
 
 /**
+ * nl_addr_req() - Add an address to an interface, or change its lifetimes
+ * @s:		Netlink socket
+ * @flags:	NLM_F_CREATE | NLM_F_EXCL to add one, NLM_F_CREATE |
+ *		NLM_F_REPLACE to add or update one, NLM_F_REPLACE to update
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address
+ * @prefix_len:	Prefix length
+ * @valid_s:	Valid lifetime in seconds, deprecated at once, or 0 for an
+ *		address that stays and is preferred
+ *
+ * IPv6 addresses are added without duplicate address detection: the link is
+ * ours alone.
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+static int nl_addr_req(int s, uint16_t flags, unsigned ifi, sa_family_t af,
+		       const void *addr, int prefix_len, uint32_t valid_s)
+{
+	struct ifa_cacheinfo ci = { .ifa_prefered = 0, .ifa_valid = valid_s };
+	size_t len = af == AF_INET ? 4 : 16;
+	uint32_t ifa_flags = IFA_F_NODAD;
+	struct ifaddrmsg *ifa;
+	struct nl_req req;
+
+	ifa = nl_req_init(&req, RTM_NEWADDR, flags, sizeof(*ifa));
+	ifa->ifa_family = af;
+	ifa->ifa_prefixlen = prefix_len;
+	ifa->ifa_index = ifi;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+
+	if (nl_attr_put(&req, IFA_LOCAL, addr, len) ||
+	    nl_attr_put(&req, IFA_ADDRESS, addr, len) ||
+	    (valid_s && nl_attr_put(&req, IFA_CACHEINFO, &ci, sizeof(ci))))
+		return -ENOBUFS;
+	if (af == AF_INET6) {
+		ifa->ifa_flags = IFA_F_NODAD;
+		if (nl_attr_put(&req, IFA_FLAGS, &ifa_flags,
+				sizeof(ifa_flags)))
+			return -ENOBUFS;
+	}
+
+	return nl_do(s, &req);
+}
+
+/**
  * nl_addr_set() - Add an address to an interface
  * @s:		Netlink socket
  * @ifi:	Interface index
@@ -856,34 +902,83 @@ int nl_link_up(int s, unsigned ifi)
  * @addr:	Address
  * @prefix_len:	Prefix length
  *
- * IPv6 addresses are added without duplicate address detection: the link is
- * ours alone.
- *
  * Return: 0 on success, negative error code on failure
  */
 int nl_addr_set(int s, unsigned ifi, sa_family_t af, const void *addr,
 		int prefix_len)
 {
+	return nl_addr_req(s, NLM_F_CREATE | NLM_F_EXCL, ifi, af, addr,
+			   prefix_len, 0);
+}
+
+/**
+ * nl_addr_keep() - Add an address, or make one there stay for good
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address
+ * @prefix_len:	Prefix length
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+int nl_addr_keep(int s, unsigned ifi, sa_family_t af, const void *addr,
+		 int prefix_len)
+{
+	return nl_addr_req(s, NLM_F_CREATE | NLM_F_REPLACE, ifi, af, addr,
+			   prefix_len, 0);
+}
+
+/**
+ * nl_addr_expire() - Deprecate an address, and have the kernel remove it
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address
+ * @prefix_len:	Prefix length
+ * @valid_s:	Seconds until it's removed
+ *
+ * Return: 0 on success, negative error code on failure (-ENOENT or
+ *	   -EADDRNOTAVAIL if there's no such address)
+ */
+int nl_addr_expire(int s, unsigned ifi, sa_family_t af, const void *addr,
+		   int prefix_len, uint32_t valid_s)
+{
+	return nl_addr_req(s, NLM_F_REPLACE, ifi, af, addr, prefix_len,
+			   valid_s);
+}
+
+/**
+ * nl_route_req() - Add or remove a default route via a gateway
+ * @s:		Netlink socket
+ * @type:	RTM_NEWROUTE or RTM_DELROUTE
+ * @flags:	NLM_F_* flags for RTM_NEWROUTE
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @gw:		Gateway address
+ * @src:	Preferred source address, or NULL
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+static int nl_route_req(int s, uint16_t type, uint16_t flags, unsigned ifi,
+			sa_family_t af, const void *gw, const void *src)
+{
 	size_t len = af == AF_INET ? 4 : 16;
-	struct ifaddrmsg *ifa;
 	struct nl_req req;
-	uint32_t flags = IFA_F_NODAD;
+	struct rtmsg *rtm;
+	uint32_t oif = ifi;
 
-	ifa = nl_req_init(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
-			  sizeof(*ifa));
-	ifa->ifa_family = af;
-	ifa->ifa_prefixlen = prefix_len;
-	ifa->ifa_index = ifi;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	rtm = nl_req_init(&req, type, flags, sizeof(*rtm));
+	rtm->rtm_family = af;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE :
+						RT_SCOPE_NOWHERE;
+	rtm->rtm_protocol = type == RTM_NEWROUTE ? RTPROT_BOOT : 0;
+	rtm->rtm_type = RTN_UNICAST;
 
-	if (nl_attr_put(&req, IFA_LOCAL, addr, len) ||
-	    nl_attr_put(&req, IFA_ADDRESS, addr, len))
+	if (nl_attr_put(&req, RTA_OIF, &oif, sizeof(oif)) ||
+	    nl_attr_put(&req, RTA_GATEWAY, gw, len) ||
+	    (src && nl_attr_put(&req, RTA_PREFSRC, src, len)))
 		return -ENOBUFS;
-	if (af == AF_INET6) {
-		ifa->ifa_flags = IFA_F_NODAD;
-		if (nl_attr_put(&req, IFA_FLAGS, &flags, sizeof(flags)))
-			return -ENOBUFS;
-	}
 
 	return nl_do(s, &req);
 }
@@ -899,24 +994,40 @@ int nl_addr_set(int s, unsigned ifi, sa_family_t af, const void *addr,
  */
 int nl_route_set_def(int s, unsigned ifi, sa_family_t af, const void *gw)
 {
-	size_t len = af == AF_INET ? 4 : 16;
-	struct nl_req req;
-	struct rtmsg *rtm;
-	uint32_t oif = ifi;
+	return nl_route_req(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifi,
+			    af, gw, NULL);
+}
 
-	rtm = nl_req_init(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
-			  sizeof(*rtm));
-	rtm->rtm_family = af;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_type = RTN_UNICAST;
+/**
+ * nl_route_replace_def() - Set the default route of the lowest metric: via a
+ *			    gateway, from a source address
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @gw:		Gateway address
+ * @src:	Preferred source address
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+int nl_route_replace_def(int s, unsigned ifi, sa_family_t af, const void *gw,
+			 const void *src)
+{
+	return nl_route_req(s, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, ifi,
+			    af, gw, src);
+}
 
-	if (nl_attr_put(&req, RTA_OIF, &oif, sizeof(oif)) ||
-	    nl_attr_put(&req, RTA_GATEWAY, gw, len))
-		return -ENOBUFS;
-
-	return nl_do(s, &req);
+/**
+ * nl_route_del_def() - Remove the default route via a gateway, any metric
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @gw:		Gateway address
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+int nl_route_del_def(int s, unsigned ifi, sa_family_t af, const void *gw)
+{
+	return nl_route_req(s, RTM_DELROUTE, 0, ifi, af, gw, NULL);
 }
 
 /**

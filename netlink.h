@@ -30,7 +30,14 @@ int nl_link_set_mtu(int s, unsigned ifi, int mtu);
 int nl_link_up(int s, unsigned ifi);
 int nl_addr_set(int s, unsigned ifi, sa_family_t af, const void *addr,
 		int prefix_len);
+int nl_addr_keep(int s, unsigned ifi, sa_family_t af, const void *addr,
+		 int prefix_len);
+int nl_addr_expire(int s, unsigned ifi, sa_family_t af, const void *addr,
+		   int prefix_len, uint32_t valid_s);
 int nl_route_set_def(int s, unsigned ifi, sa_family_t af, const void *gw);
+int nl_route_replace_def(int s, unsigned ifi, sa_family_t af, const void *gw,
+			 const void *src);
+int nl_route_del_def(int s, unsigned ifi, sa_family_t af, const void *gw);
 int nl_route_dup(int s_src, unsigned ifi_src, int s_dst, unsigned ifi_dst,
 		 sa_family_t af);
 int nl_addr_dup(int s_src, unsigned ifi_src, int s_dst, unsigned ifi_dst,

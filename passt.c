@@ -37,6 +37,7 @@
 #include "log.h"
 #include "mcast.h"
 #include "ndp.h"
+#include "nshelper.h"
 #include "pasta.h"
 #include "pcap.h"
 #include "quit.h"
@@ -450,6 +451,9 @@ int main(int argc, char **argv)
 	/* A signalfd only wakes epoll up for the process that made it */
 	signal_init(c);
 	ctx_seal(c);
+	/* pasta's helper for its namespace's addresses, in the sandbox but
+	 * with one capability we're about to give up: see nshelper.c */
+	nshelper_start(c);
 	isolate_postfork(c);
 
 #ifdef PASST_SECCOMP_TEST

@@ -166,6 +166,9 @@ enum pif {
  * @host_gw:		Host's default gateway
  * @no_copy_routes:	pasta: don't copy routes to the namespace
  * @no_copy_addrs:	pasta: don't copy addresses to the namespace
+ * @follow_addr:	@addr and @prefix_len are the host's, not given: they
+ *			follow the host's as it renumbers (see follow.c)
+ * @follow_gw:		@guest_gw is the host's gateway, not given: it follows
  */
 struct ip4_ctx {
 	struct in_addr addr;
@@ -184,6 +187,8 @@ struct ip4_ctx {
 	struct in_addr host_gw;
 	bool no_copy_routes;
 	bool no_copy_addrs;
+	bool follow_addr;
+	bool follow_gw;
 };
 
 /**
@@ -206,6 +211,9 @@ struct ip4_ctx {
  * @host_gw:		Host's default gateway
  * @no_copy_routes:	pasta: don't copy routes to the namespace
  * @no_copy_addrs:	pasta: don't copy addresses to the namespace
+ * @follow_addr:	@addr and @prefix_len are the host's, not given: they
+ *			follow the host's as it renumbers (see follow.c)
+ * @follow_gw:		@guest_gw is the host's gateway, not given: it follows
  */
 struct ip6_ctx {
 	struct in6_addr addr;
@@ -225,6 +233,8 @@ struct ip6_ctx {
 	struct in6_addr host_gw;
 	bool no_copy_routes;
 	bool no_copy_addrs;
+	bool follow_addr;
+	bool follow_gw;
 };
 
 /**
@@ -257,6 +267,31 @@ struct dns_run {
 };
 
 /**
+ * struct guest_net4 - The guest's IPv4 address, as we give it now
+ * @addr:		Address, INADDR_ANY if none
+ * @prefix_len:		Its prefix length
+ * @gw:			Default gateway
+ */
+struct guest_net4 {
+	struct in_addr addr;
+	int prefix_len;
+	struct in_addr gw;
+};
+
+/**
+ * struct guest_net6 - The guest's global IPv6 address, as we give it now
+ * @addr:		Address, :: if none (link-local only)
+ * @prefix_len:		Its prefix length
+ * @gw:			Default gateway (pasta's namespace: for passt's guest,
+ *			router advertisements come from @our_tap_ll)
+ */
+struct guest_net6 {
+	struct in6_addr addr;
+	int prefix_len;
+	struct in6_addr gw;
+};
+
+/**
  * struct ctx_run - What changes while we run
  * @now:		Time of the current wake-up of the main loop
  * @fd_tap:		Connected socket (passt), vhost-user connection, or tap
@@ -271,6 +306,9 @@ struct dns_run {
  * @dns:		Name servers and search domains in effect
  * @host_addr4:		Host's IPv4 address on the template interface, as now
  * @host_addr6:		Host's global IPv6 address there, as now
+ * @guest4:		What DHCP gives the guest: the configured address, or
+ *			the host's as it is now where it follows the host
+ * @guest6:		What DHCPv6 and router advertisements give, the same way
  */
 struct ctx_run {
 	struct timespec now;
@@ -284,6 +322,8 @@ struct ctx_run {
 	struct dns_run dns;
 	struct in_addr host_addr4;
 	struct in6_addr host_addr6;
+	struct guest_net4 guest4;
+	struct guest_net6 guest6;
 };
 
 /**

@@ -43,6 +43,7 @@
 
 #include "log.h"
 #include "netlink.h"
+#include "nshelper.h"
 #include "passt.h"
 #include "pasta.h"
 #include "quit.h"
@@ -658,6 +659,7 @@ void pasta_ns_conf(struct ctx *c)
 		/* Addresses and routes are set: no autoconfiguration */
 		c->no_ra = true;
 		pasta_config_net(c, a.ifi);
+		nshelper_init(c);
 	}
 
 	if (ns_call(c, pasta_ping_group, NULL))

@@ -15,6 +15,7 @@
 #	#syscalls:passt NAME...		for passt only
 #	#syscalls:pasta NAME...		for pasta only
 #	#syscalls:pesto NAME...		for pesto, which takes no others
+#	#syscalls:nshelper NAME...	for pasta's namespace helper, the same
 #
 # where NAME can be A|B: the first of A and B this architecture has (glibc
 # may use one or the other). The output is a header with one BPF program per
@@ -41,12 +42,12 @@ HOT="epoll_wait epoll_pwait recvmmsg sendmsg recvmsg sendmmsg splice writev
 readv read write recvfrom sendto getsockopt clock_gettime"
 
 # calls() - Names annotated for one mode, hot ones first, no duplicates
-# $1:	passt, pasta, or pesto (whose lines only say "#syscalls:pesto")
+# $1:	passt, pasta, or pesto and nshelper (only their own lines count)
 calls() {
 	cm="$1"
 	opt='\{0,1\}'
 	shift
-	[ "${cm}" = pesto ] && opt=''
+	case "${cm}" in passt|pasta) ;; *) opt='' ;; esac
 	all=$(sed -n "s/.*#syscalls\(:${cm}\)${opt} \(.*\)\*\/.*/\2/p;
 		      s/.*#syscalls\(:${cm}\)${opt} \([^*]*\)$/\2/p" "$@" |
 	      tr ' \t' '\n\n' | sed '/^$/d' | sort -u)
@@ -154,6 +155,7 @@ EOF
 	filter passt "$@"
 	filter pasta "$@"
 	filter pesto "$@"
+	filter nshelper "$@"
 	echo "#endif /* SECCOMP_H */"
 } > "${OUT}.tmp"
 

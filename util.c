@@ -149,11 +149,6 @@ int fd_nonblock(int fd)
 }
 
 /**
- * close_open_files() - Close every descriptor from 3 up, except a range
- * @keep_from:	First descriptor to keep, or -1
- * @keep_to:	Last descriptor to keep
- */
-/**
  * close_from_to() - Close a range of descriptors, whatever the kernel
  * @first:	First one
  * @last:	Last one, ~0U for all of them
@@ -161,7 +156,7 @@ int fd_nonblock(int fd)
  * close_range() came with Linux 5.9: before, one by one, up to the limit we
  * run with (none above it can be open unless it was lowered on us, rare).
  */
-static void close_from_to(unsigned first, unsigned last)
+void close_from_to(unsigned first, unsigned last)
 {
 	struct rlimit r;
 	unsigned fd;
@@ -175,6 +170,11 @@ static void close_from_to(unsigned first, unsigned last)
 		close(fd);	/* EBADF for most of them, as expected */
 }
 
+/**
+ * close_open_files() - Close every descriptor from 3 up, except a range
+ * @keep_from:	First descriptor to keep, or -1
+ * @keep_to:	Last descriptor to keep
+ */
 void close_open_files(int keep_from, int keep_to)
 {
 	if (keep_from < 3) {

@@ -128,6 +128,7 @@ int write_file(const char *path, const char *text);
 ssize_t read_file(const char *path, char *buf, size_t size);
 const char *addr_str(int af, const void *a);
 int fd_nonblock(int fd);
+void close_from_to(unsigned first, unsigned last);
 void close_open_files(int keep_from, int keep_to);
 int raw_random(void *buf, size_t len);
 int parse_uint(const char *s, unsigned long max, unsigned long *val);

@@ -247,6 +247,9 @@ else
 	fail doc_man_page_seccomp_counts "seccomp.h has ${n_passt} and" \
 					 "${n_pasta}, not what passt.1 says"
 fi
+n_helper=$(sed -n 's/^#define SECCOMP_COUNT_NSHELPER //p' seccomp.h)
+check doc_man_page_seccomp_count_helper \
+	grep -q "seccomp filter of ${n_helper} system calls" passt.1
 
 # Static analysis is clean
 if command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null; then

@@ -63,7 +63,7 @@ guest_has dhcp_dns_from_host_resolv	"$g" "DHCP bound dns=192.0.2.1"
 guest_has dhcp_search_from_host_resolv	"$g" \
 	"DHCP bound search=example.test lab.test"
 guest_has dhcp_mtu_option		"$g" "DHCP bound mtu=65520"
-guest_has dhcp_lease_infinite		"$g" "DHCP bound lease=4294967295"
+guest_has dhcp_lease_an_hour		"$g" "DHCP bound lease=3600"
 guest_has guest_mtu_applied		"$g" "MTU 65520"
 guest_has guest_default_route4		"$g" "ROUTE4 default via 192.0.2.1 dev eth0.*"
 guest_has guest_ping4_remote		"$g" "PING4-OK"

@@ -351,6 +351,21 @@ expect_eq local_connects_out_v4 "$(connect_out 203.0.113.1)" 192.0.2.2
 expect_eq local_connects_out_v6 "$(connect_out '[2001:db8:1::1]')" \
 	  2001:db8::2
 
+# The namespace had link-local addresses only: it gets the host's at once,
+# and default routes through its gateways (test/49_renumber.sh has more)
+wait_for 10 sh -c "[ \"\$(ip -n ${NS_PST} -4 -br addr show dev tap0 | \
+		   awk '{ print \$3, \$4 }')\" = '192.0.2.2/24 ' ]"
+expect_eq local_ns_addr4_moved "$(ip -n "${NS_PST}" -4 -br addr show dev tap0 |
+				  awk '{ print $3, $4 }')" "192.0.2.2/24 "
+expect_eq local_ns_routes_moved "$(ip -n "${NS_PST}" route show default |
+				   awk '{ print $1, $2, $3 }'
+				   ip -n "${NS_PST}" -6 route show default |
+				   awk '{ print $1, $2, $3 }')" \
+	  "default via 192.0.2.1
+default via 2001:db8::1"
+check local_ns_addr6_moved sh -c "ip -n ${NS_PST} -6 addr show dev tap0 | \
+				  grep -q 'inet6 2001:db8::2/64 scope global'"
+
 # The host's uplink, found then: --map-guest-addr leads to its address
 wait_for 5 sh -c "grep -q 'IPv6 address is now 2001:db8::2' \
 		  ${TMP}/pasta6.log"

@@ -108,6 +108,11 @@ pid=$(cat "${TMP}/pasta.pid")
 at_exit "kill ${pid}"
 # CAP_NET_BIND_SERVICE (10) and CAP_SYS_ADMIN (21)
 check_sandbox pasta_root "${pid}" 200400 nonroot "${pasta_fds}"
+# Its helper for the namespace's addresses: CAP_NET_ADMIN (12) alone, two
+# sockets, nothing else (see nshelper.c)
+helper=$(pgrep -P "${pid}" -x pasta)
+check_sandbox pasta_root_helper "${helper}" 1000 nonroot '$^'
+expect_eq pasta_root_helper_fds "$(ls "/proc/${helper}/fd/" | wc -l)" 2
 ping_out=$(ip netns exec "${NS_PST}" ping -c1 -W2 203.0.113.1 2>&1)
 if grep -q "1 received" <<< "${ping_out}"; then
 	pass pasta_root_sandboxed_still_works
@@ -120,10 +125,13 @@ kill "${pid}"
 ip netns exec "${NS_HST}" runuser -u "${TEST_USER}" -- "${PASTA}" \
 	--config-net -q -- sleep 30 &
 wait_for 5 sh -c "pgrep -u ${TEST_USER} -x sleep >/dev/null"
-pid=$(pgrep -n -u "${TEST_USER}" -x pasta)
+pid=$(ps -o ppid= -p "$(pgrep -n -u "${TEST_USER}" -x sleep)" | tr -d ' ')
 at_exit "kill ${pid}"
 check_sandbox pasta_user "${pid}" 200400 "$(id -u "${TEST_USER}")" \
 	"${pasta_fds}"
+helper=$(pgrep -P "${pid}" -x pasta)
+check_sandbox pasta_user_helper "${helper}" 1000 "$(id -u "${TEST_USER}")" \
+	'$^'
 kill "${pid}"
 
 # 5. A system call off the list kills the process; so does a write to the

@@ -38,6 +38,7 @@ FRAME_MAX = 14 + 65535
 DHCP_MAGIC = 0x63825363
 DHCP_FIXED = '!BBBBIHH4s4s4s4s16s64s128sI'
 INFINITE = 0xffffffff
+LEASE = 3600        # DHCP lease and DHCPv6 lifetimes, following the host
 WAIT = 2.0		# Seconds to wait for an expected reply
 
 
@@ -989,7 +990,7 @@ class Tester:
             return
         if lease:
             self.want(p, 'lease time', dhcp_opt(m, 51),
-                      struct.pack('!I', INFINITE))
+                      struct.pack('!I', LEASE))
         elif dhcp_opt(m, 51) is not None:
             p.append('lease time in an INFORM reply')
         self.want(p, 'netmask', dhcp_opt(m, 1), mask4(cfg.prefix4))
@@ -1264,14 +1265,14 @@ class Tester:
         return f, f.payload[0], ropts, p
 
     def check_ia_na(self, p, ropts, iaid):
-        """Check the IA_NA of a reply: the guest's address, forever"""
+        """Check the IA_NA of a reply: the guest's address, for an hour"""
         o = v6_get(ropts, 3)
         if o is None or len(o) < 12:
             p.append('IA_NA is %s' % o)
             return
         self.want(p, 'IAID', struct.unpack('!I', o[:4])[0], iaid)
         self.want(p, 'T1, T2', struct.unpack('!II', o[4:12]),
-                  (INFINITE, INFINITE))
+                  (LEASE // 2, LEASE // 5 * 4))
         try:
             sub = v6_opts(o[12:])
         except ValueError as e:
@@ -1283,7 +1284,7 @@ class Tester:
             return
         self.want(p, 'address', t6(a[0][:16]), t6(self.cfg.ip6))
         self.want(p, 'lifetimes', struct.unpack('!II', a[0][16:24]),
-                  (INFINITE, INFINITE))
+                  (LEASE, LEASE))
 
     def check_v6_dns(self, p, ropts):
         """Check name servers, domain list and FQDN options of a reply"""
