@@ -139,21 +139,18 @@ unsigned follow_uplink(const struct ctx *c, sa_family_t af)
  *
  * With no default route left, the last interface stays: its address is
  * still the best guess of where the host is.
- *
- * Return: true if the interface changed
  */
-static bool follow_route(sa_family_t af, unsigned *ifi)
+static void follow_route(sa_family_t af, unsigned *ifi)
 {
 	unsigned now = nl_get_ext_if(follow_req_sock, af);
 	char name[IFNAMSIZ];
 
 	if (!now || now == *ifi)
-		return false;
+		return;
 
 	*ifi = now;
 	info("The host's %s uplink is now %s", af == AF_INET ? "IPv4" : "IPv6",
 	     nl_link_get_name(follow_req_sock, now, name));
-	return true;
 }
 
 /**

@@ -205,36 +205,9 @@ dhcp_dns() {
 		-s "${TMP}/udhcpc.sh" 2>/dev/null | grep '^DNS' | tail -1
 }
 
-# ra_rdnss() - Name servers in each router advertisement captured, with their
-# lifetimes, one advertisement a line
-ra_rdnss() {
-	python3 - "${TMP}/follow.pcap" <<'EOF'
-import socket, struct, sys
-
-data = open(sys.argv[1], "rb").read()
-off = 24
-while off + 16 <= len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    fr = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    if len(fr) < 70 or fr[12:14] != b"\x86\xdd" or fr[20] != 58 or \
-       fr[54] != 134:
-        continue
-    icmp, o, found = fr[54:], 16, []
-    while o + 8 <= len(icmp) and icmp[o + 1]:
-        t, l = icmp[o], icmp[o + 1] * 8
-        if t == 25:
-            life = struct.unpack(">I", icmp[o + 4:o + 8])[0]
-            for k in range(o + 8, min(o + l, len(icmp)) - 15, 16):
-                found.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6,
-                                        icmp[k:k + 16]), life))
-        o += l
-    print(" ".join(found))
-EOF
-}
-
 expect_eq follow_passt_dhcp_first "$(dhcp_dns)" "DNS 192.0.2.1 DOMAIN a.test"
-expect_eq follow_passt_ra_first "$(ra_rdnss | tail -1)" \
+expect_eq follow_passt_ra_first \
+	  "$(ra_options "${TMP}/follow.pcap" R | tail -1)" \
 	  "2001:db8::1/4294967295"
 
 resolv_set rename /etc/resolv.conf "nameserver 203.0.113.1" \
@@ -245,10 +218,11 @@ expect_eq follow_passt_dhcp_replaced "$(dhcp_dns)" \
 # The advertisement sent at once: later periodic ones have the new server only
 ra="2001:db8:1::1/4294967295 2001:db8::1/0"
 for _ in $(seq 10); do
-	ra_rdnss | grep -qx "${ra}" && break
+	ra_options "${TMP}/follow.pcap" R | grep -qx "${ra}" && break
 	sleep 0.5
 done
-expect_eq follow_passt_ra_replaced "$(ra_rdnss | grep -x "${ra}")" "${ra}"
+expect_eq follow_passt_ra_replaced \
+	  "$(ra_options "${TMP}/follow.pcap" R | grep -x "${ra}")" "${ra}"
 expect_eq follow_passt_guest_resolves \
 	  "$(ask gst 203.0.113.1 A)" 203.0.113.6
 tb_guest_stop
@@ -459,38 +433,13 @@ bg out socat TCP6-LISTEN:7073,ipv6only=0,fork,reuseaddr EXEC:cat \
 at_exit "pkill -f TCP6-LISTEN:7073"
 wait_listen out 7073
 
-# held() - Hold an echoed connection from the namespace: once "go" exists,
-# try it again; print alive, reset, or hung
-# $1:	Address to connect to
-# $2:	Name of the files: ${TMP}/$2.ready when connected, ${TMP}/$2.go
-held() {
-	ip netns exec "${NS_PST}" python3 - "$1" "${TMP}/$2" <<'EOF2'
-import os, socket, sys, time
-s = socket.create_connection((sys.argv[1], 7073), timeout=5)
-s.sendall(b"1")
-assert s.recv(1) == b"1"
-open(sys.argv[2] + ".ready", "w").close()
-for _ in range(200):
-    if os.path.exists(sys.argv[2] + ".go"):
-        break
-    time.sleep(0.1)
-try:
-    s.settimeout(3)
-    s.sendall(b"2")
-    print("alive" if s.recv(1) == b"2" else "closed")
-except ConnectionResetError:
-    print("reset")
-except socket.timeout:
-    print("hung")
-EOF2
-}
-
 # held_pair() - Hold a connection of each family, named ${1}4 and ${1}6
 # $1:	Prefix of the names
 held_pair() {
-	held 203.0.113.1 "${1}4" > "${TMP}/${1}4.out" &
+	held_conn "${NS_PST}" 203.0.113.1 7073 "${1}4" > "${TMP}/${1}4.out" &
 	P4=$!
-	held 2001:db8:1::1 "${1}6" > "${TMP}/${1}6.out" &
+	held_conn "${NS_PST}" 2001:db8:1::1 7073 "${1}6" \
+		> "${TMP}/${1}6.out" &
 	P6=$!
 	wait_for 5 test -f "${TMP}/${1}4.ready" -a -f "${TMP}/${1}6.ready"
 }

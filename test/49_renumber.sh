@@ -60,33 +60,6 @@ renumber_back() {
 	ip -n "${NS_HST}" addr del 2001:db8:2::2/64 dev eth0
 }
 
-# held() - Hold an echoed connection from a namespace: once "go" exists, try
-# it again; print alive, reset, closed or hung
-# $1:	Namespace
-# $2:	Address to connect to
-# $3:	Name of the files: ${TMP}/$3.ready when connected, ${TMP}/$3.go
-held() {
-	ip netns exec "$1" python3 - "$2" "${TMP}/$3" <<'EOF'
-import os, socket, sys, time
-s = socket.create_connection((sys.argv[1], 7081), timeout=5)
-s.sendall(b"1")
-assert s.recv(1) == b"1"
-open(sys.argv[2] + ".ready", "w").close()
-for _ in range(400):
-    if os.path.exists(sys.argv[2] + ".go"):
-        break
-    time.sleep(0.1)
-try:
-    s.settimeout(3)
-    s.sendall(b"2")
-    print("alive" if s.recv(1) == b"2" else "closed")
-except ConnectionResetError:
-    print("reset")
-except socket.timeout:
-    print("hung")
-EOF
-}
-
 # source_of() - The local address of a connection from a namespace to the
 # remote side, and the address the remote side saw it come from
 # $1:	Namespace
@@ -118,6 +91,21 @@ inbound() {
 	wait_for 10 sh -c "! kill -0 ${p} 2>/dev/null"
 	kill "${p}" 2>/dev/null
 	cmp -s "${TMP}/$3.src" "${TMP}/$3.in" && echo same || echo differ
+}
+
+# new_addresses_work() - Connections out come from the new addresses, and
+# forwarded connections in reach the new addresses, 2 MiB compared
+# $1:	Prefix of the check names
+# $2:	Namespace
+# $3:	Its new IPv6 address
+new_addresses_work() {
+	expect_eq "$1_new_source_v4" "$(source_of "$2" 203.0.113.1)" \
+		  "198.51.100.2 198.51.100.2"
+	expect_eq "$1_new_source_v6" "$(source_of "$2" 2001:db8:1::1)" \
+		  "$3 2001:db8:2::2"
+	expect_eq "$1_inbound_v4" "$(inbound "$2" 198.51.100.2 "$1in4")" same
+	expect_eq "$1_inbound_v6" "$(inbound "$2" '[2001:db8:2::2]' "$1in6")" \
+		  same
 }
 
 # addrs() - Global addresses of an interface in a namespace, one line each
@@ -172,9 +160,9 @@ expect_eq pasta_helper_caps "$(helper_caps)" \
 expect_eq pasta_no_follow_no_helper \
 	  "$(pgrep -c -f -- "--netns ${NS_FIX} ")" 1
 
-held "${NS_PST}" 203.0.113.1 p4 > "${TMP}/p4.out" &
+held_conn "${NS_PST}" 203.0.113.1 7081 p4 > "${TMP}/p4.out" &
 P4=$!
-held "${NS_PST}" 2001:db8:1::1 p6 > "${TMP}/p6.out" &
+held_conn "${NS_PST}" 2001:db8:1::1 7081 p6 > "${TMP}/p6.out" &
 P6=$!
 wait_for 5 test -f "${TMP}/p4.ready" -a -f "${TMP}/p6.ready"
 
@@ -202,13 +190,7 @@ expect_eq pasta_routes_moved "$(ip -n "${NS_PST}" route show default |
 				awk '{ print $1, $2, $3 }')" \
 	  "default via 198.51.100.1
 default via 2001:db8:2::1"
-expect_eq pasta_new_source_v4 "$(source_of "${NS_PST}" 203.0.113.1)" \
-	  "198.51.100.2 198.51.100.2"
-expect_eq pasta_new_source_v6 "$(source_of "${NS_PST}" 2001:db8:1::1)" \
-	  "2001:db8:2::2 2001:db8:2::2"
-expect_eq pasta_inbound_v4 "$(inbound "${NS_PST}" 198.51.100.2 pin4)" same
-expect_eq pasta_inbound_v6 "$(inbound "${NS_PST}" '[2001:db8:2::2]' pin6)" \
-	  same
+new_addresses_work pasta "${NS_PST}" 2001:db8:2::2
 
 # Not following, and fixed: the namespaces keep what they had, and still
 # connect out
@@ -277,7 +259,7 @@ wait_for 10 sh -c "ip -n ${NS_GST} -6 addr show dev eth0 | \
 wait_for 5 sh -c "! ip -n ${NS_GST} -6 addr show dev eth0 | \
 		  grep -q tentative"
 
-held "${NS_GST}" 203.0.113.1 g4 > "${TMP}/g4.out" &
+held_conn "${NS_GST}" 203.0.113.1 7081 g4 > "${TMP}/g4.out" &
 P4=$!
 wait_for 5 test -f "${TMP}/g4.ready"
 
@@ -305,33 +287,8 @@ expect_eq passt_slaac_old_deprecated \
 	     grep -c "${GUEST6_OLD}/64 scope global deprecated")" 1
 
 # The advertisement: new prefix for good, old one at lifetime zero
-ra_prefixes() {
-	python3 - "${TMP}/renumber.pcap" <<'EOF'
-import socket, struct, sys
-
-data = open(sys.argv[1], "rb").read()
-off = 24
-while off + 16 <= len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    fr = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    if len(fr) < 70 or fr[12:14] != b"\x86\xdd" or fr[20] != 58 or \
-       fr[54] != 134:
-        continue
-    icmp, o, found = fr[54:], 16, []
-    while o + 8 <= len(icmp) and icmp[o + 1]:
-        t, l = icmp[o], icmp[o + 1] * 8
-        if t == 3 and l == 32:
-            valid, pref = struct.unpack(">II", icmp[o + 4:o + 12])
-            found.append("%s/%d:%d:%d" % (
-                socket.inet_ntop(socket.AF_INET6, icmp[o + 16:o + 32]),
-                icmp[o + 2], valid, pref))
-        o += l
-    print(" ".join(found))
-EOF
-}
-expect_eq passt_ra_renumbered "$(ra_prefixes | grep -c -x \
-	  '2001:db8:2::/64:4294967295:4294967295 2001:db8::/64:0:0')" 1
+expect_eq passt_ra_renumbered "$(ra_options "${TMP}/renumber.pcap" P |
+	  grep -c -x '2001:db8:2::/64:4294967295:4294967295 2001:db8::/64:0:0')" 1
 
 # DHCPv6: a client extending the lease of the old address (a Rebind, which
 # names no server) gets the new one, and the old one with lifetimes of zero
@@ -370,13 +327,7 @@ expect_eq passt_dhcpv6_renew "$(dhcpv6_renew)" \
 	  "T1 1800 T2 2880 2001:db8:2::2/3600 2001:db8::2/0"
 
 # The guest on its new addresses: out, and in through the forwarded port
-expect_eq passt_new_source_v4 "$(source_of "${NS_GST}" 203.0.113.1)" \
-	  "198.51.100.2 198.51.100.2"
-expect_eq passt_new_source_v6 "$(source_of "${NS_GST}" 2001:db8:1::1)" \
-	  "${GUEST6_NEW} 2001:db8:2::2"
-expect_eq passt_inbound_v4 "$(inbound "${NS_GST}" 198.51.100.2 gin4)" same
-expect_eq passt_inbound_v6 "$(inbound "${NS_GST}" '[2001:db8:2::2]' gin6)" \
-	  same
+new_addresses_work passt "${NS_GST}" "${GUEST6_NEW}"
 kill "$(cat "${TMP}/udhcpc.pid")" 2>/dev/null
 tb_guest_stop
 renumber_back

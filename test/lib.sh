@@ -381,6 +381,70 @@ bg() {
 	at_exit "kill ${BG_PID}"
 }
 
+# ra_options() - Options of each router advertisement in a capture, one
+# advertisement a line: name servers as "R addr/lifetime", prefixes as
+# "P prefix/len:valid:preferred"
+# $1:	Capture file
+# $2:	R or P: only those, without the letter
+ra_options() {
+	python3 - "$1" "$2" <<'EOF'
+import socket, struct, sys
+
+data, want = open(sys.argv[1], "rb").read(), sys.argv[2]
+off = 24
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    fr = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(fr) < 70 or fr[12:14] != b"\x86\xdd" or fr[20] != 58 or \
+       fr[54] != 134:
+        continue
+    icmp, o, found = fr[54:], 16, []
+    while o + 8 <= len(icmp) and icmp[o + 1]:
+        t, l = icmp[o], icmp[o + 1] * 8
+        if t == 25 and want == "R":
+            life = struct.unpack(">I", icmp[o + 4:o + 8])[0]
+            for k in range(o + 8, min(o + l, len(icmp)) - 15, 16):
+                found.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6,
+                                        icmp[k:k + 16]), life))
+        elif t == 3 and l == 32 and want == "P":
+            valid, pref = struct.unpack(">II", icmp[o + 4:o + 12])
+            found.append("%s/%d:%d:%d" % (
+                socket.inet_ntop(socket.AF_INET6, icmp[o + 16:o + 32]),
+                icmp[o + 2], valid, pref))
+        o += l
+    print(" ".join(found))
+EOF
+}
+
+# held_conn() - Hold an echoed TCP connection from a namespace: once "go"
+# exists (within 40 s), try it again; print alive, reset, closed or hung
+# $1:	Namespace
+# $2:	Address to connect to
+# $3:	Port of the echo server
+# $4:	Name of the files: ${TMP}/$4.ready when connected, ${TMP}/$4.go
+held_conn() {
+	ip netns exec "$1" python3 - "$2" "$3" "${TMP}/$4" <<'EOF'
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(b"1")
+assert s.recv(1) == b"1"
+open(sys.argv[3] + ".ready", "w").close()
+for _ in range(400):
+    if os.path.exists(sys.argv[3] + ".go"):
+        break
+    time.sleep(0.1)
+try:
+    s.settimeout(3)
+    s.sendall(b"2")
+    print("alive" if s.recv(1) == b"2" else "closed")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("hung")
+EOF
+}
+
 # wait_listen() - Wait until a TCP port listens in a namespace
 # $1:	Namespace role
 # $2:	Port
