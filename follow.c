@@ -154,6 +154,25 @@ static void follow_route(sa_family_t af, unsigned *ifi)
 }
 
 /**
+ * follow_gone_find() - Find an address removed from the host, in its grace
+ * @a:		Address
+ *
+ * Return: its entry, NULL if none
+ */
+static struct follow_gone *follow_gone_find(const union inany_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
+		if (follow_gone[i].due_ms &&
+		    inany_equals(&follow_gone[i].addr, a))
+			return &follow_gone[i];
+	}
+
+	return NULL;
+}
+
+/**
  * follow_guest_stays() - Tell if the guest keeps an address the host's main
  *			  address isn't any longer
  * @af:		AF_INET or AF_INET6
@@ -168,29 +187,13 @@ static void follow_route(sa_family_t af, unsigned *ifi)
  */
 static bool follow_guest_stays(sa_family_t af, const void *cur)
 {
-	union inany_addr a;
-	unsigned i;
+	union inany_addr a = { 0 };
 
-	if (af == AF_INET) {
-		struct in_addr a4;
+	inany_from_af(&a, af, cur);
+	if (inany_is_unspecified(&a))
+		return false;
 
-		memcpy(&a4, cur, sizeof(a4));
-		if (!a4.s_addr)
-			return false;
-		inany_from_v4(&a, a4);
-	} else {
-		memcpy(&a.a6, cur, sizeof(a.a6));
-		if (IN6_IS_ADDR_UNSPECIFIED(&a.a6))
-			return false;
-	}
-
-	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
-		if (follow_gone[i].due_ms && inany_equals(&follow_gone[i].addr,
-							  &a))
-			return true;
-	}
-
-	return nl_addr_present(follow_req_sock, af, cur) != 0;
+	return follow_gone_find(&a) || nl_addr_present(follow_req_sock, af, cur);
 }
 
 /**
@@ -294,7 +297,7 @@ static void follow_gone_note(struct ctx *c, const struct nlmsghdr *nh)
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
 	long long now = timespec_ms(&c->run->now);
 	struct follow_gone *free = NULL;
-	union inany_addr a;
+	union inany_addr a = { 0 };
 	const void *local;
 	uint32_t flags;
 	unsigned i;
@@ -303,25 +306,16 @@ static void follow_gone_note(struct ctx *c, const struct nlmsghdr *nh)
 	if (!local || (ifa->ifa_family != AF_INET &&
 		       ifa->ifa_family != AF_INET6))
 		return;
-	if (ifa->ifa_family == AF_INET) {
-		struct in_addr a4;
+	inany_from_af(&a, ifa->ifa_family, local);
 
-		memcpy(&a4, local, sizeof(a4));
-		inany_from_v4(&a, a4);
-	} else {
-		memcpy(&a.a6, local, sizeof(a.a6));
+	if ((free = follow_gone_find(&a))) {
+		if (nh->nlmsg_type == RTM_NEWADDR)
+			free->due_ms = 0;		/* Back already */
+		return;
 	}
-
-	for (i = 0; i < FOLLOW_GONE_MAX; i++) {
-		struct follow_gone *g = &follow_gone[i];
-
-		if (g->due_ms && inany_equals(&g->addr, &a)) {
-			if (nh->nlmsg_type == RTM_NEWADDR)
-				g->due_ms = 0;		/* Back already */
-			return;
-		}
-		if (!g->due_ms && !free)
-			free = g;
+	for (i = 0; i < FOLLOW_GONE_MAX && !free; i++) {
+		if (!follow_gone[i].due_ms)
+			free = &follow_gone[i];
 	}
 
 	if (nh->nlmsg_type != RTM_DELADDR)

@@ -61,6 +61,29 @@ static inline void inany_from_v4(union inany_addr *a, struct in_addr v4)
 }
 
 /**
+ * inany_from_af() - Store an address of a family as an inany_addr
+ * @a:		Destination
+ * @af:		AF_INET or AF_INET6
+ * @addr:	struct in_addr or struct in6_addr, any alignment
+ *
+ * clang-analyzer loses track of bytes copied into one member of the union
+ * and read through another: callers zero @a first.
+ */
+static inline void inany_from_af(union inany_addr *a, int af,
+				 const void *addr)
+{
+	struct in_addr v4;
+
+	if (af == AF_INET6) {
+		memcpy(&a->a6, addr, sizeof(a->a6));
+		return;
+	}
+
+	memcpy(&v4, addr, sizeof(v4));
+	inany_from_v4(a, v4);
+}
+
+/**
  * inany_equals() - Compare two addresses
  * @a:		First address
  * @b:		Second address
