@@ -83,6 +83,8 @@
 #define TCP_MAX_RETRIES		8
 #define TCP_DUP_ACKS		3	/* Fast retransmit, RFC 5681 */
 #define TCP_WND_MARGIN_DIV	16	/* Data takes more memory than bytes */
+#define TCP_WND_SMALL_WRITE	4096	/* Window estimated after writes ... */
+#define TCP_WND_BUF_COST	2048	/* ... at this much memory each, more */
 #define TCP_SEGS_MAX		256	/* Segments of a flow in one batch */
 #define TCP_WRITE_IOV		4096	/* Payload pieces written in a batch */
 #define TCP_IOV_PER_CALL	1024	/* ... in one sendmsg(): UIO_MAXIOV */
@@ -228,10 +230,8 @@ static int tcp_conn_epoll(const struct ctx *c, struct tcp_tap_conn *conn,
 				.flow = conn_idx(conn) };
 	struct epoll_event ev = { .data.u64 = ref.u64 };
 
-	if (conn->events & CONN_TAP_SYN_RCVD)
-		ev.events = EPOLLOUT | EPOLLRDHUP;	/* connect() pending */
-	else
-		ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	/* The same events from connect() on: its end is an EPOLLOUT edge */
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 	return epoll_ctl(c->epollfd, op, conn->sock, &ev);
 }
@@ -272,6 +272,7 @@ static uint32_t tcp_wnd_room(const struct tcp_tap_conn *conn,
  * tcp_wnd_update() - Compute the window to advertise, watch for room
  * @c:		Execution context
  * @conn:	Connection
+ * @written:	Bytes just written to the socket, 0 if none
  *
  * A sixteenth of the room is kept back: queued data takes a little more
  * memory than its length. The socket is writable for the kernel, and wakes
@@ -279,17 +280,33 @@ static uint32_t tcp_wnd_room(const struct tcp_tap_conn *conn,
  * free space is at least half the memory queued. If it's below that now,
  * re-arming the events makes the kernel note that we wait: an EPOLLOUT
  * will come when room is back, and we'll send a window update then.
+ *
+ * A small write (a request, a keystroke) takes at most its length and the
+ * memory of one buffer from the room: the window shrinks by that, without
+ * asking the socket, until it's below half of what was last measured.
  */
-static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn)
+static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn,
+			   size_t written)
 {
-	uint32_t queued, room;
+	uint32_t queued, room, cost = written + TCP_WND_BUF_COST;
 
 	/* Duplicate ACKs only count with the same window (RFC 5681, 2) */
 	if (conn->flags & TCP_RECOVERY)
 		return;
 
+	if (written && written <= TCP_WND_SMALL_WRITE &&
+	    (conn->events & CONN_ESTABLISHED) &&
+	    !(conn->events & CONN_TAP_FIN_RCVD) &&
+	    conn->wnd_measured && conn->wnd_to_tap <= conn->wnd_measured &&
+	    conn->wnd_to_tap >= cost &&
+	    conn->wnd_to_tap - cost >= conn->wnd_measured / 2) {
+		conn->wnd_to_tap -= cost;
+		return;
+	}
+
 	room = tcp_wnd_room(conn, &queued);
 	conn->wnd_to_tap = MIN(room - room / TCP_WND_MARGIN_DIV, TCP_WND_MAX);
+	conn->wnd_measured = conn->wnd_to_tap;
 
 	if (room < queued / 2 && !(conn->flags & TCP_WND_LOW) &&
 	    (conn->events & CONN_ESTABLISHED)) {
@@ -832,14 +849,17 @@ rst:
  * @now:	Current time
  */
 static void tcp_connect_finish(struct ctx *c, struct tcp_tap_conn *conn,
-			       const struct timespec *now)
+			       uint32_t events, const struct timespec *now)
 {
 	int err = 0;
 	socklen_t sl = sizeof(err);
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err) {
+	/* A failed connect() reports an error or a hang-up besides EPOLLOUT */
+	if ((events & (EPOLLERR | EPOLLHUP)) &&
+	    (getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err ||
+	     (events & EPOLLHUP))) {
 		debug("TCP flow %u: connect failed: %s", conn_idx(conn),
-		      strerror(err));
+		      err ? strerror(err) : "hang-up");
 		tcp_rst(c, conn);
 		return;
 	}
@@ -851,7 +871,6 @@ static void tcp_connect_finish(struct ctx *c, struct tcp_tap_conn *conn,
 	conn->events = CONN_TAP_SYN_ACK_SENT;
 	conn->wnd_to_tap = TCP_WND_MAX;
 	tcp_send_ctl(c, conn, FLAG_SYN | FLAG_ACK);
-	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
 	conn->rto_ms = TCP_RTO_MIN_MS;
 	tcp_timer_set(conn, now, conn->rto_ms);
 }
@@ -965,7 +984,11 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0) {
 		tap_commit(c, l, NULL, 0, 0, 0);
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			conn->flags |= TCP_SOCK_DRAINED;
+			goto nothing;
+		}
+		if (errno == EINTR)
 			goto nothing;
 		debug_perror("TCP flow %u: read failed", conn_idx(conn));
 		tcp_rst(c, conn);
@@ -1024,6 +1047,12 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 	} else if (l->n < want && (size_t)n == cap) {
 		/* The guest had buffers for less: more when it has more */
 		conn->flags |= TCP_TAP_BLOCKED;
+	} else if ((size_t)n < cap && !(conn->flags & TCP_SOCK_RDHUP)) {
+		/* All there was: new data, or the end of it, comes with an
+		 * edge. Once the peer's FIN came, though, a read past the data
+		 * is what finds the end: keep reading
+		 */
+		conn->flags |= TCP_SOCK_DRAINED;
 	}
 
 	if (!n && ack)
@@ -1051,7 +1080,8 @@ static void tcp_data_from_sock(struct ctx *c, struct tcp_tap_conn *conn,
 {
 	int i;
 
-	if (!(conn->events & CONN_ESTABLISHED))
+	if (!(conn->events & CONN_ESTABLISHED) ||
+	    (conn->flags & TCP_SOCK_DRAINED))
 		return;
 
 	for (i = 0; i < TCP_READS_PER_EVENT; i++) {
@@ -1072,6 +1102,7 @@ static int tcp_rewind(struct tcp_tap_conn *conn)
 {
 	conn->seq_to_tap = conn->seq_ack_from_tap;
 	conn->events &= ~(CONN_TAP_FIN_SENT | CONN_SOCK_FIN_RCVD);
+	conn->flags &= ~TCP_SOCK_DRAINED;
 	return tcp_peek_off(conn, 0);
 }
 
@@ -1475,7 +1506,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 		if (!(conn->flags & TCP_WRITE_SHORT))
 			tcp_dup_acks(c, conn, TCP_DUP_ACKS);
 	} else if (data || probe) {
-		tcp_wnd_update(c, conn);
+		tcp_wnd_update(c, conn, written);
 		tcp_ack_defer(c, conn);
 	}
 
@@ -1514,7 +1545,7 @@ static void tcp_tap_syn_ack(struct ctx *c, struct tcp_tap_conn *conn,
 		tcp_rst(c, conn);
 		return;
 	}
-	tcp_wnd_update(c, conn);
+	tcp_wnd_update(c, conn, 0);
 	tcp_send_ctl(c, conn, FLAG_ACK);
 	tcp_conn_epoll(c, conn, EPOLL_CTL_MOD);
 
@@ -1723,9 +1754,13 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (conn->f.type != FLOW_TCP || conn->sock != ref.fd)
 		return;
 
+	/* In any state: the edge doesn't come again (see tcp_sock_peek()) */
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		conn->flags |= TCP_SOCK_RDHUP;
+
 	if (conn->events & CONN_TAP_SYN_RCVD) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-			tcp_connect_finish(c, conn, now);
+			tcp_connect_finish(c, conn, events, now);
 		goto out;
 	}
 
@@ -1750,13 +1785,15 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			tcp_dup_acks(c, conn, TCP_DUP_ACKS);
 		} else if (conn->flags & TCP_WND_LOW) {
 			conn->flags &= ~TCP_WND_LOW;
-			tcp_wnd_update(c, conn);
+			tcp_wnd_update(c, conn, 0);
 			tcp_ack_defer(c, conn);
 		}
 	}
 
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+		conn->flags &= ~TCP_SOCK_DRAINED;
 		tcp_data_from_sock(c, conn, now);
+	}
 
 out:
 	tcp_defer_flush(c);

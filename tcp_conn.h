@@ -30,6 +30,8 @@
 #define TCP_RECOVERY		(1 << 3)	/* Data lost: window frozen */
 #define TCP_WRITE_SHORT		(1 << 4)	/* Dup ACKs once writable */
 #define TCP_PERSIST		(1 << 5)	/* Probing a closed window */
+#define TCP_SOCK_DRAINED	(1 << 6)	/* Guest has all the socket had */
+#define TCP_SOCK_RDHUP		(1 << 7)	/* epoll saw the peer's FIN */
 
 /**
  * struct tcp_tap_conn - TCP connection between the guest and a host socket
@@ -53,6 +55,7 @@
  * @rto_ms:		Current retransmission timeout
  * @ts_ok:		Timestamps option in use (RFC 7323)
  * @ts_recent:		Latest timestamp value from the guest, to echo
+ * @wnd_measured:	Window from the socket's memory, when last read
  */
 struct tcp_tap_conn {
 	struct flow_common f;
@@ -75,6 +78,7 @@ struct tcp_tap_conn {
 	uint32_t rto_ms;
 	bool ts_ok;
 	uint32_t ts_recent;
+	uint32_t wnd_measured;
 };
 
 /* States of a spliced connection, as bits of @events */

@@ -52,6 +52,16 @@ for remote in 203.0.113.1 2001:db8:1::1; do
 	fi
 done
 
+# Short connections whose reply comes with the remote's FIN right behind
+# it, one after another: each reply, and its end, within 2 s (an end of
+# stream we don't pass on hangs the guest's reader)
+bg out ${TOOL} replyclose 6012 3000
+wait_listen out 6012
+for remote in 203.0.113.1 2001:db8:1::1; do
+	expect_eq "tcp_reply_then_fin_300_connections_${remote}" \
+		  "$(in_gst ${TOOL} crr "${remote}" 6012 300 3000)" "OK 300"
+done
+
 # Reset by the remote reaches the guest
 bg out ${TOOL} rstserver 6011
 wait_listen out 6011

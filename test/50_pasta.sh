@@ -88,6 +88,16 @@ for v in 4 6; do
 		 out "${host}" 5100 "${f}"
 done
 
+# Short connections out, each reply with the remote's FIN right behind it:
+# every reply whole, and its end, within 2 s
+bg out ${TCP_TOOL} replyclose 6013 3000
+wait_listen out 6013
+for remote in 203.0.113.1 2001:db8:1::1; do
+	expect_eq "pasta_tcp_reply_then_fin_300_connections_${remote}" \
+		  "$(ip netns exec "${NS_PST}" ${TCP_TOOL} crr "${remote}" \
+		     6013 300 3000)" "OK 300"
+done
+
 # cc_of() - Congestion control of the established TCP sockets matching a filter
 # $1:	Namespace role
 # $2:	ss filter

@@ -31,6 +31,12 @@
 #                                    refused within 2 s; CPU time of PID
 #                                    while they're held; then 20 more once
 #                                    they're closed
+#   replyclose PORT SIZE             on each connection, read a byte, send
+#                                    SIZE bytes and close at once: the FIN
+#                                    comes right behind the data
+#   crr HOST PORT N SIZE             N times: connect, send a byte, read to
+#                                    the end; print OK, or where the reply
+#                                    or its end didn't come within 2 s
 #   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
@@ -410,6 +416,43 @@ def sink(port, path, delay, rate):
     print(end, total)
 
 
+def replyclose(port, size):
+    """Answer each connection's first byte with SIZE bytes and a FIN."""
+    srv = listener(port)
+    data = os.urandom(size)
+    while True:
+        conn, _ = srv.accept()
+        try:
+            if conn.recv(1):
+                conn.sendall(data)
+        except OSError:
+            pass
+        conn.close()
+
+
+def crr(host, port, n, size):
+    """Short connections one after another: each reply whole, then EOF."""
+    for i in range(n):
+        s = connect(host, port, timeout=2)
+        got = 0
+        try:
+            s.sendall(b'x')
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+        except OSError as e:
+            print('STALL at %d after %d bytes: %s' % (i, got, e))
+            return
+        finally:
+            s.close()
+        if got != size:
+            print('SHORT at %d: %d bytes' % (i, got))
+            return
+    print('OK %d' % n)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -440,6 +483,10 @@ def main():
         keepalive(args[0], int(args[1]), int(args[2]))
     elif cmd == 'fdlimit':
         fdlimit(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'replyclose':
+        replyclose(int(args[0]), int(args[1]))
+    elif cmd == 'crr':
+        crr(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
