@@ -566,13 +566,14 @@ static void tcp_conn_close(struct ctx *c, struct tcp_tap_conn *conn,
 			   bool reset)
 {
 	if (conn->sock >= 0) {
-		epoll_del(c, conn->sock);
+		/* Closing the only reference takes it out of epoll */
 		if (reset)
 			sock_close_reset(conn->sock);
 		else
 			close(conn->sock);
 	}
 
+	(void)c;
 	debug("TCP flow %u: closed%s", conn_idx(conn), reset ? " (reset)" : "");
 
 	conn->flags &= ~TCP_ACK_PENDING;

@@ -498,9 +498,9 @@ static void udp_flow_close(struct ctx *c, struct udp_flow *uflow)
 
 	if (uflow->sock >= 0) {
 		udp_unpause_fd(uflow->sock);
-		epoll_del(c, uflow->sock);
-		close(uflow->sock);
+		close(uflow->sock);	/* ... and out of epoll: the only reference */
 	}
+	(void)c;
 	flow_free((union flow *)uflow);
 }
 
