@@ -12,7 +12,8 @@
  *
  * Guest to host: in-order payload of a batch of segments is written to the
  * socket with one sendmsg(); we acknowledge what the socket took. The window
- * we advertise is the room left in the socket's send buffer: the guest never
+ * we advertise is the room left in the socket's send buffer (after a small
+ * write, an estimate of it: see tcp_wnd_update()): the guest never
  * sends more than the socket takes, and when the room is short the socket
  * wakes us (EPOLLOUT) once it's back, and we send a window update. Should a
  * write still come up short, the rest is dropped and, once the socket has
@@ -23,7 +24,10 @@
  * until the guest acknowledges it; then it's discarded with MSG_TRUNC. The
  * peek offset (SO_PEEK_OFF) skips data already sent; on kernels without it,
  * that data is read into a scratch buffer again. A retransmission is a
- * rewind of our sequence number and of the peek offset.
+ * rewind of our sequence number and of the peek offset. Sockets are watched
+ * edge-triggered: once a peek came up short of what the guest could take,
+ * the socket is drained and isn't read again until epoll reports new data
+ * or the peer's FIN (after which reads go on until they find the end).
  *
  * Connections are found by the flow index for frames from the guest, and by
  * the epoll reference for socket events.
