@@ -282,18 +282,25 @@ def pausesend(port, size, n):
         conn.close()
 
 
-def count(host, port):
-    """Read to the end of the stream, print how many bytes came."""
-    s = connect(host, port)
+def read_to_end(s):
+    """Bytes read from s until the end of the stream, and the error, if any,
+    that stopped it before."""
     total = 0
     try:
         while True:
             chunk = s.recv(65536)
             if not chunk:
-                break
+                return total, None
             total += len(chunk)
     except OSError as e:
-        print('ERROR after %d bytes: %s' % (total, e))
+        return total, e
+
+
+def count(host, port):
+    """Read to the end of the stream, print how many bytes came."""
+    total, err = read_to_end(connect(host, port))
+    if err:
+        print('ERROR after %d bytes: %s' % (total, err))
         return
     print(total)
 
@@ -434,19 +441,16 @@ def crr(host, port, n, size):
     """Short connections one after another: each reply whole, then EOF."""
     for i in range(n):
         s = connect(host, port, timeout=2)
-        got = 0
         try:
             s.sendall(b'x')
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                got += len(chunk)
+            got, err = read_to_end(s)
         except OSError as e:
-            print('STALL at %d after %d bytes: %s' % (i, got, e))
-            return
+            got, err = 0, e
         finally:
             s.close()
+        if err:
+            print('STALL at %d after %d bytes: %s' % (i, got, err))
+            return
         if got != size:
             print('SHORT at %d: %d bytes' % (i, got))
             return
