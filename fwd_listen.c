@@ -261,7 +261,9 @@ static int fwd_sock_open(const struct ctx *c, unsigned t, int af,
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	else if (af == AF_UNSPEC)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (!tcp) {
+	if (tcp) {
+		sock_urg_inline(s);	/* Accepted connections inherit it */
+	} else {
 		/* Groups the guest joined come through their own sockets:
 		 * not here too, as if sent to this port (Linux 2.6.31, 4.20)
 		 */

@@ -29,6 +29,12 @@
  * the socket is drained and isn't read again until epoll reports new data
  * or the peer's FIN (after which reads go on until they find the end).
  *
+ * Urgent data (RFC 9293, 3.8.5) is carried as ordinary bytes of the stream,
+ * both ways: host sockets keep it inline (SO_OOBINLINE), and the urgent
+ * pointer of segments from the guest is ignored. Only the notification is
+ * lost, never a byte. A read stops short at an urgent mark, so once epoll
+ * reported one (EPOLLPRI), short reads no longer mean the socket is drained.
+ *
  * Connections are found by the flow index for frames from the guest, and by
  * the epoll reference for socket events.
  */
@@ -234,8 +240,10 @@ static int tcp_conn_epoll(const struct ctx *c, struct tcp_tap_conn *conn,
 				.flow = conn_idx(conn) };
 	struct epoll_event ev = { .data.u64 = ref.u64 };
 
-	/* The same events from connect() on: its end is an EPOLLOUT edge */
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	/* The same events from connect() on: its end is an EPOLLOUT edge.
+	 * EPOLLPRI: urgent data, which stops reads at its mark
+	 */
+	ev.events = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 	return epoll_ctl(c->epollfd, op, conn->sock, &ev);
 }
@@ -726,6 +734,7 @@ static int tcp_sock_new(const struct ctx *c, int af)
 		return -1;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	sock_urg_inline(s);
 	if (*ifname)
 		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 			   strlen(ifname));
@@ -1052,10 +1061,11 @@ static ssize_t tcp_sock_peek(struct ctx *c, struct tcp_tap_conn *conn,
 	} else if (l->n < want && (size_t)n == cap) {
 		/* The guest had buffers for less: more when it has more */
 		conn->flags |= TCP_TAP_BLOCKED;
-	} else if ((size_t)n < cap && !(conn->flags & TCP_SOCK_RDHUP)) {
+	} else if ((size_t)n < cap && !(conn->flags & TCP_SOCK_REREAD)) {
 		/* All there was: new data, or the end of it, comes with an
 		 * edge. Once the peer's FIN came, though, a read past the data
-		 * is what finds the end: keep reading
+		 * is what finds the end, and reads stop at an urgent mark (the
+		 * next one goes on past it): keep reading
 		 */
 		conn->flags |= TCP_SOCK_DRAINED;
 	}
@@ -1092,7 +1102,9 @@ static void tcp_data_from_sock(struct ctx *c, struct tcp_tap_conn *conn,
 	for (i = 0; i < TCP_READS_PER_EVENT; i++) {
 		ssize_t n = tcp_sock_peek(c, conn, now);
 
-		if (n < (ssize_t)(TCP_FRAMES * tcp_frame_payload(c, conn)))
+		if (n <= 0 || (n < (ssize_t)(TCP_FRAMES *
+					     tcp_frame_payload(c, conn)) &&
+			       !(conn->flags & TCP_SOCK_REREAD)))
 			break;
 	}
 }
@@ -1760,8 +1772,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		return;
 
 	/* In any state: the edge doesn't come again (see tcp_sock_peek()) */
-	if (events & (EPOLLRDHUP | EPOLLHUP))
-		conn->flags |= TCP_SOCK_RDHUP;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLPRI))
+		conn->flags |= TCP_SOCK_REREAD;
 
 	if (conn->events & CONN_TAP_SYN_RCVD) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
@@ -1795,7 +1807,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 	}
 
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+	if (events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP)) {
 		conn->flags &= ~TCP_SOCK_DRAINED;
 		tcp_data_from_sock(c, conn, now);
 	}

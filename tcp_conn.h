@@ -31,7 +31,7 @@
 #define TCP_WRITE_SHORT		(1 << 4)	/* Dup ACKs once writable */
 #define TCP_PERSIST		(1 << 5)	/* Probing a closed window */
 #define TCP_SOCK_DRAINED	(1 << 6)	/* Guest has all the socket had */
-#define TCP_SOCK_RDHUP		(1 << 7)	/* epoll saw the peer's FIN */
+#define TCP_SOCK_REREAD		(1 << 7)	/* FIN or urgent mark: short reads */
 
 /**
  * struct tcp_tap_conn - TCP connection between the guest and a host socket
@@ -87,6 +87,7 @@ struct tcp_tap_conn {
 #define SPLICE_FIN_FROM(side)	(1 << (2 + (side)))	/* EOF read there */
 #define SPLICE_FIN_SENT(side)	(1 << (4 + (side)))	/* Shut down there */
 #define SPLICE_OUT_WAIT(side)	(1 << (6 + (side)))	/* EPOLLOUT wanted */
+#define SPLICE_URG_FROM(side)	(1 << (8 + (side)))	/* Urgent data seen */
 
 /**
  * struct tcp_splice_conn - TCP connection spliced between two sockets
@@ -102,7 +103,7 @@ struct tcp_splice_conn {
 	struct flow_common f;
 	int s[2];
 	int pipe[2][2];
-	uint8_t events;
+	uint16_t events;
 	uint32_t in_pipe[2];
 	long long timer_ms;
 };

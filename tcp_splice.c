@@ -15,6 +15,13 @@
  * moves whatever can move, both ways. End of data on one side becomes a
  * shutdown of the other, once the pipe is empty; an error or a reset on one
  * side resets the other.
+ *
+ * splice() stops at the mark of urgent data and reads nothing more from that
+ * socket until something else read past the mark: it fails with EAGAIN, or
+ * returns 0 as at the end of the data if the peer closed meanwhile. Urgent
+ * bytes are kept inline (SO_OOBINLINE), and a plain recv() into the pipe goes
+ * past the mark (tcp_splice_urgent()): whenever splice() returns 0, we look
+ * if that's really the end before passing on a FIN.
  */
 
 #include <errno.h>
@@ -37,13 +44,15 @@
 #include "util.h"
 
 /* #syscalls:pasta splice pipe2 fcntl shutdown getsockopt setsockopt */
+/* #syscalls:pasta recvfrom write */
 /* #syscalls:pasta socket connect close epoll_ctl */
 
 #define SPLICE_PIPE_SIZE	(1024 * 1024)
 #define SPLICE_CONNECT_MS	(10 * MS_PER_SEC)
 #define SPLICE_FLAGS		(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 #define SPLICE_POOL		16
-#define SPLICE_EPOLL_IN		(EPOLLIN | EPOLLRDHUP | EPOLLET)
+#define SPLICE_EPOLL_IN		(EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLET)
+#define SPLICE_URG_BUF		4096	/* An empty pipe always takes this */
 
 /* Sockets opened ahead in the namespace, IPv4 and IPv6: a socket belongs
  * to the namespace it was created in, and can connect from any other, so
@@ -233,6 +242,7 @@ static int tcp_splice_new_sock(sa_family_t af)
 		return -errno;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	sock_urg_inline(s);
 	tcp_splice_unpaced(s);
 	return s;
 }
@@ -410,6 +420,55 @@ fail:
 }
 
 /**
+ * tcp_splice_urgent() - Read past an urgent mark, if that's what stops splice()
+ * @conn:	Connection
+ * @from:	Side splice() read nothing from
+ *
+ * splice() from a TCP socket stops at the mark of urgent data, and reads
+ * nothing more until something else has read past it: it then fails with
+ * EAGAIN, or returns 0 if the peer also closed, which isn't the end of the
+ * data. A recv() goes on past the mark (the urgent byte in the stream, see
+ * sock_urg_inline()); what it reads goes into the pipe, after what splice()
+ * put there. Called when splice() returned 0, or EAGAIN on a side that had
+ * urgent data.
+ *
+ * Return: bytes read into the pipe, 0 at the real end of the data, -1 with
+ *	   errno set on failure (EAGAIN: nothing to read now, or the pipe has
+ *	   to empty first)
+ */
+static ssize_t tcp_splice_urgent(struct tcp_splice_conn *conn, int from)
+{
+	char buf[SPLICE_URG_BUF];
+	ssize_t n;
+
+	if (conn->in_pipe[from]) {
+		/* Room in the pipe unknown: only see if there's data */
+		n = recv(conn->s[from], buf, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		return n;
+	}
+
+	n = recv(conn->s[from], buf, sizeof(buf), MSG_DONTWAIT);
+	if (n <= 0)
+		return n;
+
+	if (write(conn->pipe[from][1], buf, n) != n) {
+		/* Read from the socket: it can't go back there */
+		debug("TCP splice %u: urgent data doesn't fit the pipe",
+		      sconn_idx(conn));
+		errno = EIO;
+		return -1;
+	}
+
+	debug("TCP splice %u: %zi bytes past an urgent mark", sconn_idx(conn),
+	      n);
+	return n;
+}
+
+/**
  * tcp_splice_move() - Move what can be moved from one side to the other
  * @c:		Execution context
  * @conn:	Connection
@@ -432,6 +491,9 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 		if (!(conn->events & SPLICE_FIN_FROM(from))) {
 			n = splice(conn->s[from], NULL, conn->pipe[from][1],
 				   NULL, SPLICE_PIPE_SIZE, SPLICE_FLAGS);
+			if (!n || (n < 0 && errno == EAGAIN &&
+				   (conn->events & SPLICE_URG_FROM(from))))
+				n = tcp_splice_urgent(conn, from);
 			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 				return -1;
 			if (!n)
@@ -507,7 +569,11 @@ static int tcp_splice_established(const struct ctx *c,
 static int tcp_splice_moves(const struct ctx *c, struct tcp_splice_conn *conn,
 			    int side, uint32_t events)
 {
-	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+	/* For good: its mark may be reached only later (tcp_splice_urgent()) */
+	if (events & EPOLLPRI)
+		conn->events |= SPLICE_URG_FROM(side);
+
+	if ((events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP)) &&
 	    tcp_splice_move(c, conn, side) < 0)
 		return -1;
 	if ((events & EPOLLOUT) && tcp_splice_move(c, conn, !side) < 0)

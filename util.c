@@ -314,6 +314,21 @@ void epoll_del(const struct ctx *c, int fd)
 }
 
 /**
+ * sock_urg_inline() - Keep the urgent data of a TCP socket in its stream
+ * @s:		Socket
+ *
+ * Otherwise the byte an urgent pointer marks is taken out of the stream and
+ * kept for recv(MSG_OOB), where nobody reads it: the peer on the other side
+ * of us would never get it. We carry streams, not urgent notifications.
+ */
+void sock_urg_inline(int s)
+{
+	int one = 1;
+
+	setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+}
+
+/**
  * sock_close_reset() - Close a TCP socket with a reset, not a FIN
  * @s:		Socket
  *

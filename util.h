@@ -134,6 +134,7 @@ int raw_random(void *buf, size_t len);
 int parse_uint(const char *s, unsigned long max, unsigned long *val);
 void pidfile_write(int fd, pid_t pid);
 int pidfile_open(const char *path);
+void sock_urg_inline(int s);
 void sock_close_reset(int s);
 union inany_addr;
 bool sock_bound_to(int s, const union inany_addr *a);

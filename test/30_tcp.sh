@@ -62,6 +62,26 @@ for remote in 203.0.113.1 2001:db8:1::1; do
 		  "$(in_gst ${TOOL} crr "${remote}" 6012 300 3000)" "OK 300"
 done
 
+# Urgent data (send(MSG_OOB)) in the stream, both ways, with its end right
+# behind it or 3 s later: every byte in its place, in time (reads stop short
+# at urgent marks, and a socket without SO_OOBINLINE keeps the urgent byte
+# apart)
+bg out ${TOOL} urgserver 6013 0
+bg out ${TOOL} urgserver 6014 3
+bg gst ${TOOL} urgserver 5103 0
+wait_listen out 6013
+wait_listen out 6014
+wait_listen gst 5103
+for v in 4 6; do
+	tb_addrs $v
+	expect_eq "tcp${v}_urgent_data_remote_to_guest_then_fin" \
+		  "$(in_gst ${TOOL} urgent "${remote}" 6013 0 10)" "OK 10"
+	expect_eq "tcp${v}_urgent_data_remote_to_guest_fin_later" \
+		  "$(in_gst ${TOOL} urgent "${remote}" 6014 3 1)" "OK 1"
+	expect_eq "tcp${v}_urgent_data_guest_to_remote_forward" \
+		  "$(in_out ${TOOL} urgent "${host}" 5103 0 10)" "OK 10"
+done
+
 # Reset by the remote reaches the guest
 bg out ${TOOL} rstserver 6011
 wait_listen out 6011

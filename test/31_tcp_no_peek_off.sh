@@ -49,3 +49,12 @@ for remote in 203.0.113.1 2001:db8:1::1; do
 	expect_eq "tcp_no_peek_off_pause_${remote}" \
 		  "$(in_gst ${TOOL} count "${remote}" 6020)" 6000000
 done
+
+# Urgent data from the remote: reads from the start of what the guest hasn't
+# acknowledged stop at the urgent mark too, and go past it the next time
+bg out ${TOOL} urgserver 6021 0
+wait_listen out 6021
+for remote in 203.0.113.1 2001:db8:1::1; do
+	expect_eq "tcp_no_peek_off_urgent_data_${remote}" \
+		  "$(in_gst ${TOOL} urgent "${remote}" 6021 0 10)" "OK 10"
+done

@@ -55,7 +55,8 @@ ip netns add "${NS_PST}"
 at_exit "ip netns del ${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-P "${TMP}/pasta.pid" -d -l "${TMP}/pasta.log" \
-	-t 8080,8181:8081,5100 -T 9090 -u 5353,5355,6000 -U 5454 2>/dev/null
+	-t 8080,8181:8081,5100,5104,5105 -T 9090,9094,9096 \
+	-u 5353,5355,6000 -U 5454 2>/dev/null
 expect_eq pasta_attach_parent_exits_0 $? 0
 ppid=$(cat "${TMP}/pasta.pid" 2>/dev/null)
 if [ -n "${ppid}" ] && alive "${ppid}"; then
@@ -96,6 +97,39 @@ for remote in 203.0.113.1 2001:db8:1::1; do
 	expect_eq "pasta_tcp_reply_then_fin_300_connections_${remote}" \
 		  "$(ip netns exec "${NS_PST}" ${TCP_TOOL} crr "${remote}" \
 		     6013 300 3000)" "OK 300"
+done
+
+# Urgent data (send(MSG_OOB)) in the stream, through the tap both ways and
+# spliced both ways, with the sender's end right behind it or 3 s later:
+# every byte in its place, in time. splice() stops at an urgent mark, and
+# returns 0 there once the peer closed: that's not the end of the data
+bg out ${TCP_TOOL} urgserver 6014 0
+bg out ${TCP_TOOL} urgserver 6015 3
+bg pst ${TCP_TOOL} urgserver 5104 0
+bg pst ${TCP_TOOL} urgserver 5105 3
+bg hst ${TCP_TOOL} urgserver 9094 0
+bg hst ${TCP_TOOL} urgserver 9096 3
+for l in "out 6014" "out 6015" "pst 5104" "pst 5105" "hst 9094" "hst 9096"; do
+	wait_listen ${l}
+done
+for v in 4 6; do
+	tb_addrs $v
+	urg=(ip netns exec "${NS_PST}" ${TCP_TOOL} urgent)
+	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_then_fin" \
+		  "$("${urg[@]}" "${remote}" 6014 0 10)" "OK 10"
+	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_fin_later" \
+		  "$("${urg[@]}" "${remote}" 6015 3 1)" "OK 1"
+	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_then_fin" \
+		  "$("${urg[@]}" "${lo}" 9094 0 10)" "OK 10"
+	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_fin_later" \
+		  "$("${urg[@]}" "${lo}" 9096 3 1)" "OK 1"
+	urg=(in_hst ${TCP_TOOL} urgent)
+	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_then_fin" \
+		  "$("${urg[@]}" "${lo}" 5104 0 10)" "OK 10"
+	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_fin_later" \
+		  "$("${urg[@]}" "${lo}" 5105 3 1)" "OK 1"
+	expect_eq "pasta_tcp${v}_urgent_data_ns_to_remote_forward" \
+		  "$(in_out ${TCP_TOOL} urgent "${host}" 5104 0 10)" "OK 10"
 done
 
 # cc_of() - Congestion control of the established TCP sockets matching a filter

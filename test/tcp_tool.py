@@ -37,6 +37,15 @@
 #   crr HOST PORT N SIZE             N times: connect, send a byte, read to
 #                                    the end; print OK, or where the reply
 #                                    or its end didn't come within 2 s
+#   urgserver PORT HOLD              on each connection, read a byte, send
+#                                    3006 bytes with four urgent marks in
+#                                    them (send(MSG_OOB)), the first and the
+#                                    last byte among them, wait HOLD s, close
+#   urgent HOST PORT HOLD N          N times: connect to urgserver with
+#                                    SO_OOBINLINE, send a byte, check that
+#                                    the 3006 bytes come whole and in order
+#                                    within 2 s, then the end of the stream;
+#                                    print OK N, or the first failure
 #   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
@@ -457,6 +466,87 @@ def crr(host, port, n, size):
     print('OK %d' % n)
 
 
+def urgent_parts():
+    """What urgserver sends: (bytes, urgent) pairs, the same every time.
+    With urgent, the last byte of the part carries the urgent mark."""
+    data = bytes(range(251)) * 4
+    return [(b'U', True), (data[:1000], False), (b'V', True),
+            (data[1:1001], False), (b'XYZ', True), (data[2:1002], False),
+            (b'W', True)]
+
+
+def urgserver(port, hold):
+    """Send a stream with urgent data in it on each connection, then close
+    it, HOLD s later."""
+    srv = listener(port)
+    while True:
+        conn, _ = srv.accept()
+        try:
+            if conn.recv(1):
+                for part, urg in urgent_parts():
+                    # Each mark in a segment of its own, and the next one
+                    # only once the reader went past the last (one mark at
+                    # a time: a new one would move it)
+                    time.sleep(0.02)
+                    if urg:
+                        conn.send(part, socket.MSG_OOB)
+                    else:
+                        conn.sendall(part)
+                time.sleep(hold)
+        except OSError:
+            pass
+        conn.close()
+
+
+def urgent_once(host, port, hold):
+    """Read a stream with urgent data in it: None if it came whole, in
+    order, in time and then ended, what went wrong otherwise."""
+    want = b''.join(part for part, _ in urgent_parts())
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    # The urgent bytes stay in the stream, where we compare them
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    s.settimeout(hold + 5)
+    got = b''
+    try:
+        s.connect((host, port))
+        s.sendall(b'x')
+        start = time.monotonic()
+        while len(got) < len(want):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        took = time.monotonic() - start
+        if len(got) == len(want):
+            got += s.recv(65536)
+    except OSError as e:
+        return 'ERROR after %d bytes: %s' % (len(got), e)
+    finally:
+        s.close()
+    first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                 None)
+    if first is not None:
+        return 'DIFFERENT from byte %d' % first
+    if len(got) < len(want):
+        return 'EOF after %d of %d bytes' % (len(got), len(want))
+    if len(got) > len(want):
+        return 'MORE than %d bytes' % len(want)
+    if took > 2:
+        return 'LATE: %d bytes after %.1f s' % (len(got), took)
+    return None
+
+
+def urgent(host, port, hold, n):
+    """N streams with urgent data, one after another: print OK N, or the
+    first that went wrong."""
+    for i in range(n):
+        err = urgent_once(host, port, hold)
+        if err:
+            print('%s (connection %d)' % (err, i))
+            return
+    print('OK %d' % n)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -491,6 +581,10 @@ def main():
         replyclose(int(args[0]), int(args[1]))
     elif cmd == 'crr':
         crr(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'urgserver':
+        urgserver(int(args[0]), float(args[1]))
+    elif cmd == 'urgent':
+        urgent(args[0], int(args[1]), float(args[2]), int(args[3]))
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
