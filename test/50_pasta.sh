@@ -55,7 +55,7 @@ ip netns add "${NS_PST}"
 at_exit "ip netns del ${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-P "${TMP}/pasta.pid" -d -l "${TMP}/pasta.log" \
-	-t 8080,8181:8081,5100,5104,5105 -T 9090,9094,9096 \
+	-t 8080,8181:8081,5100,5104-5106 -T 9090,9094,9096,9097 \
 	-u 5353,5355,6000 -U 5454 2>/dev/null
 expect_eq pasta_attach_parent_exits_0 $? 0
 ppid=$(cat "${TMP}/pasta.pid" 2>/dev/null)
@@ -109,7 +109,13 @@ bg pst ${TCP_TOOL} urgserver 5104 0
 bg pst ${TCP_TOOL} urgserver 5105 3
 bg hst ${TCP_TOOL} urgserver 9094 0
 bg hst ${TCP_TOOL} urgserver 9096 3
-for l in "out 6014" "out 6015" "pst 5104" "pst 5105" "hst 9094" "hst 9096"; do
+# ...and 8 MB runs read from a second after they're asked for: buffers on the
+# way, and splice()'s pipe, are full when the urgent marks come
+bg out ${TCP_TOOL} urgserver 6016 0 8000000
+bg pst ${TCP_TOOL} urgserver 5106 0 8000000
+bg hst ${TCP_TOOL} urgserver 9097 0 8000000
+for l in "out 6014" "out 6015" "pst 5104" "pst 5105" "hst 9094" "hst 9096" \
+	 "out 6016" "pst 5106" "hst 9097"; do
 	wait_listen ${l}
 done
 for v in 4 6; do
@@ -123,11 +129,17 @@ for v in 4 6; do
 		  "$("${urg[@]}" "${lo}" 9094 0 10)" "OK 10"
 	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_fin_later" \
 		  "$("${urg[@]}" "${lo}" 9096 3 1)" "OK 1"
+	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_full_buffers" \
+		  "$("${urg[@]}" "${remote}" 6016 0 1 8000000 1)" "OK 1"
+	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_full_pipe" \
+		  "$("${urg[@]}" "${lo}" 9097 0 1 8000000 1)" "OK 1"
 	urg=(in_hst ${TCP_TOOL} urgent)
 	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_then_fin" \
 		  "$("${urg[@]}" "${lo}" 5104 0 10)" "OK 10"
 	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_fin_later" \
 		  "$("${urg[@]}" "${lo}" 5105 3 1)" "OK 1"
+	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_full_pipe" \
+		  "$("${urg[@]}" "${lo}" 5106 0 1 8000000 1)" "OK 1"
 	expect_eq "pasta_tcp${v}_urgent_data_ns_to_remote_forward" \
 		  "$(in_out ${TCP_TOOL} urgent "${host}" 5104 0 10)" "OK 10"
 done

@@ -37,15 +37,18 @@
 #   crr HOST PORT N SIZE             N times: connect, send a byte, read to
 #                                    the end; print OK, or where the reply
 #                                    or its end didn't come within 2 s
-#   urgserver PORT HOLD              on each connection, read a byte, send
-#                                    3006 bytes with four urgent marks in
-#                                    them (send(MSG_OOB)), the first and the
-#                                    last byte among them, wait HOLD s, close
-#   urgent HOST PORT HOLD N          N times: connect to urgserver with
-#                                    SO_OOBINLINE, send a byte, check that
-#                                    the 3006 bytes come whole and in order
-#                                    within 2 s, then the end of the stream;
-#                                    print OK N, or the first failure
+#   urgserver PORT HOLD [SIZE]       on each connection, read a byte, send
+#                                    three runs of SIZE bytes (default 1000)
+#                                    and six urgent ones (send(MSG_OOB)),
+#                                    the first and the last byte among them,
+#                                    wait HOLD s, close
+#   urgent HOST PORT HOLD N [SIZE [DELAY]]
+#                                    N times: connect to urgserver with
+#                                    SO_OOBINLINE, send a byte, wait DELAY s,
+#                                    check that all of it comes whole and in
+#                                    order within DELAY + 2 s, then the end
+#                                    of the stream; print OK N, or the first
+#                                    failure
 #   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
@@ -466,16 +469,17 @@ def crr(host, port, n, size):
     print('OK %d' % n)
 
 
-def urgent_parts():
-    """What urgserver sends: (bytes, urgent) pairs, the same every time.
-    With urgent, the last byte of the part carries the urgent mark."""
-    data = bytes(range(251)) * 4
-    return [(b'U', True), (data[:1000], False), (b'V', True),
-            (data[1:1001], False), (b'XYZ', True), (data[2:1002], False),
-            (b'W', True)]
+def urgent_parts(size):
+    """What urgserver sends: (bytes, urgent) pairs, the same every time,
+    runs of SIZE bytes between urgent ones. With urgent, the last byte of
+    the part carries the urgent mark."""
+    data = bytes(range(251)) * (size // 251 + 1)
+    return [(b'U', True), (data[:size], False), (b'V', True),
+            (data[1:size + 1], False), (b'XYZ', True),
+            (data[2:size + 2], False), (b'W', True)]
 
 
-def urgserver(port, hold):
+def urgserver(port, hold, size):
     """Send a stream with urgent data in it on each connection, then close
     it, HOLD s later."""
     srv = listener(port)
@@ -483,7 +487,7 @@ def urgserver(port, hold):
         conn, _ = srv.accept()
         try:
             if conn.recv(1):
-                for part, urg in urgent_parts():
+                for part, urg in urgent_parts(size):
                     # Each mark in a segment of its own, and the next one
                     # only once the reader went past the last (one mark at
                     # a time: a new one would move it)
@@ -498,19 +502,22 @@ def urgserver(port, hold):
         conn.close()
 
 
-def urgent_once(host, port, hold):
-    """Read a stream with urgent data in it: None if it came whole, in
-    order, in time and then ended, what went wrong otherwise."""
-    want = b''.join(part for part, _ in urgent_parts())
+def urgent_once(host, port, hold, size, delay):
+    """Read a stream with urgent data in it, from DELAY s after asking for
+    it: None if it came whole, in order, in time and then ended, what went
+    wrong otherwise."""
+    want = b''.join(part for part, _ in urgent_parts(size))
     s = socket.socket(family(host), socket.SOCK_STREAM)
     # The urgent bytes stay in the stream, where we compare them
     s.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
-    s.settimeout(hold + 5)
-    got = b''
+    s.settimeout(hold + delay + 5)
+    got = bytearray()
     try:
         s.connect((host, port))
         s.sendall(b'x')
         start = time.monotonic()
+        # Meanwhile, buffers on the way fill up, and splice()'s pipe
+        time.sleep(delay)
         while len(got) < len(want):
             chunk = s.recv(65536)
             if not chunk:
@@ -523,24 +530,24 @@ def urgent_once(host, port, hold):
         return 'ERROR after %d bytes: %s' % (len(got), e)
     finally:
         s.close()
-    first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
-                 None)
-    if first is not None:
+    n = min(len(got), len(want))
+    if got[:n] != want[:n]:
+        first = next(i for i in range(n) if got[i] != want[i])
         return 'DIFFERENT from byte %d' % first
     if len(got) < len(want):
         return 'EOF after %d of %d bytes' % (len(got), len(want))
     if len(got) > len(want):
         return 'MORE than %d bytes' % len(want)
-    if took > 2:
+    if took > delay + 2:
         return 'LATE: %d bytes after %.1f s' % (len(got), took)
     return None
 
 
-def urgent(host, port, hold, n):
+def urgent(host, port, hold, n, size, delay):
     """N streams with urgent data, one after another: print OK N, or the
     first that went wrong."""
     for i in range(n):
-        err = urgent_once(host, port, hold)
+        err = urgent_once(host, port, hold, size, delay)
         if err:
             print('%s (connection %d)' % (err, i))
             return
@@ -582,9 +589,12 @@ def main():
     elif cmd == 'crr':
         crr(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == 'urgserver':
-        urgserver(int(args[0]), float(args[1]))
+        urgserver(int(args[0]), float(args[1]),
+                  int(args[2]) if len(args) > 2 else 1000)
     elif cmd == 'urgent':
-        urgent(args[0], int(args[1]), float(args[2]), int(args[3]))
+        urgent(args[0], int(args[1]), float(args[2]), int(args[3]),
+               int(args[4]) if len(args) > 4 else 1000,
+               float(args[5]) if len(args) > 5 else 0)
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
