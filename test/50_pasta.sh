@@ -118,30 +118,27 @@ for l in "out 6014" "out 6015" "pst 5104" "pst 5105" "hst 9094" "hst 9096" \
 	 "out 6016" "pst 5106" "hst 9097"; do
 	wait_listen ${l}
 done
+# Check, client's namespace, address (variable of tb_addrs), port, seconds the
+# server holds the connection, connections, size of each run, reader's delay
 for v in 4 6; do
 	tb_addrs $v
-	urg=(ip netns exec "${NS_PST}" ${TCP_TOOL} urgent)
-	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_then_fin" \
-		  "$("${urg[@]}" "${remote}" 6014 0 10)" "OK 10"
-	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_fin_later" \
-		  "$("${urg[@]}" "${remote}" 6015 3 1)" "OK 1"
-	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_then_fin" \
-		  "$("${urg[@]}" "${lo}" 9094 0 10)" "OK 10"
-	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_fin_later" \
-		  "$("${urg[@]}" "${lo}" 9096 3 1)" "OK 1"
-	expect_eq "pasta_tcp${v}_urgent_data_remote_to_ns_full_buffers" \
-		  "$("${urg[@]}" "${remote}" 6016 0 1 8000000 1)" "OK 1"
-	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_full_pipe" \
-		  "$("${urg[@]}" "${lo}" 9097 0 1 8000000 1)" "OK 1"
-	urg=(in_hst ${TCP_TOOL} urgent)
-	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_then_fin" \
-		  "$("${urg[@]}" "${lo}" 5104 0 10)" "OK 10"
-	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_fin_later" \
-		  "$("${urg[@]}" "${lo}" 5105 3 1)" "OK 1"
-	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_full_pipe" \
-		  "$("${urg[@]}" "${lo}" 5106 0 1 8000000 1)" "OK 1"
-	expect_eq "pasta_tcp${v}_urgent_data_ns_to_remote_forward" \
-		  "$(in_out ${TCP_TOOL} urgent "${host}" 5104 0 10)" "OK 10"
+	while read -r name who addr port hold n size delay; do
+		out=$(ip netns exec "$(ns_of "${who}")" ${TCP_TOOL} urgent \
+		      "${!addr}" "${port}" "${hold}" "${n}" "${size}" "${delay}" \
+		      </dev/null)
+		expect_eq "pasta_tcp${v}_urgent_data_${name}" "${out}" "OK ${n}"
+	done <<-EOF
+	remote_to_ns_then_fin			pst remote 6014 0 10 1000 0
+	remote_to_ns_fin_later			pst remote 6015 3 1 1000 0
+	remote_to_ns_full_buffers		pst remote 6016 0 1 8000000 1
+	host_to_ns_spliced_then_fin		pst lo 9094 0 10 1000 0
+	host_to_ns_spliced_fin_later		pst lo 9096 3 1 1000 0
+	host_to_ns_spliced_full_pipe		pst lo 9097 0 1 8000000 1
+	ns_to_host_spliced_then_fin		hst lo 5104 0 10 1000 0
+	ns_to_host_spliced_fin_later		hst lo 5105 3 1 1000 0
+	ns_to_host_spliced_full_pipe		hst lo 5106 0 1 8000000 1
+	ns_to_remote_forward			out host 5104 0 10 1000 0
+	EOF
 done
 
 # cc_of() - Congestion control of the established TCP sockets matching a filter
