@@ -548,7 +548,9 @@ static int tcp_splice_established(const struct ctx *c,
 	if (getsockopt(conn->s[1], SOL_SOCKET, SO_ERROR, &err, &sl) || err)
 		return -1;
 
-	conn->events = (conn->events & SPLICE_OUT_WAIT(1)) | SPLICE_ESTABLISHED;
+	conn->events = (conn->events & (SPLICE_OUT_WAIT(1) | SPLICE_URG_FROM(0) |
+					SPLICE_URG_FROM(1))) |
+		       SPLICE_ESTABLISHED;
 	conn->timer_ms = 0;
 	/* Whatever came early from the other side waits: move both ways */
 	if (tcp_splice_move(c, conn, 0) < 0 || tcp_splice_move(c, conn, 1) < 0)
@@ -569,10 +571,6 @@ static int tcp_splice_established(const struct ctx *c,
 static int tcp_splice_moves(const struct ctx *c, struct tcp_splice_conn *conn,
 			    int side, uint32_t events)
 {
-	/* For good: its mark may be reached only later (tcp_splice_urgent()) */
-	if (events & EPOLLPRI)
-		conn->events |= SPLICE_URG_FROM(side);
-
 	if ((events & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP)) &&
 	    tcp_splice_move(c, conn, side) < 0)
 		return -1;
@@ -605,6 +603,12 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		tcp_splice_close(c, conn, SPLICE_RESET_BOTH);
 		return;
 	}
+
+	/* For good, and even while connecting: the mark may be reached only
+	 * later, and the event doesn't come again (tcp_splice_urgent())
+	 */
+	if (events & EPOLLPRI)
+		conn->events |= SPLICE_URG_FROM(ref.flowside);
 
 	if (conn->events & SPLICE_CONNECT) {
 		if (ref.flowside != 1 || !(events & (EPOLLOUT | EPOLLHUP)))

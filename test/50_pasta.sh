@@ -55,7 +55,7 @@ ip netns add "${NS_PST}"
 at_exit "ip netns del ${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-P "${TMP}/pasta.pid" -d -l "${TMP}/pasta.log" \
-	-t 8080,8181:8081,5100,5104-5106 -T 9090,9094,9096,9097 \
+	-t 8080,8181:8081,5100,5104-5107 -T 9090,9094,9096-9098 \
 	-u 5353,5355,6000 -U 5454 2>/dev/null
 expect_eq pasta_attach_parent_exits_0 $? 0
 ppid=$(cat "${TMP}/pasta.pid" 2>/dev/null)
@@ -114,8 +114,12 @@ bg hst ${TCP_TOOL} urgserver 9096 3
 bg out ${TCP_TOOL} urgserver 6016 0 8000000
 bg pst ${TCP_TOOL} urgserver 5106 0 8000000
 bg hst ${TCP_TOOL} urgserver 9097 0 8000000
+# ...and urgent data the client sends right after connecting, before the
+# other side of a spliced connection is connected
+bg pst ${TCP_TOOL} urgsink 5107
+bg hst ${TCP_TOOL} urgsink 9098
 for l in "out 6014" "out 6015" "pst 5104" "pst 5105" "hst 9094" "hst 9096" \
-	 "out 6016" "pst 5106" "hst 9097"; do
+	 "out 6016" "pst 5106" "hst 9097" "pst 5107" "hst 9098"; do
 	wait_listen ${l}
 done
 # Check, client's namespace, address (variable of tb_addrs), port, seconds the
@@ -139,6 +143,11 @@ for v in 4 6; do
 	ns_to_host_spliced_full_pipe		hst lo 5106 0 1 8000000 1
 	ns_to_remote_forward			out host 5104 0 10 1000 0
 	EOF
+	expect_eq "pasta_tcp${v}_urgent_data_ns_to_host_spliced_at_connect" \
+		  "$(ip netns exec "${NS_PST}" ${TCP_TOOL} urgsend "${lo}" 9098 \
+		     50)" "OK 50"
+	expect_eq "pasta_tcp${v}_urgent_data_host_to_ns_spliced_at_connect" \
+		  "$(in_hst ${TCP_TOOL} urgsend "${lo}" 5107 50)" "OK 50"
 done
 
 # cc_of() - Congestion control of the established TCP sockets matching a filter

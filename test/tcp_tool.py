@@ -49,6 +49,13 @@
 #                                    order within DELAY + 2 s, then the end
 #                                    of the stream; print OK N, or the first
 #                                    failure
+#   urgsink PORT                     on each connection, read what urgsend
+#                                    sends (SO_OOBINLINE), answer OK, or BAD
+#                                    and the bytes read within 2 s
+#   urgsend HOST PORT N              N times: connect, send at once what
+#                                    urgserver sends (urgent bytes included),
+#                                    wait for urgsink's answer; print OK N,
+#                                    or the first other answer
 #   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
@@ -554,6 +561,54 @@ def urgent(host, port, hold, n, size, delay):
     print('OK %d' % n)
 
 
+def urgsink(port):
+    """Read what urgsend sends on each connection, answer if it was all."""
+    want = b''.join(part for part, _ in urgent_parts(1000))
+    srv = listener(port)
+    # Accepted sockets take it from the listener
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+    while True:
+        conn, _ = srv.accept()
+        conn.settimeout(2)
+        got = bytearray()
+        try:
+            while len(got) < len(want):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+        try:
+            conn.sendall(b'OK' if got == want else b'BAD %d' % len(got))
+        except OSError:
+            pass
+        conn.close()
+
+
+def urgsend(host, port, n):
+    """Send a stream with urgent data in it right after connecting, while
+    whatever is in between may still be connecting on the other side; then
+    wait for urgsink to say it had all of it."""
+    for i in range(n):
+        s = connect(host, port, timeout=5)
+        try:
+            for part, urg in urgent_parts(1000):
+                if urg:
+                    s.send(part, socket.MSG_OOB)
+                else:
+                    s.sendall(part)
+            answer = s.recv(64).decode(errors='replace')
+        except OSError as e:
+            answer = 'ERROR: %s' % e
+        finally:
+            s.close()
+        if answer != 'OK':
+            print('%s (connection %d)' % (answer, i))
+            return
+    print('OK %d' % n)
+
+
 def main():
     """Dispatch on the first argument."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -595,6 +650,10 @@ def main():
         urgent(args[0], int(args[1]), float(args[2]), int(args[3]),
                int(args[4]) if len(args) > 4 else 1000,
                float(args[5]) if len(args) > 5 else 0)
+    elif cmd == 'urgsink':
+        urgsink(int(args[0]))
+    elif cmd == 'urgsend':
+        urgsend(args[0], int(args[1]), int(args[2]))
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
