@@ -144,16 +144,30 @@ recvq() {
 recvq_empty() {
 	[ "$(recvq "$@")" = 0 ]
 }
-# stalled_guest() - Flood a socket of passt while the guest's bridge is stopped
-# $1:	Name of the socket in test names
-# $2:	ss filter that selects it
-# $@:	Flood command, done when it returns
-stalled_guest() {
-	local name="$1" filter="$2" q1 q2
-	shift 2
+recvq_some() {
+	[ "$(recvq "$@")" -gt 0 ]
+}
 
-	kill -STOP "${BRIDGE_PID}"
-	"$@"
+# stalled_guest() - Flood a socket of passt while the guest's bridge is stopped
+# $1:	Name of the socket in test names, also of its stop file
+# $2:	ss filter that selects it
+# $3:	Output of the flood, which goes on in rounds until the stop file exists
+# $4:	Line in that output when the flood has ended
+#
+# How many datagrams make it from the socket to the guest's queue before that
+# is full depends on how fast passt runs (under a sanitizer, much slower), so
+# the flood goes on in rounds until datagrams stay in the socket through the
+# pause after one: a passt that read and dropped them would never leave any.
+stalled_guest() {
+	local name="$1" filter="$2" log="$3" ended="$4" round q1 q2
+
+	for round in $(seq 1 20); do
+		wait_for 60 grep -qx "ROUND ${round}" "${log}" || break
+		sleep 0.5
+		recvq_some ${filter} && break
+	done
+	touch "${TMP}/stop-${name}"
+	wait_for 10 grep -qx "${ended}" "${log}"
 	sleep 1
 	q1=$(recvq ${filter})
 	sleep 0.5
@@ -163,7 +177,7 @@ stalled_guest() {
 		pass "udp_guest_full_${name}_left_unread"
 	else
 		fail "udp_guest_full_${name}_left_unread" \
-		     "receive queue ${q1}, ${q2}"
+		     "receive queue ${q1}, ${q2} after ${round} rounds"
 	fi
 	if wait_for 10 recvq_empty ${filter}; then
 		pass "udp_guest_reads_again_${name}_drained"
@@ -174,18 +188,22 @@ stalled_guest() {
 }
 
 # A forwarded port's socket
-stalled_guest socket "sport = :6000" \
-	in_out ${TOOL} flood 192.0.2.2 6000 60000 3000
+kill -STOP "${BRIDGE_PID}"
+bg out ${TOOL} flood 192.0.2.2 6000 60000 3000 "${TMP}/stop-socket" \
+	> "${TMP}/fwdflood"
+stalled_guest socket "sport = :6000" "${TMP}/fwdflood" "SENT [0-9]*"
 expect_eq udp_guest_reads_again_forward \
 	  "$(in_out ${TOOL} echo 192.0.2.2 6000 1000 10)" "ECHO 10/10"
 
-# The socket of a flow the guest started: a reply of many datagrams
-bg out ${TOOL} replyflood 9300 60000 3000 1 "${TMP}/flood"
+# The socket of a flow the guest started: a reply of many datagrams, starting
+# a second after the request
+bg out ${TOOL} replyflood 9300 60000 3000 1 "${TMP}/flood" \
+	"${TMP}/stop-flow_socket"
 sleep_until_bound out 9300
 echo go | in_gst socat -u - UDP4:203.0.113.1:9300,sourceport=34600
 wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Hun dport = :9300 | grep -q ."
-stalled_guest flow_socket "dport = :9300" \
-	wait_for 10 grep -q DONE "${TMP}/flood"
+kill -STOP "${BRIDGE_PID}"
+stalled_guest flow_socket "dport = :9300" "${TMP}/flood" DONE
 
 if kill -0 "${PASST_PID}"; then
 	pass udp_passt_still_running

@@ -12,12 +12,17 @@
 #                                    the echoes; print ECHO ok/COUNT
 #   many HOST PORT N                 N sockets at once, one datagram each,
 #                                    checked; print MANY ok/N
-#   flood HOST PORT SIZE COUNT       send COUNT datagrams of SIZE bytes, no
-#                                    answers expected; print SENT n
-#   replyflood PORT SIZE COUNT DELAY FILE
+#   flood HOST PORT SIZE COUNT [STOP]
+#                                    send COUNT datagrams of SIZE bytes, no
+#                                    answers expected, and again in rounds
+#                                    (each followed by a line ROUND n and a
+#                                    1.5 s pause) until file STOP exists;
+#                                    print SENT n
+#   replyflood PORT SIZE COUNT DELAY FILE [STOP]
 #                                    for each datagram, wait DELAY seconds,
-#                                    send COUNT datagrams of SIZE bytes back,
-#                                    then append DONE to FILE
+#                                    send COUNT datagrams of SIZE bytes back
+#                                    (in rounds as flood does, ROUND lines
+#                                    going to FILE), then append DONE to FILE
 #   malformed SOCKET PORT            as a fake guest on passt's socket, send
 #                                    malformed datagrams to 203.0.113.1:PORT
 #                                    then a good one; print SENT
@@ -94,20 +99,44 @@ def sinkserver(port, path):
             f.flush()
 
 
-def replyflood(port, size, count, delay, path):
+def append(path, line):
+    """Append a line to a file."""
+    with open(path, 'a', encoding='ascii') as f:
+        f.write(line + '\n')
+
+
+def rounds(send, count, stop, log):
+    """COUNT calls of send(); if a file name STOP is given, in rounds, each
+    followed by a line "ROUND n" written with log() and a pause of 1.5 s,
+    until that file exists. Return how many calls didn't fail."""
+    sent = 0
+    n = 0
+    while True:
+        for _ in range(count):
+            try:
+                send()
+                sent += 1
+            except OSError:
+                pass
+        if stop is None:
+            return sent
+        n += 1
+        log('ROUND %d' % n)
+        time.sleep(1.5)
+        if os.path.exists(stop):
+            return sent
+
+
+def replyflood(port, size, count, delay, path, stop=None):
     """Answer each datagram with many, as fast as the socket takes them."""
     s = bound(port)
     data = bytes(size)
     while True:
         _, peer = s.recvfrom(65536)
         time.sleep(delay)
-        for _ in range(count):
-            try:
-                s.sendto(data, peer)
-            except OSError:
-                pass
-        with open(path, 'a', encoding='ascii') as f:
-            f.write('DONE\n')
+        rounds(lambda: s.sendto(data, peer), count, stop,
+               lambda line: append(path, line))
+        append(path, 'DONE')
 
 
 def echo(host, port, size, count):
@@ -153,19 +182,14 @@ def many(host, port, n):
     print('MANY %d/%d' % (ok, n))
 
 
-def flood(host, port, size, count):
+def flood(host, port, size, count, stop=None):
     """Datagrams as fast as the socket takes them, none checked."""
-    sent = 0
     with socket.socket(family(host), socket.SOCK_DGRAM) as s:
         s.connect((host, port))
         data = bytes(size)
-        for _ in range(count):
-            try:
-                s.send(data)
-                sent += 1
-            except OSError:
-                pass
-    print('SENT %d' % sent)
+        sent = rounds(lambda: s.send(data), count, stop,
+                      lambda line: print(line, flush=True))
+    print('SENT %d' % sent, flush=True)
 
 
 def malformed(path, port):
@@ -280,10 +304,10 @@ def main():
     elif cmd == 'many':
         many(args[0], int(args[1]), int(args[2]))
     elif cmd == 'flood':
-        flood(args[0], int(args[1]), int(args[2]), int(args[3]))
+        flood(args[0], int(args[1]), int(args[2]), int(args[3]), *args[4:5])
     elif cmd == 'replyflood':
         replyflood(int(args[0]), int(args[1]), int(args[2]), float(args[3]),
-                   args[4])
+                   args[4], *args[5:6])
     elif cmd == 'malformed':
         malformed(args[0], int(args[1]))
     elif cmd == 'runs':
