@@ -24,7 +24,6 @@
 
 PASTA="${TMP}/pasta"
 ln -s "${PASST}" "${PASTA}"
-TCP_TOOL="python3 ${TOP}/test/tcp_tool.py"
 RUNS=${EXIT_RUNS:-10}
 
 if ! tb_setup || ! tb_user; then
@@ -33,34 +32,6 @@ if ! tb_setup || ! tb_user; then
 fi
 head -c $((32 * 1024 * 1024)) /dev/urandom > "${TMP}/f32m"
 chmod 644 "${TMP}/f32m"
-
-# sink_start() - Start a receiver that tells a reset from a clean end
-# $1:	Namespace role
-# $2:	Port
-# $3:	Seconds to wait before reading (optional)
-# $4:	Bytes per second it reads at most (optional)
-# Sets SINK_PID; the data goes to ${TMP}/sink.data, the result (EOF or
-# RESET, and the byte count) to ${TMP}/sink.res
-sink_start() {
-	rm -f "${TMP}/sink.data" "${TMP}/sink.res"
-	ip netns exec "$(ns_of "$1")" ${TCP_TOOL} sink "$2" "${TMP}/sink.data" \
-		"${3:-0}" "${4:-0}" > "${TMP}/sink.res" 2>&1 &
-	SINK_PID=$!
-	wait_listen "$1" "$2"
-}
-
-# sink_result() - Wait for the receiver, print its result
-sink_result() {
-	local i
-
-	for i in $(seq 1 300); do
-		kill -0 "${SINK_PID}" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill "${SINK_PID}" 2>/dev/null
-	wait "${SINK_PID}" 2>/dev/null
-	cat "${TMP}/sink.res"
-}
 
 # user_socat_gone() - Tell if no socat of the test user runs any longer
 user_socat_gone() {

@@ -8,9 +8,12 @@
 # namespace bound to a file, quitting when that file is unmounted and
 # removed. With one user ID mapped (no /etc/subuid entries, unshare -Urm)
 # and with a full map of subordinate IDs (newuidmap, as podman does it).
+# A container that uploads and exits at once, its namespace file removed
+# right behind it: every byte arrives, or the receiver sees a reset.
 # Also: a command run by root of such a namespace, and --runas in there;
 # podman's line with a control socket and pesto; rootlesskit's pasta driver,
-# joining its child's namespaces by /proc/PID paths
+# joining its child's namespaces by /proc/PID paths, and a child that
+# uploads and ends right after its last write
 
 . "$(dirname "$0")/lib.sh"
 
@@ -177,6 +180,89 @@ check rootless_pesto_delete grep -q "^del ok" <<< "${out}"
 check rootless_pesto_unpublished_port_refused grep -q "^refused ok" \
 	<<< "${out}"
 
+# A container that uploads a file and exits at once, podman removing its
+# namespace right behind it: pasta drains what the namespace's kernel still
+# holds, then quits. Each upload arrives whole, with a clean end; one that
+# can't be drained within the grace period ends with a reset, never with a
+# clean end after a cut.
+head -c $((32 * 1024 * 1024)) /dev/urandom > "${TMP}/f32m"
+head -c $((1024 * 1024)) /dev/urandom > "${TMP}/f1m"
+chmod 644 "${TMP}/f32m" "${TMP}/f1m"
+
+# pod_upload() - podman's line, the container uploads a file and exits, the
+# namespace file goes; print the receiver's result and if pasta quit
+# $1:	single or full (user namespace map)
+# $2:	File
+# $3:	Address the container connects to
+# $4:	Receiving namespace role
+# $5:	Receiver's delay before reading, seconds
+# $6:	Receiver's rate, bytes per second, 0 for no limit
+# $7:	Receiver's fixed receive buffer, 0 for the kernel's choice
+# $@:	Further options for pasta
+pod_upload() {
+	local m="$1" file="$2" addr="$3" role="$4" delay="$5" rate="$6"
+	local rcvbuf="$7" d pid
+	shift 7
+
+	d=$(mktemp -d -p "${TMP}")
+	chmod 777 "${d}"
+	sink_start "${role}" 10096 "${delay}" "${rate}" "${rcvbuf}"
+	pid=$(podman_userns "${m}" "
+		mount -t tmpfs none ${d}
+		touch ${d}/ctr
+		unshare --net=${d}/ctr true
+		${PASTA} --config-net --pid ${d}/pasta.pid \
+			--dns-forward 169.254.1.1 -t none -u none -T none \
+			-U none --no-map-gw --quiet --netns ${d}/ctr \
+			--map-guest-addr 169.254.1.2 $*
+		nsenter --net=${d}/ctr socat -u OPEN:${file} TCP:${addr}:10096
+		umount -l ${d}/ctr
+		rm ${d}/ctr
+		cat ${d}/pasta.pid
+	" 2>/dev/null)
+	echo "$(sink_result)" "$(cmp -s "${file}" "${TMP}/sink.data" &&
+				 echo same || echo different)"
+	if [ -n "${pid}" ] && wait_for 10 sh -c "! kill -0 ${pid} 2>/dev/null \
+			|| grep -q '^State:.*Z' /proc/${pid}/status"; then
+		echo quit
+	else
+		kill "${pid}" 2>/dev/null
+		echo "running"
+	fi
+}
+
+size=$(stat -c %s "${TMP}/f32m")
+for m in single full; do
+	[ "${m}" = full ] && ! command -v newuidmap >/dev/null && continue
+	whole=0 runs=0 quit=0
+	# To the remote through the tap, to the host through the mapped
+	# address, and a slow reader: megabytes in flight at exit
+	for run in "203.0.113.1 out 0 0 0" "203.0.113.1 out 0 0 0" \
+		   "169.254.1.2 hst 0 0 0" "169.254.1.2 hst 0 0 0" \
+		   "203.0.113.1 out 1 $((12 * 1024 * 1024)) 0"; do
+		# shellcheck disable=SC2086 # address, role, delay, rate, buffer
+		out=$(pod_upload "${m}" "${TMP}/f32m" ${run})
+		echo "    ${run}: $(echo ${out})"
+		runs=$((runs + 1))
+		[ "$(head -1 <<< "${out}")" = "EOF ${size} same" ] &&
+			whole=$((whole + 1))
+		[ "$(tail -1 <<< "${out}")" = quit ] && quit=$((quit + 1))
+	done
+	expect_eq "rootless_${m}_container_exits_upload_whole" \
+		  "${whole} of ${runs}" "${runs} of ${runs}"
+	expect_eq "rootless_${m}_container_exits_pasta_quits" \
+		  "${quit} of ${runs}" "${runs} of ${runs}"
+
+	# 1 MiB sent, a receiver with a window of a few kilobytes that reads
+	# nothing for 3 s: most of it is still in the namespace when a grace
+	# period of 1 s is over
+	out=$(pod_upload "${m}" "${TMP}/f1m" 203.0.113.1 out 3 0 4096 \
+			 --exit-grace 1)
+	echo "    cut: $(echo ${out})"
+	res=$(head -1 <<< "${out}")
+	expect_eq "rootless_${m}_container_exits_cut_reset" "${res%% *}" RESET
+done
+
 # rootlesskit's pasta network driver (--net=pasta): its child makes a user
 # and a network namespace; pasta, run by the same unprivileged user from
 # outside them, joins both through the child's /proc entries, sets up tap0
@@ -250,4 +336,38 @@ if [ -n "${rpid}" ] && wait_for 3 sh -c "! kill -0 ${rpid} 2>/dev/null || \
 	pass rootless_rootlesskit_quits_with_child
 else
 	fail rootless_rootlesskit_quits_with_child "PID '${rpid}' still running"
+fi
+
+# A child that uploads a file as soon as its network is up, and ends right
+# after its last write, as a container's only process would: pasta drains
+# the upload, then quits
+sink_start out 10097
+in_hst runuser -u "${TEST_USER}" -- unshare -Urn sh -c "
+	echo \$\$ > ${TMP}/rlk2.pid
+	for i in \$(seq 100); do
+		ip route show default 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	socat -u OPEN:${TMP}/f32m TCP:203.0.113.1:10097" &
+wait_for 5 test -s "${TMP}/rlk2.pid"
+child=$(cat "${TMP}/rlk2.pid")
+wait_for 5 sh -c "[ \"\$(readlink /proc/${child}/ns/net)\" != \
+		  \"\$(readlink /proc/self/ns/net)\" ]"
+in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --stderr --ns-ifname=tap0 \
+	--mtu=65520 --config-net --address=10.0.2.100 --netmask=24 \
+	--gateway=10.0.2.2 --dns-forward=10.0.2.3 --ipv4-only \
+	--tcp-ports=none --udp-ports=none \
+	--netns="/proc/${child}/ns/net" --userns="/proc/${child}/ns/user" \
+	>"${TMP}/rlk2.log" 2>&1
+at_exit "pkill -u ${TEST_USER} -f -- --userns=/proc/${child}/ns/user"
+res=$(sink_result)
+cmp -s "${TMP}/f32m" "${TMP}/sink.data" && res="${res} same"
+expect_eq rootless_rootlesskit_child_exits_upload_whole "${res}" \
+	  "EOF $(stat -c %s "${TMP}/f32m") same"
+if wait_for 10 sh -c "! pgrep -u ${TEST_USER} -f -- \
+		--userns=/proc/${child}/ns/user >/dev/null"; then
+	pass rootless_rootlesskit_child_exits_pasta_quits
+else
+	fail rootless_rootlesskit_child_exits_pasta_quits \
+	     "$(tail -3 "${TMP}/rlk2.log")"
 fi

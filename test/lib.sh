@@ -460,6 +460,35 @@ tb_guest_stop() {
 	ip netns del "${NS_GST}" 2>/dev/null
 }
 
+# sink_start() - Start a receiver that tells a reset from a clean end
+# $1:	Namespace role
+# $2:	Port
+# $3:	Seconds to wait before reading (optional)
+# $4:	Bytes per second it reads at most (optional)
+# $5:	Fixed receive buffer size (optional)
+# Sets SINK_PID; the data goes to ${TMP}/sink.data, the result (EOF or
+# RESET, and the byte count) to ${TMP}/sink.res
+sink_start() {
+	rm -f "${TMP}/sink.data" "${TMP}/sink.res"
+	ip netns exec "$(ns_of "$1")" python3 "${TOP}/test/tcp_tool.py" sink "$2" "${TMP}/sink.data" \
+		"${3:-0}" "${4:-0}" "${5:-0}" > "${TMP}/sink.res" 2>&1 &
+	SINK_PID=$!
+	wait_listen "$1" "$2"
+}
+
+# sink_result() - Wait for the receiver, print its result
+sink_result() {
+	local i
+
+	for i in $(seq 1 300); do
+		kill -0 "${SINK_PID}" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "${SINK_PID}" 2>/dev/null
+	wait "${SINK_PID}" 2>/dev/null
+	cat "${TMP}/sink.res"
+}
+
 # alive() - Tell if a process is running (not a zombie)
 # $1:	PID
 alive() {

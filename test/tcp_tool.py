@@ -56,10 +56,12 @@
 #                                    urgserver sends (urgent bytes included),
 #                                    wait for urgsink's answer; print OK N,
 #                                    or the first other answer
-#   sink PORT FILE [DELAY [RATE]]    accept one connection, wait DELAY s,
+#   sink PORT FILE [DELAY [RATE [RCVBUF]]]
+#                                    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
 #                                    second at most; print how it ended,
-#                                    EOF or RESET, and the bytes read
+#                                    EOF or RESET, and the bytes read. A
+#                                    RCVBUF fixes the receive buffer
 
 """Small TCP tools for the passt integration tests."""
 
@@ -415,10 +417,13 @@ def fdlimit(host, port, n, pid):
           (len(served), refused, clean, hung, cpu, len(after)))
 
 
-def sink(port, path, delay, rate):
+def sink(port, path, delay, rate, rcvbuf=0):
     """Read one connection into a file, slowly if asked: tell a reset from
     the end of the stream, which an exit status of socat doesn't."""
     srv = listener(port)
+    if rcvbuf:
+        # Set before the connection comes, the size of its window too
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     conn, _ = srv.accept()
     srv.close()
     total = 0
@@ -657,7 +662,8 @@ def main():
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
-             int(args[3]) if len(args) > 3 else 0)
+             int(args[3]) if len(args) > 3 else 0,
+             int(args[4]) if len(args) > 4 else 0)
     else:
         sys.exit('unknown command ' + cmd)
 
