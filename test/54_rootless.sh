@@ -9,7 +9,8 @@
 # removed. With one user ID mapped (no /etc/subuid entries, unshare -Urm)
 # and with a full map of subordinate IDs (newuidmap, as podman does it).
 # A container that uploads and exits at once, its namespace file removed
-# right behind it: every byte arrives, or the receiver sees a reset.
+# right behind it: every byte arrives, or the receiver sees a reset; one that
+# serves a download through a published port and exits at once, the same.
 # Also: a command run by root of such a namespace, and --runas in there;
 # podman's line with a control socket and pesto; rootlesskit's pasta driver,
 # joining its child's namespaces by /proc/PID paths, and a child that
@@ -261,6 +262,60 @@ for m in single full; do
 	echo "    cut: $(echo ${out})"
 	res=$(head -1 <<< "${out}")
 	expect_eq "rootless_${m}_container_exits_cut_reset" "${res%% *}" RESET
+done
+
+# pod_download() - podman's line with a published port, the container
+# serves a file to one client from the host and exits right after its last
+# write, the namespace file goes; print the client's result
+# $1:	single or full (user namespace map)
+# $2:	Address the client connects to: loopback (spliced) or the host's
+# $3:	Client's delay before reading, seconds
+pod_download() {
+	local m="$1" addr="$2" delay="$3" d
+
+	d=$(mktemp -d -p "${TMP}")
+	chmod 777 "${d}"
+	podman_userns "${m}" "
+		mount -t tmpfs none ${d}
+		touch ${d}/ctr
+		unshare --net=${d}/ctr true
+		${PASTA} --config-net --pid ${d}/pasta.pid \
+			--dns-forward 169.254.1.1 -t 10098 -u none -T none \
+			-U none --no-map-gw --quiet --netns ${d}/ctr \
+			--map-guest-addr 169.254.1.2
+		nsenter --net=${d}/ctr socat -u OPEN:${TMP}/f32m \
+			TCP-LISTEN:10098 &
+		for i in \$(seq 50); do
+			nsenter --net=${d}/ctr ss -Htln sport = :10098 | \
+				grep -q . && break
+			sleep 0.1
+		done
+		touch ${d}/ready
+		wait
+		umount -l ${d}/ctr
+		rm ${d}/ctr
+	" >/dev/null 2>&1 &
+	wait_for 10 test -f "${d}/ready"
+	in_hst python3 "${TOP}/test/tcp_tool.py" fetch "${addr}" 10098 \
+		"${TMP}/fetch.data" "${delay}" 2>&1
+	wait
+	cmp -s "${TMP}/f32m" "${TMP}/fetch.data" && echo same
+}
+
+# The other way: a container serving a download through a published port
+# ends right after its last write, and goes
+for m in single full; do
+	[ "${m}" = full ] && ! command -v newuidmap >/dev/null && continue
+	whole=0 runs=0
+	for run in "127.0.0.1 0" "192.0.2.2 0" "127.0.0.1 2" "192.0.2.2 2"; do
+		# shellcheck disable=SC2086 # address, delay
+		out=$(pod_download "${m}" ${run})
+		echo "    ${run}: $(echo ${out})"
+		runs=$((runs + 1))
+		[ "$(echo ${out})" = "EOF ${size} same" ] && whole=$((whole + 1))
+	done
+	expect_eq "rootless_${m}_container_exits_download_whole" \
+		  "${whole} of ${runs}" "${runs} of ${runs}"
 done
 
 # rootlesskit's pasta network driver (--net=pasta): its child makes a user

@@ -56,6 +56,8 @@
 #                                    urgserver sends (urgent bytes included),
 #                                    wait for urgsink's answer; print OK N,
 #                                    or the first other answer
+#   fetch HOST PORT FILE [DELAY]     connect, wait DELAY s, read into FILE;
+#                                    print EOF or RESET and the bytes read
 #   sink PORT FILE [DELAY [RATE [RCVBUF]]]
 #                                    accept one connection, wait DELAY s,
 #                                    then read it into FILE, RATE bytes a
@@ -417,15 +419,10 @@ def fdlimit(host, port, n, pid):
           (len(served), refused, clean, hung, cpu, len(after)))
 
 
-def sink(port, path, delay, rate, rcvbuf=0):
-    """Read one connection into a file, slowly if asked: tell a reset from
-    the end of the stream, which an exit status of socat doesn't."""
-    srv = listener(port)
-    if rcvbuf:
-        # Set before the connection comes, the size of its window too
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    conn, _ = srv.accept()
-    srv.close()
+def read_into(conn, path, delay, rate):
+    """Wait DELAY seconds, read a connection into a file, RATE bytes a
+    second at most if not 0; print how it ended, EOF or RESET, and the bytes
+    read: an exit status of socat doesn't tell a reset from the end."""
     total = 0
     end = 'EOF'
     time.sleep(delay)
@@ -445,6 +442,24 @@ def sink(port, path, delay, rate, rcvbuf=0):
         except ConnectionResetError:
             end = 'RESET'
     print(end, total)
+
+
+def sink(port, path, delay, rate, rcvbuf=0):
+    """Read one connection into a file, slowly if asked."""
+    srv = listener(port)
+    if rcvbuf:
+        # Set before the connection comes, the size of its window too
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    conn, _ = srv.accept()
+    srv.close()
+    read_into(conn, path, delay, rate)
+
+
+def fetch(host, port, path, delay):
+    """Connect, then read what the server sends into a file."""
+    s = connect(host, port)
+    s.settimeout(None)
+    read_into(s, path, delay, 0)
 
 
 def replyclose(port, size):
@@ -659,6 +674,9 @@ def main():
         urgsink(int(args[0]))
     elif cmd == 'urgsend':
         urgsend(args[0], int(args[1]), int(args[2]))
+    elif cmd == 'fetch':
+        fetch(args[0], int(args[1]), args[2],
+              float(args[3]) if len(args) > 3 else 0)
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
