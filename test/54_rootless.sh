@@ -11,6 +11,7 @@
 # A container that uploads and exits at once, its namespace file removed
 # right behind it: every byte arrives, or the receiver sees a reset; one that
 # serves a download through a published port and exits at once, the same.
+# Urgent data to a published port stays in the stream.
 # Also: a command run by root of such a namespace, and --runas in there;
 # podman's line with a control socket and pesto; rootlesskit's pasta driver,
 # joining its child's namespaces by /proc/PID paths, and a child that
@@ -274,26 +275,27 @@ pod_download() {
 	local m="$1" addr="$2" delay="$3" d
 
 	d=$(mktemp -d -p "${TMP}")
-	chmod 777 "${d}"
+	mkdir "${d}/ns"
+	chmod 777 "${d}" "${d}/ns"
 	podman_userns "${m}" "
-		mount -t tmpfs none ${d}
-		touch ${d}/ctr
-		unshare --net=${d}/ctr true
+		mount -t tmpfs none ${d}/ns
+		touch ${d}/ns/ctr
+		unshare --net=${d}/ns/ctr true
 		${PASTA} --config-net --pid ${d}/pasta.pid \
 			--dns-forward 169.254.1.1 -t 10098 -u none -T none \
-			-U none --no-map-gw --quiet --netns ${d}/ctr \
+			-U none --no-map-gw --quiet --netns ${d}/ns/ctr \
 			--map-guest-addr 169.254.1.2
-		nsenter --net=${d}/ctr socat -u OPEN:${TMP}/f32m \
+		nsenter --net=${d}/ns/ctr socat -u OPEN:${TMP}/f32m \
 			TCP-LISTEN:10098 &
 		for i in \$(seq 50); do
-			nsenter --net=${d}/ctr ss -Htln sport = :10098 | \
+			nsenter --net=${d}/ns/ctr ss -Htln sport = :10098 | \
 				grep -q . && break
 			sleep 0.1
 		done
 		touch ${d}/ready
 		wait
-		umount -l ${d}/ctr
-		rm ${d}/ctr
+		umount -l ${d}/ns/ctr
+		rm ${d}/ns/ctr
 	" >/dev/null 2>&1 &
 	wait_for 10 test -f "${d}/ready"
 	in_hst python3 "${TOP}/test/tcp_tool.py" fetch "${addr}" 10098 \
@@ -317,6 +319,40 @@ for m in single full; do
 	expect_eq "rootless_${m}_container_exits_download_whole" \
 		  "${whole} of ${runs}" "${runs} of ${runs}"
 done
+
+# Urgent data from a client on the host, to a container's published port,
+# right after connecting: kept in the stream, spliced and through the tap
+d=$(mktemp -d -p "${TMP}")
+mkdir "${d}/ns"
+chmod 777 "${d}" "${d}/ns"
+podman_userns single "
+	mount -t tmpfs none ${d}/ns
+	touch ${d}/ns/ctr
+	unshare --net=${d}/ns/ctr true
+	${PASTA} --config-net --pid ${d}/pasta.pid \
+		--dns-forward 169.254.1.1 -t 10099 -u none -T none \
+		-U none --no-map-gw --quiet --netns ${d}/ns/ctr \
+		--map-guest-addr 169.254.1.2
+	nsenter --net=${d}/ns/ctr python3 ${TOP}/test/tcp_tool.py \
+		urgsink 10099 &
+	sink=\$!
+	for i in \$(seq 50); do
+		nsenter --net=${d}/ns/ctr ss -Htln sport = :10099 | grep -q . && break
+		sleep 0.1
+	done
+	touch ${d}/ready
+	while [ ! -f ${d}/done ]; do sleep 0.1; done
+	kill \${sink} \$(cat ${d}/pasta.pid)
+" >/dev/null 2>&1 &
+upid=$!
+wait_for 10 test -f "${d}/ready"
+for a in "spliced 127.0.0.1" "tap 192.0.2.2"; do
+	expect_eq "rootless_urgent_data_to_published_port_${a% *}" \
+		  "$(in_hst python3 "${TOP}/test/tcp_tool.py" urgsend "${a#* }" \
+		     10099 20)" "OK 20"
+done
+touch "${d}/done"
+wait "${upid}"
 
 # rootlesskit's pasta network driver (--net=pasta): its child makes a user
 # and a network namespace; pasta, run by the same unprivileged user from
