@@ -48,6 +48,21 @@ podman_userns() {
 	in_hst runuser -u "${TEST_USER}" -- unshare "${map[@]}" -m sh -e -c "$2"
 }
 
+# podman_pasta() - podman 5's pasta command line, for a script of
+# podman_userns()
+# $1:	PID file
+# $2:	Namespace file
+# $3:	Published TCP ports (-t), or none
+# $@:	Further options
+podman_pasta() {
+	local pid="$1" netns="$2" ports="$3"
+	shift 3
+
+	echo "${PASTA} --config-net --pid ${pid} --dns-forward 169.254.1.1" \
+	     "-t ${ports} -u none -T none -U none --no-map-gw --quiet" \
+	     "--netns ${netns} --map-guest-addr 169.254.1.2 $*"
+}
+
 if ! command -v newuidmap >/dev/null; then
 	skip rootless_full_map "newuidmap (package uidmap) not installed"
 fi
@@ -64,10 +79,7 @@ for m in single full; do
 		mount -t tmpfs none ${d}
 		touch ${d}/ctr
 		unshare --net=${d}/ctr true
-		${PASTA} --config-net --pid ${d}/pasta.pid \
-			--dns-forward 169.254.1.1 -t none -u none -T none \
-			-U none --no-map-gw --quiet --netns ${d}/ctr \
-			--map-guest-addr 169.254.1.2
+		$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none)
 		echo status \$?
 		echo pid \$(cat ${d}/pasta.pid)
 		echo uid_map \$(cat /proc/self/uid_map | wc -l)
@@ -148,10 +160,7 @@ out=$(podman_userns single "
 	mount -t tmpfs none ${d}
 	touch ${d}/ctr
 	unshare --net=${d}/ctr true
-	${PASTA} --config-net --pid ${d}/pasta.pid \
-		--dns-forward 169.254.1.1 -t none -u none -T none \
-		-U none --no-map-gw --quiet --netns ${d}/ctr \
-		--map-guest-addr 169.254.1.2 -c ${d}/pasta.sock
+	$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none -c "${d}/pasta.sock")
 	echo status \$?
 	nsenter --net=${d}/ctr socat -u TCP-LISTEN:80,reuseaddr \
 		OPEN:${d}/rcv,creat,trunc &
@@ -213,10 +222,7 @@ pod_upload() {
 		mount -t tmpfs none ${d}
 		touch ${d}/ctr
 		unshare --net=${d}/ctr true
-		${PASTA} --config-net --pid ${d}/pasta.pid \
-			--dns-forward 169.254.1.1 -t none -u none -T none \
-			-U none --no-map-gw --quiet --netns ${d}/ctr \
-			--map-guest-addr 169.254.1.2 $*
+		$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none "$@")
 		nsenter --net=${d}/ctr socat -u OPEN:${file} TCP:${addr}:10096
 		umount -l ${d}/ctr
 		rm ${d}/ctr
@@ -281,10 +287,7 @@ pod_download() {
 		mount -t tmpfs none ${d}/ns
 		touch ${d}/ns/ctr
 		unshare --net=${d}/ns/ctr true
-		${PASTA} --config-net --pid ${d}/pasta.pid \
-			--dns-forward 169.254.1.1 -t 10098 -u none -T none \
-			-U none --no-map-gw --quiet --netns ${d}/ns/ctr \
-			--map-guest-addr 169.254.1.2
+		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" 10098)
 		nsenter --net=${d}/ns/ctr socat -u OPEN:${TMP}/f32m \
 			TCP-LISTEN:10098 &
 		for i in \$(seq 50); do
@@ -329,10 +332,7 @@ podman_userns single "
 	mount -t tmpfs none ${d}/ns
 	touch ${d}/ns/ctr
 	unshare --net=${d}/ns/ctr true
-	${PASTA} --config-net --pid ${d}/pasta.pid \
-		--dns-forward 169.254.1.1 -t 10099 -u none -T none \
-		-U none --no-map-gw --quiet --netns ${d}/ns/ctr \
-		--map-guest-addr 169.254.1.2
+	$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" 10099)
 	nsenter --net=${d}/ns/ctr python3 ${TOP}/test/tcp_tool.py \
 		urgsink 10099 &
 	sink=\$!
@@ -362,19 +362,27 @@ wait "${upid}"
 # gave up its own can't open the child's ns/ files any more, so that can't
 # be how it checks the child is still there (it used to, and quit after a
 # second)
+# rootlesskit_pasta() - rootlesskit's pasta command line, run by the user,
+# joining a child's namespaces once they are the child's own
+# $1:	PID of the child
+# $2:	Log file
+rootlesskit_pasta() {
+	wait_for 5 sh -c "[ \"\$(readlink /proc/$1/ns/net)\" != \
+			  \"\$(readlink /proc/self/ns/net)\" ]"
+	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --stderr \
+		--ns-ifname=tap0 --mtu=65520 --config-net \
+		--address=10.0.2.100 --netmask=24 --gateway=10.0.2.2 \
+		--dns-forward=10.0.2.3 --ipv4-only \
+		--tcp-ports=none --udp-ports=none \
+		--netns="/proc/$1/ns/net" --userns="/proc/$1/ns/user" \
+		>"$2" 2>&1
+}
+
 in_hst runuser -u "${TEST_USER}" -- unshare -Urn sleep 300 &
 at_exit "pkill -u ${TEST_USER} -x sleep"
 wait_for 5 pgrep -u "${TEST_USER}" -x sleep >/dev/null
 child=$(pgrep -u "${TEST_USER}" -n -x sleep)
-# The namespaces must be the child's own before pasta joins them
-wait_for 5 sh -c "[ \"\$(readlink /proc/${child}/ns/net)\" != \
-		  \"\$(readlink /proc/self/ns/net)\" ]"
-in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --stderr --ns-ifname=tap0 \
-	--mtu=65520 --config-net --address=10.0.2.100 --netmask=24 \
-	--gateway=10.0.2.2 --dns-forward=10.0.2.3 --ipv4-only \
-	--tcp-ports=none --udp-ports=none \
-	--netns="/proc/${child}/ns/net" --userns="/proc/${child}/ns/user" \
-	>"${TMP}/rlk.log" 2>&1
+rootlesskit_pasta "${child}" "${TMP}/rlk.log"
 expect_eq rootless_rootlesskit_cmdline_status_0 "$?" 0
 rpid=$(pgrep -u "${TEST_USER}" -n -f -- "--userns=/proc/${child}/ns/user")
 [ -n "${rpid}" ] && at_exit "kill ${rpid}"
@@ -442,14 +450,7 @@ in_hst runuser -u "${TEST_USER}" -- unshare -Urn sh -c "
 	socat -u OPEN:${TMP}/f32m TCP:203.0.113.1:10097" &
 wait_for 5 test -s "${TMP}/rlk2.pid"
 child=$(cat "${TMP}/rlk2.pid")
-wait_for 5 sh -c "[ \"\$(readlink /proc/${child}/ns/net)\" != \
-		  \"\$(readlink /proc/self/ns/net)\" ]"
-in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --stderr --ns-ifname=tap0 \
-	--mtu=65520 --config-net --address=10.0.2.100 --netmask=24 \
-	--gateway=10.0.2.2 --dns-forward=10.0.2.3 --ipv4-only \
-	--tcp-ports=none --udp-ports=none \
-	--netns="/proc/${child}/ns/net" --userns="/proc/${child}/ns/user" \
-	>"${TMP}/rlk2.log" 2>&1
+rootlesskit_pasta "${child}" "${TMP}/rlk2.log"
 at_exit "pkill -u ${TEST_USER} -f -- --userns=/proc/${child}/ns/user"
 res=$(sink_result)
 cmp -s "${TMP}/f32m" "${TMP}/sink.data" && res="${res} same"
