@@ -63,6 +63,26 @@ podman_pasta() {
 	     "--netns ${netns} --map-guest-addr 169.254.1.2 $*"
 }
 
+# pod_dir() - Make a directory for a container: its namespace file goes in
+# ns/, on a tmpfs of the user namespace's own, files beside ns/ stay visible
+# from outside; print its path
+pod_dir() {
+	local d
+
+	d=$(mktemp -d -p "${TMP}")
+	mkdir "${d}/ns"
+	chmod 777 "${d}" "${d}/ns"
+	echo "${d}"
+}
+
+# pod_ns() - Script lines that make the namespace file of a container, as
+# podman does, for podman_userns()
+# $1:	Directory from pod_dir()
+pod_ns() {
+	echo "mount -t tmpfs none $1/ns; touch $1/ns/ctr;" \
+	     "unshare --net=$1/ns/ctr true"
+}
+
 if ! command -v newuidmap >/dev/null; then
 	skip rootless_full_map "newuidmap (package uidmap) not installed"
 fi
@@ -215,17 +235,15 @@ pod_upload() {
 	local rcvbuf="$7" d pid
 	shift 7
 
-	d=$(mktemp -d -p "${TMP}")
-	chmod 777 "${d}"
+	d=$(pod_dir)
 	sink_start "${role}" 10096 "${delay}" "${rate}" "${rcvbuf}"
 	pid=$(podman_userns "${m}" "
-		mount -t tmpfs none ${d}
-		touch ${d}/ctr
-		unshare --net=${d}/ctr true
-		$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none "$@")
-		nsenter --net=${d}/ctr socat -u OPEN:${file} TCP:${addr}:10096
-		umount -l ${d}/ctr
-		rm ${d}/ctr
+		$(pod_ns "${d}")
+		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" none "$@")
+		nsenter --net=${d}/ns/ctr socat -u OPEN:${file} \
+			TCP:${addr}:10096
+		umount -l ${d}/ns/ctr
+		rm ${d}/ns/ctr
 		cat ${d}/pasta.pid
 	" 2>/dev/null)
 	echo "$(sink_result)" "$(cmp -s "${file}" "${TMP}/sink.data" &&
@@ -280,13 +298,9 @@ done
 pod_download() {
 	local m="$1" addr="$2" delay="$3" d
 
-	d=$(mktemp -d -p "${TMP}")
-	mkdir "${d}/ns"
-	chmod 777 "${d}" "${d}/ns"
+	d=$(pod_dir)
 	podman_userns "${m}" "
-		mount -t tmpfs none ${d}/ns
-		touch ${d}/ns/ctr
-		unshare --net=${d}/ns/ctr true
+		$(pod_ns "${d}")
 		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" 10098)
 		nsenter --net=${d}/ns/ctr socat -u OPEN:${TMP}/f32m \
 			TCP-LISTEN:10098 &
@@ -325,13 +339,9 @@ done
 
 # Urgent data from a client on the host, to a container's published port,
 # right after connecting: kept in the stream, spliced and through the tap
-d=$(mktemp -d -p "${TMP}")
-mkdir "${d}/ns"
-chmod 777 "${d}" "${d}/ns"
+d=$(pod_dir)
 podman_userns single "
-	mount -t tmpfs none ${d}/ns
-	touch ${d}/ns/ctr
-	unshare --net=${d}/ns/ctr true
+	$(pod_ns "${d}")
 	$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" 10099)
 	nsenter --net=${d}/ns/ctr python3 ${TOP}/test/tcp_tool.py \
 		urgsink 10099 &
@@ -354,14 +364,6 @@ done
 touch "${d}/done"
 wait "${upid}"
 
-# rootlesskit's pasta network driver (--net=pasta): its child makes a user
-# and a network namespace; pasta, run by the same unprivileged user from
-# outside them, joins both through the child's /proc entries, sets up tap0
-# with rootlesskit's addresses, and runs until the child ends. The child is
-# root of its user namespace, with every capability there: a pasta that
-# gave up its own can't open the child's ns/ files any more, so that can't
-# be how it checks the child is still there (it used to, and quit after a
-# second)
 # rootlesskit_pasta() - rootlesskit's pasta command line, run by the user,
 # joining a child's namespaces once they are the child's own
 # $1:	PID of the child
@@ -378,6 +380,14 @@ rootlesskit_pasta() {
 		>"$2" 2>&1
 }
 
+# rootlesskit's pasta network driver (--net=pasta): its child makes a user
+# and a network namespace; pasta, run by the same unprivileged user from
+# outside them, joins both through the child's /proc entries, sets up tap0
+# with rootlesskit's addresses, and runs until the child ends. The child is
+# root of its user namespace, with every capability there: a pasta that
+# gave up its own can't open the child's ns/ files any more, so that can't
+# be how it checks the child is still there (it used to, and quit after a
+# second)
 in_hst runuser -u "${TEST_USER}" -- unshare -Urn sleep 300 &
 at_exit "pkill -u ${TEST_USER} -x sleep"
 wait_for 5 pgrep -u "${TEST_USER}" -x sleep >/dev/null

@@ -470,8 +470,9 @@ tb_guest_stop() {
 # RESET, and the byte count) to ${TMP}/sink.res
 sink_start() {
 	rm -f "${TMP}/sink.data" "${TMP}/sink.res"
-	ip netns exec "$(ns_of "$1")" python3 "${TOP}/test/tcp_tool.py" sink "$2" "${TMP}/sink.data" \
-		"${3:-0}" "${4:-0}" "${5:-0}" > "${TMP}/sink.res" 2>&1 &
+	ip netns exec "$(ns_of "$1")" python3 "${TOP}/test/tcp_tool.py" sink \
+		"$2" "${TMP}/sink.data" "${3:-0}" "${4:-0}" "${5:-0}" \
+		> "${TMP}/sink.res" 2>&1 &
 	SINK_PID=$!
 	wait_listen "$1" "$2"
 }
