@@ -726,15 +726,11 @@ static int tcp_sock_new(const struct ctx *c, int af)
 {
 	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
 					     c->ip6.ifname_out;
-	int s, one = 1;
+	int s = sock_tcp_new(af);
 
-	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		   IPPROTO_TCP);
 	if (s < 0)
 		return -1;
 
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	sock_urg_inline(s);
 	if (*ifname)
 		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 			   strlen(ifname));

@@ -234,15 +234,11 @@ static void tcp_splice_unpaced(int s)
  */
 static int tcp_splice_new_sock(sa_family_t af)
 {
-	int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       IPPROTO_TCP);
-	int one = 1;
+	int s = sock_tcp_new(af);
 
 	if (s < 0)
 		return -errno;
 
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	sock_urg_inline(s);
 	tcp_splice_unpaced(s);
 	return s;
 }
@@ -394,7 +390,9 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	}
 	conn->s[1] = a.s;
 
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		debug_perror("TCP splice %u: can't set TCP_NODELAY",
+			     sconn_idx(conn));
 	if (inany_is_loopback(&peer))
 		tcp_splice_unpaced(s);
 	if (tcp_splice_pipes(conn)) {

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -325,7 +327,33 @@ void sock_urg_inline(int s)
 {
 	int one = 1;
 
-	setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	if (setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)))
+		debug_perror("TCP: can't keep urgent data inline");
+}
+
+/**
+ * sock_tcp_new() - Open a non-blocking TCP socket to carry a guest's stream
+ * @af:		AF_INET or AF_INET6
+ *
+ * Small writes go out at once (whether to wait for more is the endpoints'
+ * choice, made on their own sockets), and urgent data stays in the stream
+ * (sock_urg_inline()).
+ *
+ * Return: socket, or -1 with errno set
+ */
+int sock_tcp_new(int af)
+{
+	int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       IPPROTO_TCP);
+	int one = 1;
+
+	if (s < 0)
+		return -1;
+
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		debug_perror("TCP: can't set TCP_NODELAY");
+	sock_urg_inline(s);
+	return s;
 }
 
 /**
