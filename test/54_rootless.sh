@@ -93,24 +93,21 @@ wait_listen out 10081
 
 for m in single full; do
 	[ "${m}" = full ] && ! command -v newuidmap >/dev/null && continue
-	d="${TMP}/${m}"
-	mkdir -m 777 "${d}"
+	d=$(pod_dir)
 	podman_userns "${m}" "
-		mount -t tmpfs none ${d}
-		touch ${d}/ctr
-		unshare --net=${d}/ctr true
-		$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none)
+		$(pod_ns "${d}")
+		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" none)
 		echo status \$?
 		echo pid \$(cat ${d}/pasta.pid)
 		echo uid_map \$(cat /proc/self/uid_map | wc -l)
-		nsenter --net=${d}/ctr ip -4 -br addr show eth0 | \
+		nsenter --net=${d}/ns/ctr ip -4 -br addr show eth0 | \
 			awk '{ print \"addr\", \$3 }'
-		nsenter --net=${d}/ctr ip -4 route show default | \
+		nsenter --net=${d}/ns/ctr ip -4 route show default | \
 			awk '{ print \"route\", \$3 }'
-		head -c 1048576 /dev/zero | nsenter --net=${d}/ctr \
+		head -c 1048576 /dev/zero | nsenter --net=${d}/ns/ctr \
 			socat -u - TCP:203.0.113.1:10081 && echo tcp ok
-		umount -l ${d}/ctr
-		rm ${d}/ctr
+		umount -l ${d}/ns/ctr
+		rm ${d}/ns/ctr
 	" > "${TMP}/${m}.out" 2>&1
 	sed 's/^/    /' "${TMP}/${m}.out"
 	out=$(cat "${TMP}/${m}.out")
@@ -151,17 +148,14 @@ out=$(podman_userns single "${PASTA} --runas 0 --config-net -- true; \
 	echo \$?" 2>&1)
 expect_eq rootless_single_runas_0 "${out##*$'\n'}" 0
 if command -v newuidmap >/dev/null; then
-	d="${TMP}/runas"
-	mkdir -m 777 "${d}"
+	d=$(pod_dir)
 	out=$(podman_userns full "
-		mount -t tmpfs none ${d}
-		touch ${d}/ctr
-		unshare --net=${d}/ctr true
+		$(pod_ns "${d}")
 		${PASTA} --runas 1000:1000 --config-net -t none -u none \
-			-T none -U none --netns ${d}/ctr -P ${d}/pasta.pid
+			-T none -U none --netns ${d}/ns/ctr -P ${d}/pasta.pid
 		pid=\$(cat ${d}/pasta.pid)
 		awk '\$1 == \"Uid:\" { print \"uid\", \$2 }' /proc/\${pid}/status
-		nsenter --net=${d}/ctr ping -c1 -W2 203.0.113.1 >/dev/null && \
+		nsenter --net=${d}/ns/ctr ping -c1 -W2 203.0.113.1 >/dev/null && \
 			echo ping ok
 		kill \${pid}
 	" 2>&1)
@@ -174,18 +168,15 @@ fi
 # podman's rootless-netns line with a control socket, then pesto publishing
 # and unpublishing a container port, as podman's pasta port forwarder does
 PESTO=${PESTO_BIN:-${TOP}/pesto}
-d="${TMP}/pesto"
-mkdir -m 777 "${d}"
+d=$(pod_dir)
 out=$(podman_userns single "
-	mount -t tmpfs none ${d}
-	touch ${d}/ctr
-	unshare --net=${d}/ctr true
-	$(podman_pasta "${d}/pasta.pid" "${d}/ctr" none -c "${d}/pasta.sock")
+	$(pod_ns "${d}")
+	$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" none -c "${d}/pasta.sock")
 	echo status \$?
-	nsenter --net=${d}/ctr socat -u TCP-LISTEN:80,reuseaddr \
+	nsenter --net=${d}/ns/ctr socat -u TCP-LISTEN:80,reuseaddr \
 		OPEN:${d}/rcv,creat,trunc &
 	for i in \$(seq 50); do
-		nsenter --net=${d}/ctr ss -Htln sport = :80 | grep -q . && break
+		nsenter --net=${d}/ns/ctr ss -Htln sport = :80 | grep -q . && break
 		sleep 0.1
 	done
 	${PESTO} -A -t 10093:80 ${d}/pasta.sock && echo add ok
@@ -197,8 +188,8 @@ out=$(podman_userns single "
 	${PESTO} -D -t 10093:80 ${d}/pasta.sock && echo del ok
 	socat -u /dev/null TCP:127.0.0.1:10093 2>/dev/null || echo refused ok
 	kill \$(cat ${d}/pasta.pid)
-	umount -l ${d}/ctr
-	rm ${d}/ctr
+	umount -l ${d}/ns/ctr
+	rm ${d}/ns/ctr
 " 2>&1)
 sed 's/^/    /' <<< "${out}"
 expect_eq rootless_pesto_podman_cmdline_status_0 \
