@@ -262,7 +262,7 @@ static int fwd_sock_open(const struct ctx *c, unsigned t, int af,
 	else if (af == AF_UNSPEC)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (tcp) {
-		sock_urg_inline(s);	/* Accepted connections inherit it */
+		sock_tcp_opts(s);	/* Accepted connections inherit them */
 	} else {
 		/* Groups the guest joined come through their own sockets:
 		 * not here too, as if sent to this port (Linux 2.6.31, 4.20)

@@ -337,7 +337,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	union inany_addr peer;
 	in_port_t pport, dport;
 	union flow *flow;
-	int one = 1, rc;
+	int rc;
 
 	inany_from_sockaddr(sa, &peer, &pport);
 
@@ -390,9 +390,6 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	}
 	conn->s[1] = a.s;
 
-	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
-		debug_perror("TCP splice %u: can't set TCP_NODELAY",
-			     sconn_idx(conn));
 	if (inany_is_loopback(&peer))
 		tcp_splice_unpaced(s);
 	if (tcp_splice_pipes(conn)) {

@@ -332,27 +332,37 @@ void sock_urg_inline(int s)
 }
 
 /**
- * sock_tcp_new() - Open a non-blocking TCP socket to carry a guest's stream
- * @af:		AF_INET or AF_INET6
+ * sock_tcp_opts() - Options of every TCP socket carrying a guest's stream
+ * @s:		Socket, connecting or listening: accepted ones inherit both
  *
  * Small writes go out at once (whether to wait for more is the endpoints'
  * choice, made on their own sockets), and urgent data stays in the stream
  * (sock_urg_inline()).
+ */
+void sock_tcp_opts(int s)
+{
+	int one = 1;
+
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		debug_perror("TCP: can't set TCP_NODELAY");
+	sock_urg_inline(s);
+}
+
+/**
+ * sock_tcp_new() - Open a non-blocking TCP socket to carry a guest's stream
+ * @af:		AF_INET or AF_INET6
  *
- * Return: socket, or -1 with errno set
+ * Return: socket with the options of sock_tcp_opts(), or -1 with errno set
  */
 int sock_tcp_new(int af)
 {
 	int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		       IPPROTO_TCP);
-	int one = 1;
 
 	if (s < 0)
 		return -1;
 
-	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
-		debug_perror("TCP: can't set TCP_NODELAY");
-	sock_urg_inline(s);
+	sock_tcp_opts(s);
 	return s;
 }
 

@@ -135,6 +135,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *val);
 void pidfile_write(int fd, pid_t pid);
 int pidfile_open(const char *path);
 void sock_urg_inline(int s);
+void sock_tcp_opts(int s);
 int sock_tcp_new(int af);
 void sock_close_reset(int s);
 union inany_addr;
