@@ -186,6 +186,20 @@ expect_eq pasta_splice_cc_endpoints_default "$(cc_of hst '( sport = :9090 )')" \
 # shellcheck disable=SC2086
 kill ${HELD} 2>/dev/null; wait ${HELD} 2>/dev/null
 
+# Small writes leave pasta's host sockets at once (TCP_NODELAY), whichever
+# side connected: an inbound connection through the tap device, accepted from
+# pasta's listener, as well as spliced ones
+hold_conn pst 0.0.0.0 5100 out 192.0.2.2
+expect_eq pasta_tcp_inbound_tap_nodelay \
+	  "$(${TCP_TOOL} nodelay "${ppid}" 5100)" "NODELAY 1"
+# shellcheck disable=SC2086
+kill ${HELD} 2>/dev/null; wait ${HELD} 2>/dev/null
+hold_conn pst 127.0.0.1 8080 hst 127.0.0.1
+expect_eq pasta_tcp_spliced_nodelay \
+	  "$(${TCP_TOOL} nodelay "${ppid}" 8080)" "NODELAY 1 1"
+# shellcheck disable=SC2086
+kill ${HELD} 2>/dev/null; wait ${HELD} 2>/dev/null
+
 # UDP echo: spliced both ways, through the tap device both ways
 bg pst ${UDP_TOOL} echoserver 5353 127.0.0.1 ::1
 bg hst ${UDP_TOOL} echoserver 5454 127.0.0.1 ::1

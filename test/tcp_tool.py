@@ -64,9 +64,13 @@
 #                                    second at most; print how it ended,
 #                                    EOF or RESET, and the bytes read. A
 #                                    RCVBUF fixes the receive buffer
+#   nodelay PID PORT                 TCP_NODELAY of PID's connected TCP
+#                                    sockets with PORT at either end: print
+#                                    NODELAY and the values, one a socket
 
 """Small TCP tools for the passt integration tests."""
 
+import ctypes
 import hashlib
 import os
 import resource
@@ -462,6 +466,36 @@ def fetch(host, port, path, delay):
     read_into(s, path, delay, 0)
 
 
+def nodelay(pid, port):
+    """Look at another process's sockets (pidfd_getfd(), as root): whether
+    its connections send small writes at once."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    found = []
+    for name in sorted(os.listdir('/proc/%d/fd' % pid), key=int):
+        try:
+            if not os.readlink('/proc/%d/fd/%s' % (pid, name)) \
+                    .startswith('socket:'):
+                continue
+        except OSError:
+            continue
+        fd = libc.syscall(438, pidfd, int(name), 0)     # pidfd_getfd
+        if fd < 0:
+            continue
+        s = socket.socket(fileno=fd)
+        try:
+            if s.type == socket.SOCK_STREAM and \
+               not s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) and \
+               port in (s.getsockname()[1], s.getpeername()[1]):
+                found.append(s.getsockopt(socket.IPPROTO_TCP,
+                                          socket.TCP_NODELAY))
+        except OSError:
+            pass
+        s.close()
+    os.close(pidfd)
+    print('NODELAY', *found)
+
+
 def replyclose(port, size):
     """Answer each connection's first byte with SIZE bytes and a FIN."""
     srv = listener(port)
@@ -677,6 +711,8 @@ def main():
     elif cmd == 'fetch':
         fetch(args[0], int(args[1]), args[2],
               float(args[3]) if len(args) > 3 else 0)
+    elif cmd == 'nodelay':
+        nodelay(int(args[0]), int(args[1]))
     elif cmd == 'sink':
         sink(int(args[0]), args[1],
              float(args[2]) if len(args) > 2 else 0,
