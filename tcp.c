@@ -1494,7 +1494,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_tap_conn *conn,
 	}
 
 	if (fin) {
-		shutdown(conn->sock, SHUT_WR);
+		sock_shut_wr(conn->sock);
 		conn->seq_from_tap++;
 		conn->events |= CONN_TAP_FIN_RCVD;
 		debug("TCP flow %u: FIN from guest", conn_idx(conn));

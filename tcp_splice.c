@@ -514,7 +514,7 @@ static int tcp_splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
 		if ((conn->events & SPLICE_FIN_FROM(from)) &&
 		    !conn->in_pipe[from] &&
 		    !(conn->events & SPLICE_FIN_SENT(to))) {
-			shutdown(conn->s[to], SHUT_WR);
+			sock_shut_wr(conn->s[to]);
 			conn->events |= SPLICE_FIN_SENT(to);
 		}
 

@@ -333,19 +333,46 @@ void sock_urg_inline(int s)
 
 /**
  * sock_tcp_opts() - Options of every TCP socket carrying a guest's stream
- * @s:		Socket, connecting or listening: accepted ones inherit both
+ * @s:		Socket, connecting or listening: accepted ones inherit them
  *
  * Small writes go out at once (whether to wait for more is the endpoints'
  * choice, made on their own sockets), and urgent data stays in the stream
  * (sock_urg_inline()).
+ *
+ * A zero linger time, until sock_shut_wr() passes on the end of the stream,
+ * makes any close() before that a reset: also the one the kernel makes for
+ * us if this process dies at once (SIGKILL, the OOM killer, the seccomp
+ * filter, a crash). Otherwise the peer would get a FIN after what we wrote
+ * so far, and take a cut stream for a whole one.
  */
 void sock_tcp_opts(int s)
 {
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	int one = 1;
 
 	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
 		debug_perror("TCP: can't set TCP_NODELAY");
 	sock_urg_inline(s);
+	if (setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		debug_perror("TCP: can't set a zero linger time");
+}
+
+/**
+ * sock_shut_wr() - Pass on the end of a stream: a FIN after what's queued
+ * @s:		Socket with the options of sock_tcp_opts()
+ *
+ * From here on, closing the socket, or dying, leaves the kernel to deliver
+ * what it holds and the FIN: the stream is whole.
+ */
+void sock_shut_wr(int s)
+{
+	struct linger l = { .l_onoff = 0, .l_linger = 0 };
+
+	if (shutdown(s, SHUT_WR))
+		debug_perror("TCP: can't shut down socket %i for writing", s);
+	if (setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		debug_perror("TCP: can't clear the linger time of socket %i",
+			     s);
 }
 
 /**
@@ -371,7 +398,8 @@ int sock_tcp_new(int af)
  * @s:		Socket
  *
  * With a zero linger time, close() drops whatever is queued and sends a
- * reset: the peer can't take what it got for a whole stream.
+ * reset: the peer can't take what it got for a whole stream. Sockets of
+ * sock_tcp_opts() have it until sock_shut_wr(): set it again all the same.
  */
 void sock_close_reset(int s)
 {

@@ -137,6 +137,7 @@ int pidfile_open(const char *path);
 void sock_urg_inline(int s);
 void sock_tcp_opts(int s);
 int sock_tcp_new(int af);
+void sock_shut_wr(int s);
 void sock_close_reset(int s);
 union inany_addr;
 bool sock_bound_to(int s, const union inany_addr *a);

@@ -17,8 +17,12 @@
 # - pasta terminated mid-stream (an endless sender; also spliced), and
 #   pasta's namespace deleted mid-stream: the receiver sees a reset, the
 #   command ends too
+# - pasta killed (SIGKILL, as the OOM killer or a crash would end it): a
+#   reset mid-stream, through the tap and spliced; once it passed the end of
+#   a stream on, with data still queued for a slow reader, the stream arrives
+#   whole
 # - passt's guest disconnects mid-upload, with and without --one-off: reset;
-#   on the stream socket and with vhost-user
+#   on the stream socket and with vhost-user; passt killed mid-upload: reset
 
 . "$(dirname "$0")/lib.sh"
 
@@ -177,7 +181,67 @@ for v in 4 6; do
 		  "${res%% *}" RESET
 done
 
-# 4. pasta attached to a namespace, which is deleted mid-stream while a
+# 4. pasta killed: nothing of it runs any longer, the kernel closes its
+# sockets. Mid-stream, the receiver must see a reset, not the end of a
+# stream. Once pasta passed the end of the stream on (its socket shuts down,
+# data still queued for a reader at 8 MB/s; the command lingers, so that
+# pasta doesn't exit by itself), the kernel delivers the rest
+for v in 4 6; do
+	tb_addrs "${v}"
+	for how in tap spliced; do
+		if [ "${how}" = tap ]; then
+			role=out addr=${remote} port=10085 fwd=
+		else
+			role=hst addr=${lo} port=10087 fwd="-T 10087"
+		fi
+		name="exit_pasta_tcp${v}_sigkill"
+
+		sink_start "${role}" "${port}"
+		# shellcheck disable=SC2086
+		in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
+			${fwd} -P "${TMP}/kill.pid" -- socat -u /dev/zero \
+			"TCP:$(bracket "${addr}"):${port}" 2>/dev/null &
+		ppid=$!
+		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+				      echo 0) -gt 1000000 ]"
+		kill -KILL "$(cat "${TMP}/kill.pid")"
+		wait "${ppid}"
+		res=$(sink_result)
+		expect_eq "${name}_mid_stream_${how}_receiver_reset" \
+			  "${res%% *}" RESET
+		if wait_for 3 user_socat_gone; then
+			pass "${name}_mid_stream_${how}_command_ends"
+		else
+			fail "${name}_mid_stream_${how}_command_ends" \
+			     "$(pgrep -a -u "${TEST_USER}" socat)"
+		fi
+
+		sink_start "${role}" "${port}" 0 $((8 * 1024 * 1024))
+		# shellcheck disable=SC2086
+		in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
+			${fwd} -P "${TMP}/kill.pid" -- sh -c "socat -u \
+			OPEN:${TMP}/f32m TCP:$(bracket "${addr}"):${port} \
+			2>/dev/null; exec sleep 60" &
+		ppid=$!
+		if wait_for 20 sh -c "ip netns exec ${NS_HST} ss -Htn \
+				state fin-wait-1 '( dport = :${port} )' | \
+				grep -q ."; then
+			kill -KILL "$(cat "${TMP}/kill.pid")"
+		else
+			echo "pasta's socket didn't shut down with data queued"
+		fi
+		wait "${ppid}"
+		res=$(sink_result)
+		if [ "${res}" = "EOF $(stat -c %s "${TMP}/f32m")" ] &&
+		   cmp -s "${TMP}/f32m" "${TMP}/sink.data"; then
+			pass "${name}_after_the_end_${how}_stream_whole"
+		else
+			fail "${name}_after_the_end_${how}_stream_whole" "${res}"
+		fi
+	done
+done
+
+# 5. pasta attached to a namespace, which is deleted mid-stream while a
 # sender in it goes on: a reset after the grace period
 NS_PST="pt-pst-${TB_ID}"
 ip netns add "${NS_PST}"
@@ -205,8 +269,9 @@ else
 fi
 kill "${spid}" 2>/dev/null
 
-# 5. passt: the guest disconnects in the middle of an upload, with and
-# without --one-off; then a guest that finished sending and left at once.
+# 6. passt: the guest disconnects in the middle of an upload, with and
+# without --one-off; then a guest that finished sending and left at once;
+# then passt killed in the middle of an upload.
 # On the stream socket, then with vhost-user (the front end goes away)
 for vu in "" 1; do
 	export TB_VHOST_USER="${vu}"
@@ -259,5 +324,24 @@ for vu in "" 1; do
 	done
 	expect_eq "exit_passt${sfx}_guest_leaves_after_upload_never_cut_cleanly" \
 		  "${bad} of ${runs}" "0 of 3"
+
+	# passt killed: the kernel closes its sockets, which must reset
+	if tb_guest; then
+		sink_start out 10077
+		ip netns exec "${NS_GST}" socat -u /dev/zero \
+			TCP:203.0.113.1:10077 2>/dev/null &
+		spid=$!
+		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+				      echo 0) -gt 1000000 ]"
+		kill -KILL "${PASST_PID}"
+		res=$(sink_result)
+		expect_eq "exit_passt${sfx}_sigkill_mid_upload_receiver_reset" \
+			  "${res%% *}" RESET
+		kill "${spid}" 2>/dev/null
+		wait "${spid}" 2>/dev/null
+	else
+		fail "exit_passt${sfx}_testbed" "could not start passt and the guest"
+	fi
+	tb_guest_stop
 done
 unset TB_VHOST_USER
