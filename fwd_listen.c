@@ -272,6 +272,7 @@ static int fwd_sock_open(const struct ctx *c, unsigned t, int af,
 		if (af != AF_INET)
 			setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero,
 				   sizeof(zero));
+		udp_sock_runs(c, s);
 	}
 	if (c->freebind) {
 		setsockopt(s, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));

@@ -81,7 +81,8 @@ static int stats_line(char *buf, size_t size, size_t *off, const char *prefix,
  * @buf:	Buffer
  * @size:	Its size: 4 KiB always takes every counter
  *
- * Lines: frames_in, bytes_in, frames_out, bytes_out, drop_<reason> for each
+ * Lines: frames_in, bytes_in, frames_out, bytes_out, udp_runs_in,
+ * drop_<reason> for each
  * enum stats_drop, flows_opened_<type> and flows_closed_<type> for each flow
  * type. Lines that don't fit are left out, from the first one on.
  *
@@ -100,7 +101,8 @@ size_t stats_text(char *buf, size_t size)
 	if (stats_line(buf, size, &off, "frames_in", "", stats.frames_in) ||
 	    stats_line(buf, size, &off, "bytes_in", "", stats.bytes_in) ||
 	    stats_line(buf, size, &off, "frames_out", "", stats.frames_out) ||
-	    stats_line(buf, size, &off, "bytes_out", "", stats.bytes_out))
+	    stats_line(buf, size, &off, "bytes_out", "", stats.bytes_out) ||
+	    stats_line(buf, size, &off, "udp_runs_in", "", stats.udp_runs_in))
 		return off;
 
 	for (i = 0; i < STATS_DROP_MAX; i++) {

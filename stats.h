@@ -67,6 +67,8 @@ enum stats_drop {
  *			of many TCP segments, or a run of UDP datagrams, counts
  *			once, as the guest's own interface counts it
  * @bytes_out:		Their bytes, from the Ethernet header on
+ * @udp_runs_in:	Messages read from UDP sockets that held a run of
+ *			datagrams (UDP_GRO), not just one
  * @drops:		Frames from the guest dropped, by enum stats_drop
  * @flows_opened:	Flows that got a type, by enum flow_type
  * @flows_closed:	Flows freed, by enum flow_type
@@ -74,6 +76,7 @@ enum stats_drop {
 struct stats {
 	uint64_t frames_in, bytes_in;
 	uint64_t frames_out, bytes_out;
+	uint64_t udp_runs_in;
 	uint64_t drops[STATS_DROP_MAX];
 	uint64_t flows_opened[FLOW_NUM_TYPES], flows_closed[FLOW_NUM_TYPES];
 };

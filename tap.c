@@ -138,6 +138,20 @@ bool tap_udp_gso_ok(const struct ctx *c)
 }
 
 /**
+ * tap_udp_runs_in() - Tell if sockets should give runs of UDP datagrams as
+ *		       one message, for the guest's link
+ * @c:		Execution context
+ *
+ * Return: true if the link takes a run in one frame (pasta's tap device),
+ *	   or else frames one by one, as many at once as there are: a run
+ *	   never finds it with less room than it needs
+ */
+bool tap_udp_runs_in(const struct ctx *c)
+{
+	return c->link && c->link->send_udp_run && !c->link->room;
+}
+
+/**
  * tap_csum_udp4() - Set the checksum of a UDP datagram over IPv4 to the guest
  * @c:		Execution context
  * @uh:		UDP header, with a valid length field

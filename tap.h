@@ -40,6 +40,7 @@ struct virtio_net_hdr;
 bool tap_l4_csum(const struct ctx *c);
 bool tap_gso_ok(const struct ctx *c);
 bool tap_udp_gso_ok(const struct ctx *c);
+bool tap_udp_runs_in(const struct ctx *c);
 void tap_csum_udp4(const struct ctx *c, struct udphdr *uh, struct in_addr src,
 		   struct in_addr dst, const void *payload, size_t len);
 void tap_csum_udp6(const struct ctx *c, struct udphdr *uh,

@@ -21,7 +21,10 @@
  * where the other side can split them again (segmentation offload): to the
  * host, as one message with UDP_SEGMENT; to pasta's namespace, as one frame
  * that its kernel splits, where the tap device offers that (Linux 6.2). Runs
- * the namespace sends us that way are sent on as they are.
+ * the namespace sends us that way are sent on as they are. Where the guest's
+ * link takes runs, our sockets receive them as one message, too (UDP_GRO):
+ * runs sent with UDP_SEGMENT, and what the host's kernel merged on its way
+ * in from a network device. Each is sent on as a run, or split into frames.
  */
 
 #include <errno.h>
@@ -54,7 +57,7 @@
 #include "util.h"
 
 /* #syscalls recvmmsg sendmmsg socket bind connect setsockopt close */
-/* #syscalls sendto epoll_ctl */
+/* #syscalls sendto sendmsg epoll_ctl */
 
 #define UDP_BATCH		64	/* Datagrams per recvmmsg() */
 #define UDP_PAYLOAD_MAX		65536
@@ -73,6 +76,9 @@
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT		103	/* Linux 4.18 uapi */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO			104	/* Linux 5.0 uapi */
 #endif
 
 /**
@@ -107,6 +113,19 @@ static struct iovec udp_frame_iov[UDP_BATCH * 2];
 static struct iovec udp_recv_iov[UDP_BATCH];
 static struct mmsghdr udp_mh[UDP_BATCH];
 static struct sockaddr_storage udp_names[UDP_BATCH];
+
+/* Control message of each message received: the size of its datagrams if
+ * it's a run of them (UDP_GRO), later the one to send a run with
+ */
+static union {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+} udp_recv_cmsg[UDP_BATCH];
+
+/* Payload length of the datagrams of each message received: its length for
+ * one datagram, less for a run, whose last datagram may be shorter still
+ */
+static size_t udp_seg[UDP_BATCH];
 
 /* Sockets we stopped reading while the guest's stream socket is full: their
  * datagrams wait in the kernel, or are dropped there, not after a copy
@@ -229,37 +248,51 @@ static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
 }
 
 /**
- * udp_run_to_tap() - Count the datagrams of a batch that go to the guest in
+ * udp_run_to_tap() - Count the messages of a batch that go to the guest in
  *		      one frame with the first one, as a run of datagrams
  * @c:		Execution context
- * @first:	Index of the first datagram in the batch
- * @n:		Number of datagrams in the batch
+ * @first:	Index of the first message in the batch
+ * @n:		Number of messages in the batch
  * @total:	Payload of the run, all datagrams together, set
  *
  * A run is datagrams of one flow, of the same size but for the last one,
- * which may be shorter, together within what an IP packet carries.
+ * which may be shorter, together within what an IP packet carries and what
+ * the guest's kernel splits. A message may hold such a run already.
  *
- * Return: datagrams in the run, 1 if the first one goes on its own
+ * Return: messages in the run, 1 if the first one goes on its own; @total is
+ *	   0 if that one can't go as a run either
  */
 static int udp_run_to_tap(const struct ctx *c, int first, int n,
 			  size_t *total)
 {
-	size_t gso = udp_mh[first].msg_len;
+	size_t gso = udp_seg[first], segs;
 	int i;
 
-	*total = gso;
+	*total = udp_mh[first].msg_len;
 	if (!tap_udp_gso_ok(c) || !gso)
 		return 1;
 
-	for (i = first + 1; i < n && i - first < UDP_GSO_SEGS; i++) {
-		size_t len = udp_mh[i].msg_len;
+	segs = DIV_ROUND_UP(*total, gso);
+	if (segs > UDP_GSO_SEGS || *total > UDP_GSO_PAYLOAD_MAX) {
+		*total = 0;
+		return 1;
+	}
+	for (i = first + 1; i < n; i++) {
+		size_t len = udp_mh[i].msg_len, more;
 
-		if (udp_to[i] != udp_to[first] || !len || len > gso ||
+		/* Nothing after a shorter datagram; a run of another size or
+		 * a longer datagram starts another run
+		 */
+		if (*total % gso || udp_to[i] != udp_to[first] || !len ||
+		    (len > gso && udp_seg[i] != gso))
+			break;
+
+		more = DIV_ROUND_UP(len, gso);
+		if (segs + more > UDP_GSO_SEGS ||
 		    *total + len > UDP_GSO_PAYLOAD_MAX)
 			break;
+		segs += more;
 		*total += len;
-		if (len < gso)
-			return i - first + 1;
 	}
 
 	return i - first;
@@ -285,6 +318,40 @@ static void udp_frames_flush(struct ctx *c, int k)
 }
 
 /**
+ * udp_frames_add() - Add frames to the guest for the datagrams of a message
+ * @c:		Execution context
+ * @k:		Number of frames built so far in udp_frame_iov
+ * @uflow:	Flow of the message
+ * @m:		Index of the message in the batch
+ *
+ * A run of datagrams in the message becomes one frame each; frames built so
+ * far are sent whenever there's no room for more.
+ *
+ * Return: number of frames built in udp_frame_iov now
+ */
+static int udp_frames_add(struct ctx *c, int k, struct udp_flow *uflow, int m)
+{
+	const struct flowside *tap = &uflow->f.side[uflow->tapside];
+	size_t len = udp_mh[m].msg_len, off = 0;
+
+	do {
+		size_t l = MIN(udp_seg[m], len - off);
+
+		if (k == UDP_BATCH) {
+			udp_frames_flush(c, k);
+			k = 0;
+		}
+		udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
+			       &tap->oaddr, tap->oport, &tap->eaddr, tap->eport,
+			       udp_payload[m] + off, l);
+		udp_frame_flow[k++] = uflow;
+		off += l;
+	} while (off < len);
+
+	return k;
+}
+
+/**
  * udp_send_to_tap() - Send the datagrams of a batch to the guest, runs of
  *		       them as one frame where the guest takes that
  * @c:		Execution context
@@ -305,7 +372,7 @@ static void udp_send_to_tap(struct ctx *c, int n)
 		tap = &uflow->f.side[uflow->tapside];
 
 		run = udp_run_to_tap(c, i, n, &total);
-		if (run > 1) {
+		if (tap_udp_gso_ok(c) && total > udp_seg[i]) {
 			/* Headers for the whole run: with offloads, no sum
 			 * is computed over the payload, only its length counts
 			 */
@@ -323,20 +390,15 @@ static void udp_send_to_tap(struct ctx *c, int n)
 			udp_frames_flush(c, k);
 			k = 0;
 			rc = tap_send_udp_gso(c, udp_gso_iov, 1 + run,
-					      udp_mh[i].msg_len);
+					      udp_seg[i]);
 			if (rc == 1)
 				uflow->f.bytes[!uflow->tapside] += total;
 			if (rc >= 0)
 				continue;
 		}
 
-		for (j = i; j < i + run; j++) {
-			udp_frame_fill(c, &udp_hdrs[k], &udp_frame_iov[k * 2],
-				       &tap->oaddr, tap->oport, &tap->eaddr,
-				       tap->eport, udp_payload[j],
-				       udp_mh[j].msg_len);
-			udp_frame_flow[k++] = uflow;
-		}
+		for (j = i; j < i + run; j++)
+			k = udp_frames_add(c, k, uflow, j);
 	}
 
 	udp_frames_flush(c, k);
@@ -428,12 +490,119 @@ static int udp_recv_batch(int s, bool names, size_t max)
 		udp_mh[i].msg_hdr.msg_name = names ? &udp_names[i] : NULL;
 		udp_mh[i].msg_hdr.msg_namelen = names ? sizeof(udp_names[i]) :
 							0;
-		udp_mh[i].msg_hdr.msg_control = NULL;
-		udp_mh[i].msg_hdr.msg_controllen = 0;
+		udp_mh[i].msg_hdr.msg_control = udp_recv_cmsg[i].buf;
+		udp_mh[i].msg_hdr.msg_controllen = sizeof(udp_recv_cmsg[i].buf);
 		udp_mh[i].msg_hdr.msg_flags = 0;
 	}
 
-	return recvmmsg(s, udp_mh, n, MSG_DONTWAIT, NULL);
+	n = recvmmsg(s, udp_mh, n, MSG_DONTWAIT, NULL);
+
+	/* A run of datagrams comes with their size, the last one may be
+	 * shorter: anything else is one datagram
+	 */
+	for (i = 0; i < n; i++) {
+		struct msghdr *mh = &udp_mh[i].msg_hdr;
+		struct cmsghdr *cm;
+
+		udp_seg[i] = udp_mh[i].msg_len;
+		for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+			int seg;
+
+			if (cm->cmsg_level != IPPROTO_UDP ||
+			    cm->cmsg_type != UDP_GRO ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(seg)))
+				continue;
+			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+			if (seg > 0 && (size_t)seg < udp_seg[i])
+				udp_seg[i] = seg;
+		}
+
+		if (udp_seg[i] == udp_mh[i].msg_len)
+			continue;
+
+		stats.udp_runs_in++;
+		/* A run longer than the buffer: drop the datagram cut short */
+		if (mh->msg_flags & MSG_TRUNC)
+			udp_mh[i].msg_len -= udp_mh[i].msg_len % udp_seg[i];
+	}
+
+	return n;
+}
+
+/**
+ * udp_run_ctl() - Set the control message to send a received message with:
+ *		   its datagram size if it's a run of them, none otherwise
+ * @m:		Index of the message in the batch
+ */
+static void udp_run_ctl(int m)
+{
+	struct msghdr *mh = &udp_mh[m].msg_hdr;
+	uint16_t seg = udp_seg[m];
+	struct cmsghdr *cm;
+
+	if (udp_seg[m] >= udp_mh[m].msg_len) {
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+		return;
+	}
+
+	cm = &udp_recv_cmsg[m].align;
+	cm->cmsg_level = IPPROTO_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	mh->msg_control = cm;
+	mh->msg_controllen = CMSG_SPACE(sizeof(seg));
+}
+
+/**
+ * udp_send_spliced() - Send a received message on a connected socket, a run
+ *			of datagrams as such, or one by one if that fails
+ * @s:		Socket
+ * @m:		Index of the message in the batch
+ *
+ * Return: bytes sent, -1 on failure
+ */
+static ssize_t udp_send_spliced(int s, int m)
+{
+	size_t len = udp_mh[m].msg_len, off;
+	struct iovec iov = { udp_payload[m], len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t w, sent = 0;
+
+	if (udp_seg[m] >= len)
+		return send(s, udp_payload[m], len, MSG_DONTWAIT);
+
+	udp_run_ctl(m);
+	mh.msg_control = udp_mh[m].msg_hdr.msg_control;
+	mh.msg_controllen = udp_mh[m].msg_hdr.msg_controllen;
+	if ((w = sendmsg(s, &mh, MSG_DONTWAIT)) >= 0 || errno == EAGAIN)
+		return w;
+
+	for (off = 0; off < len; off += udp_seg[m]) {
+		w = send(s, udp_payload[m] + off, MIN(udp_seg[m], len - off),
+			 MSG_DONTWAIT);
+		if (w < 0)
+			break;
+		sent += w;
+	}
+
+	return sent ? sent : -1;
+}
+
+/**
+ * udp_sock_runs() - Have a socket give runs of datagrams as one (UDP_GRO),
+ *		     if the guest's link takes runs in one frame
+ * @c:		Execution context
+ * @s:		Socket
+ */
+void udp_sock_runs(const struct ctx *c, int s)
+{
+	int one = 1;
+
+	if (tap_udp_runs_in(c) &&
+	    setsockopt(s, IPPROTO_UDP, UDP_GRO, &one, sizeof(one)))
+		debug_perror("UDP: can't take runs of datagrams as one");
 }
 
 /**
@@ -525,6 +694,7 @@ static void udp_splice_back(const struct ctx *c, struct udp_flow *uflow,
 		udp_mh[i].msg_hdr.msg_name = &sa;
 		udp_mh[i].msg_hdr.msg_namelen = sl;
 		udp_recv_iov[i].iov_len = udp_mh[i].msg_len;
+		udp_run_ctl(i);
 	}
 
 	sent = sendmmsg(uflow->lsock, udp_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -732,10 +902,8 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 
 		for (i = 0; i < n; i++) {
-			size_t len = udp_mh[i].msg_len;
-
-			udp_to[i] = udp_fits_tap(c, inany_v4(&tap->eaddr), len) ?
-				    uflow : NULL;
+			udp_to[i] = udp_fits_tap(c, inany_v4(&tap->eaddr),
+						 udp_seg[i]) ? uflow : NULL;
 		}
 		udp_send_to_tap(c, n);
 
@@ -876,17 +1044,14 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 			uflow->last_ms = timespec_ms(now);
 			if (uflow->spliced) {
-				ssize_t w = send(uflow->sock, udp_payload[i],
-						 udp_mh[i].msg_len,
-						 MSG_DONTWAIT);
+				ssize_t w = udp_send_spliced(uflow->sock, i);
 
 				if (w > 0)
 					uflow->f.bytes[INISIDE] += w;
 				continue;
 			}
 			tap = &uflow->f.side[uflow->tapside];
-			if (udp_fits_tap(c, inany_v4(&tap->eaddr),
-					 udp_mh[i].msg_len))
+			if (udp_fits_tap(c, inany_v4(&tap->eaddr), udp_seg[i]))
 				udp_to[i] = uflow;
 		}
 		udp_send_to_tap(c, n);
@@ -941,6 +1106,7 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 	if (*ifname)
 		setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 			   strlen(ifname));
+	udp_sock_runs(c, s);
 
 	/* The guest's source port if free: the peer sees the same port */
 	if (af == AF_INET) {

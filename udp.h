@@ -29,5 +29,6 @@ void udp_tap_writable(const struct ctx *c);
 void udp_tap_reset(struct ctx *c);
 void udp_addr_gone(struct ctx *c, struct udp_flow *uflow);
 void udp_listen_closing(struct ctx *c, int fd);
+void udp_sock_runs(const struct ctx *c, int s);
 
 #endif /* UDP_H */

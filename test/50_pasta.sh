@@ -452,11 +452,13 @@ ip netns del "${NS_PST}"
 # datagram arrives intact. A host route with a smaller MTU than the
 # datagrams makes the host refuse runs: they go one by one then. The tap
 # device offers UDP segmentation from Linux 6.2 on: before that, only the
-# contents are checked
+# contents are checked. pasta's sockets take runs as one message (UDP_GRO,
+# counted as udp_runs_in): sent on whole to a spliced flow, and split into
+# frames for a namespace whose MTU is smaller than the run's datagrams
 ip netns add "${NS_PST}"
 ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
 	-m 1500 -t none -u 7010 -T none -U none -P "${TMP}/pasta6.pid" \
-	2>/dev/null
+	-c "${TMP}/pasta6.ctl" 2>/dev/null
 ppid=$(cat "${TMP}/pasta6.pid")
 at_exit "kill ${ppid}"
 uso=0
@@ -535,6 +537,37 @@ for host in 192.0.2.2 2001:db8::2; do
 	expect_runs "pasta_udp_runs_remote_to_ns_forward_${host}" \
 		    "$(cat "${TMP}/runs.out")" $((r1 - r0))
 done
+# runs_in() - How many runs pasta's sockets gave as one message so far
+runs_in() {
+	"${TOP}/pesto" --stats "${TMP}/pasta6.ctl" | \
+		awk '$1 == "udp_runs_in" { print $2 }'
+}
+runs0=$(runs_in)
+if [ "${runs0:-0}" -gt 0 ]; then
+	pass pasta_udp_runs_read_as_one_message
+else
+	fail pasta_udp_runs_read_as_one_message "udp_runs_in '${runs0}'"
+fi
+# Spliced: from the host's loopback to the namespace's, runs kept whole
+for lo in 127.0.0.1 ::1; do
+	ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7010 1000 640 \
+		> "${TMP}/runs.out" &
+	rpid=$!
+	wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :7010 | \
+			  grep -q ."
+	r0=$(runs_in)
+	in_hst ${UDP_TOOL} runs "${lo}" 7010 1000 640 >/dev/null
+	wait "${rpid}"
+	expect_eq "pasta_udp_runs_spliced_${lo}" "$(cat "${TMP}/runs.out")" \
+		  "RUNS 640/640"
+	r1=$(runs_in)
+	if [ $((r1 - r0)) -gt 0 ]; then
+		pass "pasta_udp_runs_spliced_${lo}_read_as_runs"
+	else
+		fail "pasta_udp_runs_spliced_${lo}_read_as_runs" \
+		     "udp_runs_in ${r0} then ${r1}"
+	fi
+done
 
 # The host can't send runs of 1400-byte datagrams on a 1280-byte path: they
 # go one by one, as IP fragments
@@ -548,6 +581,37 @@ wait "${rpid}"
 expect_eq pasta_udp_runs_refused_by_host_sent_one_by_one \
 	  "$(cat "${TMP}/runs.out")" "RUNS 640/640"
 ip -n "${NS_HST}" route del 203.0.113.1/32
+kill "${ppid}"
+ip netns del "${NS_PST}"
+
+# With a capture, frames to the namespace carry one datagram each: runs
+# pasta's sockets take as one message are split into frames
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-m 1500 -t none -u none -T none -U none -P "${TMP}/pasta6.pid" \
+	-c "${TMP}/pasta6.ctl" --pcap "${TMP}/runs.pcap" 2>/dev/null
+ppid=$(cat "${TMP}/pasta6.pid")
+at_exit "kill ${ppid}"
+for remote in 203.0.113.1 2001:db8:1::1; do
+	r0=$(ifstat "${NS_PST}" eth0 rx_packets)
+	out=$(ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7003 1000 640 \
+	      "${remote}" 7001)
+	r1=$(ifstat "${NS_PST}" eth0 rx_packets)
+	expect_eq "pasta_udp_runs_split_remote_to_ns_${remote}" "${out}" \
+		  "RUNS 640/640"
+	if [ $((r1 - r0)) -ge 640 ]; then
+		pass "pasta_udp_runs_split_remote_to_ns_${remote}_frames"
+	else
+		fail "pasta_udp_runs_split_remote_to_ns_${remote}_frames" \
+		     "$((r1 - r0)) frames for 640 datagrams"
+	fi
+done
+runs=$(runs_in)
+if [ "${runs:-0}" -gt 0 ]; then
+	pass pasta_udp_runs_split_read_as_one_message
+else
+	fail pasta_udp_runs_split_read_as_one_message "udp_runs_in '${runs}'"
+fi
 kill "${ppid}"
 ip netns del "${NS_PST}"
 
