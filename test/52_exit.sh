@@ -53,6 +53,62 @@ bracket() {
 	case "$1" in *:*) echo "[$1]" ;; *) echo "$1" ;; esac
 }
 
+# endless_upload() - pasta's command sends without end; once a megabyte has
+# arrived, pasta gets a signal. Prints the receiver's result, then how many
+# milliseconds pasta took to exit after the signal
+# $1:	Signal
+# $2:	Receiving namespace role
+# $3:	Address the command connects to
+# $4:	Port
+# $@:	Further options for pasta
+endless_upload() {
+	local sig="$1" role="$2" addr="$3" port="$4" ppid t0 t1
+	shift 4
+
+	sink_start "${role}" "${port}"
+	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net "$@" \
+		-P "${TMP}/sig.pid" -- socat -u /dev/zero \
+		"TCP:$(bracket "${addr}"):${port}" 2>/dev/null &
+	ppid=$!
+	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+			      echo 0) -gt 1000000 ]"
+	t0=$(date +%s%N)
+	kill -"${sig}" "$(cat "${TMP}/sig.pid")"
+	wait "${ppid}"
+	t1=$(date +%s%N)
+	echo "$(sink_result) $(((t1 - t0) / 1000000))"
+}
+
+# guest_upload_cut() - passt's guest sends without end; once a megabyte has
+# arrived, a process gets a signal. Prints the receiver's result
+# $1:	Port
+# $2:	Signal
+# $3:	PID
+guest_upload_cut() {
+	local spid
+
+	sink_start out "$1"
+	ip netns exec "${NS_GST}" socat -u /dev/zero "TCP:203.0.113.1:$1" \
+		2>/dev/null &
+	spid=$!
+	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
+			      echo 0) -gt 1000000 ]"
+	kill -"$2" "$3"
+	sink_result
+	kill "${spid}" 2>/dev/null
+	wait "${spid}" 2>/dev/null
+}
+
+# command_ends() - Check that no socat of the test user is left
+# $1:	Name of the check
+command_ends() {
+	if wait_for 3 user_socat_gone; then
+		pass "$1"
+	else
+		fail "$1" "$(pgrep -a -u "${TEST_USER}" socat)"
+	fi
+}
+
 # uploads() - pasta's command sends a file and exits right after its last
 # write, RUNS times: each one must arrive whole, with a clean end
 # $1:	Name of the check
@@ -136,49 +192,23 @@ expect_eq exit_pasta_grace_0_never_a_clean_end_after_a_cut "${bad}" 0
 # receiver sees a reset once the grace period is over, the command ends
 for v in 4 6; do
 	tb_addrs "${v}"
-	sink_start out 10069
-	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
-		--exit-grace 1 -P "${TMP}/term.pid" -- \
-		socat -u /dev/zero "TCP:$(bracket "${remote}"):10069" \
-		2>/dev/null &
-	ppid=$!
-	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-			      echo 0) -gt 1000000 ]"
-	t0=$(date +%s%N)
-	kill -TERM "$(cat "${TMP}/term.pid")"
-	wait "${ppid}"
-	t1=$(date +%s%N)
-	res=$(sink_result)
+	read -r res _ ms < <(endless_upload TERM out "${remote}" 10069 \
+				--exit-grace 1)
 	expect_eq "exit_pasta_tcp${v}_sigterm_mid_stream_receiver_reset" \
-		  "${res%% *}" RESET
-	ms=$(((t1 - t0) / 1000000))
+		  "${res}" RESET
 	if [ "${ms}" -ge 900 ] && [ "${ms}" -lt 3000 ]; then
 		pass "exit_pasta_tcp${v}_sigterm_after_grace_period"
 	else
 		fail "exit_pasta_tcp${v}_sigterm_after_grace_period" \
 		     "pasta took ${ms} ms to exit, grace period 1 s"
 	fi
-	if wait_for 3 user_socat_gone; then
-		pass "exit_pasta_tcp${v}_sigterm_command_ends"
-	else
-		fail "exit_pasta_tcp${v}_sigterm_command_ends" \
-		     "$(pgrep -a -u "${TEST_USER}" socat)"
-	fi
+	command_ends "exit_pasta_tcp${v}_sigterm_command_ends"
 
 	# The same, spliced to the host's loopback
-	sink_start hst 10083
-	in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
-		--exit-grace 1 -T 10083 -P "${TMP}/term.pid" -- \
-		socat -u /dev/zero "TCP:$(bracket "${lo}"):10083" \
-		2>/dev/null &
-	ppid=$!
-	wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-			      echo 0) -gt 1000000 ]"
-	kill -TERM "$(cat "${TMP}/term.pid")"
-	wait "${ppid}"
-	res=$(sink_result)
+	read -r res _ < <(endless_upload TERM hst "${lo}" 10083 \
+			    --exit-grace 1 -T 10083)
 	expect_eq "exit_pasta_tcp${v}_sigterm_mid_stream_spliced_reset" \
-		  "${res%% *}" RESET
+		  "${res}" RESET
 done
 
 # 4. pasta killed: nothing of it runs any longer, the kernel closes its
@@ -196,25 +226,12 @@ for v in 4 6; do
 		fi
 		name="exit_pasta_tcp${v}_sigkill"
 
-		sink_start "${role}" "${port}"
 		# shellcheck disable=SC2086
-		in_hst runuser -u "${TEST_USER}" -- "${PASTA}" --config-net \
-			${fwd} -P "${TMP}/kill.pid" -- socat -u /dev/zero \
-			"TCP:$(bracket "${addr}"):${port}" 2>/dev/null &
-		ppid=$!
-		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-				      echo 0) -gt 1000000 ]"
-		kill -KILL "$(cat "${TMP}/kill.pid")"
-		wait "${ppid}"
-		res=$(sink_result)
+		read -r res _ < <(endless_upload KILL "${role}" "${addr}" \
+				    "${port}" ${fwd})
 		expect_eq "${name}_mid_stream_${how}_receiver_reset" \
-			  "${res%% *}" RESET
-		if wait_for 3 user_socat_gone; then
-			pass "${name}_mid_stream_${how}_command_ends"
-		else
-			fail "${name}_mid_stream_${how}_command_ends" \
-			     "$(pgrep -a -u "${TEST_USER}" socat)"
-		fi
+			  "${res}" RESET
+		command_ends "${name}_mid_stream_${how}_command_ends"
 
 		sink_start "${role}" "${port}" 0 $((8 * 1024 * 1024))
 		# shellcheck disable=SC2086
@@ -284,14 +301,7 @@ for vu in "" 1; do
 			continue
 		fi
 		name=exit_passt${sfx}_guest_leaves${oneoff:+_one_off}
-		sink_start out 10073
-		ip netns exec "${NS_GST}" socat -u /dev/zero \
-			TCP:203.0.113.1:10073 2>/dev/null &
-		spid=$!
-		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-				      echo 0) -gt 1000000 ]"
-		kill "${BRIDGE_PID}"
-		res=$(sink_result)
+		res=$(guest_upload_cut 10073 TERM "${BRIDGE_PID}")
 		expect_eq "${name}_mid_upload_receiver_reset" "${res%% *}" RESET
 		if [ -n "${oneoff}" ]; then
 			if wait_for 3 sh -c "! kill -0 ${PASST_PID} 2>/dev/null"; then
@@ -300,8 +310,6 @@ for vu in "" 1; do
 				fail "${name}_exits" "passt still running"
 			fi
 		fi
-		kill "${spid}" 2>/dev/null
-		wait "${spid}" 2>/dev/null
 		tb_guest_stop
 	done
 
@@ -327,18 +335,9 @@ for vu in "" 1; do
 
 	# passt killed: the kernel closes its sockets, which must reset
 	if tb_guest; then
-		sink_start out 10077
-		ip netns exec "${NS_GST}" socat -u /dev/zero \
-			TCP:203.0.113.1:10077 2>/dev/null &
-		spid=$!
-		wait_for 10 sh -c "[ \$(stat -c %s ${TMP}/sink.data 2>/dev/null || \
-				      echo 0) -gt 1000000 ]"
-		kill -KILL "${PASST_PID}"
-		res=$(sink_result)
+		res=$(guest_upload_cut 10077 KILL "${PASST_PID}")
 		expect_eq "exit_passt${sfx}_sigkill_mid_upload_receiver_reset" \
 			  "${res%% *}" RESET
-		kill "${spid}" 2>/dev/null
-		wait "${spid}" 2>/dev/null
 	else
 		fail "exit_passt${sfx}_testbed" "could not start passt and the guest"
 	fi

@@ -91,6 +91,19 @@ expect_eq() {
 	fi
 }
 
+# expect_ge() - Check that a count reached a minimum
+# $1:	Name
+# $2:	Count obtained, empty counts as 0
+# $3:	Minimum
+# $4:	What is counted, for the message
+expect_ge() {
+	if [ "${2:-0}" -ge "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "${2:-0} $4, expected at least $3"
+	fi
+}
+
 # wait_for() - Poll a condition until it holds, with a time bound
 # $1:	Timeout, seconds (may be fractional)
 # $@:	Command that succeeds once the condition holds
