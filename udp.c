@@ -260,7 +260,8 @@ static bool udp_fits_tap(const struct ctx *c, bool v4, size_t len)
  * the guest's kernel splits. A message may hold such a run already.
  *
  * Return: messages in the run, 1 if the first one goes on its own; @total is
- *	   0 if that one can't go as a run either
+ *	   0 if nothing goes as a run: the guest doesn't take runs, or the
+ *	   first message is empty or holds more than one frame carries
  */
 static int udp_run_to_tap(const struct ctx *c, int first, int n,
 			  size_t *total)
@@ -268,10 +269,11 @@ static int udp_run_to_tap(const struct ctx *c, int first, int n,
 	size_t gso = udp_seg[first], segs;
 	int i;
 
-	*total = udp_mh[first].msg_len;
+	*total = 0;
 	if (!tap_udp_gso_ok(c) || !gso)
 		return 1;
 
+	*total = udp_mh[first].msg_len;
 	segs = DIV_ROUND_UP(*total, gso);
 	if (segs > UDP_GSO_SEGS || *total > UDP_GSO_PAYLOAD_MAX) {
 		*total = 0;
@@ -372,7 +374,7 @@ static void udp_send_to_tap(struct ctx *c, int n)
 		tap = &uflow->f.side[uflow->tapside];
 
 		run = udp_run_to_tap(c, i, n, &total);
-		if (tap_udp_gso_ok(c) && total > udp_seg[i]) {
+		if (total > udp_seg[i]) {
 			/* Headers for the whole run: with offloads, no sum
 			 * is computed over the payload, only its length counts
 			 */
@@ -533,10 +535,10 @@ static int udp_recv_batch(int s, bool names, size_t max)
  * udp_run_ctl() - Set the control message to send a received message with:
  *		   its datagram size if it's a run of them, none otherwise
  * @m:		Index of the message in the batch
+ * @mh:		Message header to send it with
  */
-static void udp_run_ctl(int m)
+static void udp_run_ctl(int m, struct msghdr *mh)
 {
-	struct msghdr *mh = &udp_mh[m].msg_hdr;
 	uint16_t seg = udp_seg[m];
 	struct cmsghdr *cm;
 
@@ -570,13 +572,9 @@ static ssize_t udp_send_spliced(int s, int m)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t w, sent = 0;
 
-	if (udp_seg[m] >= len)
-		return send(s, udp_payload[m], len, MSG_DONTWAIT);
-
-	udp_run_ctl(m);
-	mh.msg_control = udp_mh[m].msg_hdr.msg_control;
-	mh.msg_controllen = udp_mh[m].msg_hdr.msg_controllen;
-	if ((w = sendmsg(s, &mh, MSG_DONTWAIT)) >= 0 || errno == EAGAIN)
+	udp_run_ctl(m, &mh);
+	if ((w = sendmsg(s, &mh, MSG_DONTWAIT)) >= 0 || errno == EAGAIN ||
+	    !mh.msg_control)
 		return w;
 
 	for (off = 0; off < len; off += udp_seg[m]) {
@@ -694,7 +692,7 @@ static void udp_splice_back(const struct ctx *c, struct udp_flow *uflow,
 		udp_mh[i].msg_hdr.msg_name = &sa;
 		udp_mh[i].msg_hdr.msg_namelen = sl;
 		udp_recv_iov[i].iov_len = udp_mh[i].msg_len;
-		udp_run_ctl(i);
+		udp_run_ctl(i, &udp_mh[i].msg_hdr);
 	}
 
 	sent = sendmmsg(uflow->lsock, udp_mh, n, MSG_DONTWAIT | MSG_NOSIGNAL);
