@@ -11,6 +11,7 @@
 # A container that uploads and exits at once, its namespace file removed
 # right behind it: every byte arrives, or the receiver sees a reset; one that
 # serves a download through a published port and exits at once, the same.
+# pasta killed while a container uploads or serves a download: a reset.
 # Urgent data to a published port stays in the stream.
 # Also: a command run by root of such a namespace, and --runas in there;
 # podman's line with a control socket and pesto; rootlesskit's pasta driver,
@@ -326,6 +327,83 @@ for m in single full; do
 	done
 	expect_eq "rootless_${m}_container_exits_download_whole" \
 		  "${whole} of ${runs}" "${runs} of ${runs}"
+done
+
+# pod_killed() - podman's line, the container sends without end, uploading
+# or serving a client through a published port; once a megabyte arrived,
+# pasta is killed (SIGKILL: as the OOM killer or a crash would end it).
+# Print the receiver's result
+# $1:	single or full (user namespace map)
+# $2:	up (the container connects to the address) or down (a client on the
+#	host connects to the address, a published port)
+# $3:	Address
+pod_killed() {
+	local m="$1" dir="$2" addr="$3" d upid fpid ctr
+	local data="${TMP}/sink.data"
+
+	d=$(pod_dir)
+	if [ "${dir}" = up ]; then
+		ctr="socat -u /dev/zero TCP:${addr}:10094"
+		case "${addr}" in
+		169.254.1.2)	sink_start hst 10094 ;;
+		*)		sink_start out 10094 ;;
+		esac
+	else
+		ctr="socat -u /dev/zero TCP-LISTEN:10094"
+		data="${TMP}/fetch.data"
+		rm -f "${data}"
+	fi
+	podman_userns "${m}" "
+		$(pod_ns "${d}")
+		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" \
+			"$([ "${dir}" = up ] && echo none || echo 10094)")
+		nsenter --net=${d}/ns/ctr ${ctr} &
+		echo \$! > ${d}/ctr.pid
+		for i in \$(seq 50); do
+			[ ${dir} = up ] && break
+			nsenter --net=${d}/ns/ctr ss -Htln sport = :10094 | \
+				grep -q . && break
+			sleep 0.1
+		done
+		touch ${d}/ready
+		wait
+		umount -l ${d}/ns/ctr
+		rm ${d}/ns/ctr
+	" >/dev/null 2>&1 &
+	upid=$!
+	wait_for 10 test -f "${d}/ready"
+	if [ "${dir}" = down ]; then
+		in_hst python3 "${TOP}/test/tcp_tool.py" fetch "${addr}" \
+			10094 "${data}" 0 > "${TMP}/fetch.res" 2>&1 &
+		fpid=$!
+	fi
+	wait_for 10 sh -c "[ \$(stat -c %s ${data} 2>/dev/null || echo 0) \
+			    -gt 1000000 ]"
+	kill -KILL "$(cat "${d}/pasta.pid")"
+	if [ "${dir}" = up ]; then
+		sink_result
+	else
+		wait_for 30 sh -c "! kill -0 ${fpid} 2>/dev/null"
+		kill "${fpid}" 2>/dev/null
+		wait "${fpid}"
+		cat "${TMP}/fetch.res"
+	fi
+	kill "$(cat "${d}/ctr.pid")" 2>/dev/null
+	wait "${upid}"
+}
+
+# pasta killed while a container sends, both ways and both paths of each:
+# the other end must see a reset, not the end of a stream
+for m in single full; do
+	[ "${m}" = full ] && ! command -v newuidmap >/dev/null && continue
+	for run in "up 203.0.113.1 remote" "up 169.254.1.2 host" \
+		   "down 127.0.0.1 spliced" "down 192.0.2.2 tap"; do
+		read -r dir addr how <<< "${run}"
+		res=$(pod_killed "${m}" "${dir}" "${addr}")
+		echo "    killed, ${run}: ${res}"
+		expect_eq "rootless_${m}_pasta_killed_${dir}load_${how}_reset" \
+			  "${res%% *}" RESET
+	done
 done
 
 # Urgent data from a client on the host, to a container's published port,
