@@ -9,12 +9,13 @@
 # Usage: pcap_check.py FILE GUEST_ADDRESS...
 #
 # Prints one line: "from_guest N max_from_guest BYTES to_guest N
-# bad_to_guest N udp4_nosum_to_guest N". Frames are told apart by their
-# source address (one of the guest's); bad_to_guest counts frames to the
-# guest whose TCP or UDP checksum doesn't verify, udp4_nosum_to_guest the UDP
-# datagrams over IPv4 to the guest without one (RFC 768 allows that). Frames
-# from the guest aren't verified: with offloads, the guest leaves its
-# checksums to the device.
+# bad_to_guest N udp4_nosum_to_guest N bad_from_guest N". Frames are told
+# apart by their source address (one of the guest's); bad_to_guest counts
+# frames to the guest whose TCP or UDP checksum doesn't verify,
+# udp4_nosum_to_guest the UDP datagrams over IPv4 to the guest without one
+# (RFC 768 allows that), bad_from_guest the same as bad_to_guest the other
+# way, which only means something for a guest that computes its checksums:
+# with offloads, a guest leaves them to the device.
 
 import ipaddress
 import os
@@ -63,7 +64,7 @@ def main():
     with open(sys.argv[1], 'rb') as f:
         data = f.read()
 
-    n_from = max_from = n_to = bad_to = nosum4 = 0
+    n_from = max_from = n_to = bad_to = nosum4 = bad_from = 0
     for frame in records(data):
         if len(frame) < 14:
             continue
@@ -71,19 +72,23 @@ def main():
         if not parsed:
             continue
         src, pseudo, seg = parsed
+        if len(src) == 4 and pseudo[9] == 17 and seg[6:8] == b'\0\0':
+            nosum = True    # UDP over IPv4 without a checksum (RFC 768)
+        else:
+            nosum = False
+        bad = not nosum and inet_csum(pseudo + seg) != 0
         if src in guest:
             n_from += 1
             max_from = max(max_from, len(frame))
+            bad_from += bad
             continue
         n_to += 1
-        if len(src) == 4 and pseudo[9] == 17 and seg[6:8] == b'\0\0':
-            nosum4 += 1     # UDP over IPv4 without a checksum (RFC 768)
-            continue
-        if inet_csum(pseudo + seg):
-            bad_to += 1
+        nosum4 += nosum
+        bad_to += bad
 
     print('from_guest %d max_from_guest %d to_guest %d bad_to_guest %d '
-          'udp4_nosum_to_guest %d' % (n_from, max_from, n_to, bad_to, nosum4))
+          'udp4_nosum_to_guest %d bad_from_guest %d' %
+          (n_from, max_from, n_to, bad_to, nosum4, bad_from))
 
 
 if __name__ == '__main__':

@@ -29,7 +29,9 @@
 #
 # Sections (-s, default: all of them):
 #   passt	a guest namespace on passt's socket, through test/tools/tapbridge
-#		(--gro: the guest merges TCP segments it receives)
+#		(--gro: the guest merges TCP segments it receives; --tso: it
+#		hands the bridge large segments, cut into frames of the MTU
+#		there, as a guest's kernel would cut them on its own CPU)
 #   vu		the same with passt --vhost-user, through test/tools/vubridge
 #		(ours only: upstream's version here has no vhost-user)
 #   pasta	a namespace attached to pasta (or slirp4netns), tap device path
@@ -291,7 +293,7 @@ inst_start() {
 	I_NS[${tag}]="${ns}"
 
 	if [ "${mode}" = passt ] || [ "${mode}" = vu ]; then
-		local vu='' bridge=(tapbridge --gro)
+		local vu='' bridge=(tapbridge --gro --tso)
 
 		sock="${TMP}/${tag}.sock"
 		bin="${PASST}"

@@ -18,6 +18,14 @@
  * then sees what a virtio-net guest's does after receive offload (GRO),
  * instead of every segment on its own.
  *
+ * With --tso, the namespace's stack hands the bridge large TCP segments (the
+ * tap device offers segmentation and checksum offload), which the bridge cuts
+ * into frames of the MTU and completes the checksums of: the frames on the
+ * socket are the same, but what a guest's kernel does for each of them, on the
+ * guest's own CPU, isn't paid for with a tap read each in the bridge. Without
+ * it, at a small MTU, the bridge's reads are what limits a benchmark of a
+ * guest's uploads.
+ *
  * With --late, what the namespace sends in its first moments is lost, as it
  * is when a guest runs before its network back end is there (passt started
  * or restarted after it).
@@ -73,7 +81,12 @@
 #define ETHERTYPE_V4		0x0800
 #define ETHERTYPE_V6		0x86dd
 #define PROTO_TCP		6
+#define TCP_FLAG_FIN		0x01
 #define TCP_FLAG_PSH		0x08
+#define TCP_FLAG_CWR		0x80
+#define TSO_MSS_MIN		512	/* Smaller segments of a TSO frame: drop */
+#define TSO_HDR_MAX		(ETH_HDR_LEN + 60 + 60)
+#define TSO_SEGS_MAX		(MTU_MAX / TSO_MSS_MIN + 1)
 #define TCP_FLAG_ACK		0x10
 
 /* Set from signal handler, checked only while signals are blocked */
@@ -112,6 +125,7 @@ struct held {
  * @duplicated:	Frames duplicated on purpose (--dup)
  * @reordered:	Frames held back on purpose (--reorder)
  * @errors:	Frames lost to errors (failed tap write, oversized tap read)
+ * @cut:	Large segments cut into frames (--tso)
  */
 struct dir {
 	const char *name;
@@ -125,6 +139,7 @@ struct dir {
 	uint64_t duplicated;
 	uint64_t reordered;
 	uint64_t errors;
+	uint64_t cut;
 };
 
 /**
@@ -176,6 +191,8 @@ struct gro {
  * @reorder:	Percentage of frames to hold back and send after the next one
  * @seed:	PRNG seed
  * @gro:	Merge TCP segments to the tap, as receive offload would
+ * @tso:	Take large TCP segments from the tap, cut them into frames
+ * @late_ms:	Discard what the namespace sends for this long at start
  */
 struct opts {
 	const char *sock_path;
@@ -192,6 +209,7 @@ struct opts {
 	double reorder;
 	uint64_t seed;
 	bool gro;
+	bool tso;
 	unsigned int late_ms;
 };
 
@@ -273,6 +291,8 @@ static void usage(const char *name, int status)
 		"      --seed N       PRNG seed for impairments (default: 1)\n"
 		"      --gro          merge TCP segments to the tap device, as\n"
 		"                     a guest's receive offload would\n"
+		"      --tso          take large TCP segments from the tap\n"
+		"                     device, cut them into frames of the MTU\n"
 		"      --late MS      discard what the namespace sends for MS\n"
 		"                     milliseconds before connecting\n"
 		"  -P, --pid FILE     write PID to FILE once ready\n"
@@ -511,6 +531,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		OPT_UP,
 		OPT_GRO,
 		OPT_LATE,
+		OPT_TSO,
 	};
 	static const struct option longopts[] = {
 		{ "socket",	required_argument,	NULL,	's' },
@@ -529,6 +550,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "up",		no_argument,		NULL,	OPT_UP },
 		{ "gro",	no_argument,		NULL,	OPT_GRO },
 		{ "late",	required_argument,	NULL,	OPT_LATE },
+		{ "tso",	no_argument,		NULL,	OPT_TSO },
 		{ NULL,		0,			NULL,	0 },
 	};
 	int c;
@@ -587,6 +609,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_GRO:
 			o->gro = true;
+			break;
+		case OPT_TSO:
+			o->tso = true;
 			break;
 		case OPT_LATE:
 			o->late_ms = (unsigned int)parse_ulong("late", optarg,
@@ -678,9 +703,14 @@ static int tap_open(const struct opts *o, char name[IFNAMSIZ])
 		die("open /dev/net/tun: %s", strerror(errno));
 
 	ifr_init(&ifr, o->ifname);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (o->gro ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (o->gro || o->tso)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		die("TUNSETIFF %s: %s", o->ifname, strerror(errno));
+	if (o->tso &&
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
+		die("TUNSETOFFLOAD %s: %s", ifr.ifr_name, strerror(errno));
 	memcpy(name, ifr.ifr_name, IFNAMSIZ);
 	name[IFNAMSIZ - 1] = '\0';
 
@@ -1031,7 +1061,7 @@ static void tap_send(struct bridge *b, const unsigned char *frame, size_t len)
 		{ .iov_base = (void *)frame, .iov_len = len },
 	};
 
-	if (b->o->gro)
+	if (b->o->gro || b->o->tso)
 		tap_write(b, iov, 2, len);
 	else
 		tap_write(b, iov + 1, 1, len);
@@ -1515,6 +1545,201 @@ static void to_sock_frame(struct bridge *b, size_t len)
 }
 
 /**
+ * csum_copy() - Copy data, adding it to a one's complement sum
+ * @dst:	Destination, or NULL to only add up @src
+ * @src:	Source
+ * @len:	Length
+ * @sum:	Sum so far, of native 16-bit words
+ *
+ * The one's complement sum doesn't depend on the byte order it's taken in, as
+ * long as the result is stored in that order too (RFC 1071, 2.(B)): words are
+ * added as they are in memory, 32 bits at a time.
+ *
+ * Return: sum, not folded
+ */
+static uint64_t csum_copy(unsigned char *dst, const unsigned char *src,
+			  size_t len, uint64_t sum)
+{
+	uint16_t h = 0;
+	uint32_t w;
+
+	for (; len >= 4; src += 4, len -= 4) {
+		memcpy(&w, src, 4);
+		if (dst) {
+			memcpy(dst, &w, 4);
+			dst += 4;
+		}
+		sum += w;
+	}
+	if (dst)
+		memcpy(dst, src, len);
+	if (len >= 2) {
+		memcpy(&h, src, 2);
+		sum += h;
+		src += 2;
+		len -= 2;
+		h = 0;
+	}
+	if (len) {
+		memcpy(&h, src, 1);	/* Odd byte: high half of a word */
+		sum += h;
+	}
+
+	return sum;
+}
+
+/**
+ * csum_store() - Fold a sum of native words, store its complement
+ * @p:		Checksum field
+ * @sum:	Sum, not folded
+ * @udp:	A result of zero is sent as all ones (UDP: zero means none)
+ */
+static void csum_store(unsigned char *p, uint64_t sum, bool udp)
+{
+	uint16_t c;
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	if (udp && !c)
+		c = 0xffff;
+	memcpy(p, &c, sizeof(c));
+}
+
+/**
+ * csum_complete() - Fill in a checksum the kernel left to the device
+ * @f:		Frame
+ * @len:	Frame length
+ * @vh:		Its virtio-net header, NEEDS_CSUM set
+ *
+ * The field holds the sum of the pseudo-header, the rest is added from
+ * @vh->csum_start to the end of the frame (virtio 1.2, 5.1.6.2).
+ *
+ * Return: 0 on success, -1 if the offsets don't fit the frame
+ */
+static int csum_complete(unsigned char *f, size_t len,
+			 const struct virtio_net_hdr *vh)
+{
+	size_t start = vh->csum_start, field = start + vh->csum_offset;
+
+	if (start >= len || field + 2 > len)
+		return -1;
+
+	csum_store(f + field, csum_copy(NULL, f + start, len - start, 0),
+		   vh->csum_offset == 6);
+	return 0;
+}
+
+/**
+ * tso_segment() - Cut a large TCP segment into frames for the socket
+ * @b:		Bridge
+ * @f:		Frame as read from the tap, in @b->wbuf where a frame goes
+ * @len:	Frame length
+ * @mss:	Payload of each frame but the last (gso_size)
+ *
+ * Headers are copied to each frame, with their lengths, sequence numbers,
+ * IPv4 identifications and flags set as segmentation would (FIN and PSH on
+ * the last frame only, CWR on the first only), and checksums computed in
+ * full. Each frame goes to to_sock_frame() in turn: the caller ensured room
+ * for all of them (see bridge_new()).
+ *
+ * Return: 0 on success, -1 if the frame isn't a TCP segment we can cut
+ */
+static int tso_segment(struct bridge *b, unsigned char *f, size_t len,
+		       size_t mss)
+{
+	static unsigned char data[FRAME_MAX];
+	size_t l4, thl, hlen, plen, off;
+	unsigned char hdr[TSO_HDR_MAX];
+	uint32_t seq, pseudo_len;
+	uint64_t pseudo = 0;
+	uint16_t id = 0;
+	uint8_t flags;
+	bool v6;
+	int i;
+
+	if (len < ETH_HDR_LEN + 40)
+		return -1;
+
+	switch (be16(f + 12)) {
+	case ETHERTYPE_V4:
+		l4 = ETH_HDR_LEN + (size_t)(f[ETH_HDR_LEN] & 0xf) * 4;
+		if (f[ETH_HDR_LEN + 9] != PROTO_TCP || l4 < ETH_HDR_LEN + 20)
+			return -1;
+		v6 = false;
+		id = be16(f + ETH_HDR_LEN + 4);
+		pseudo = csum_copy(NULL, f + ETH_HDR_LEN + 12, 8, 0);
+		pseudo += htons(PROTO_TCP);
+		break;
+	case ETHERTYPE_V6:
+		l4 = ETH_HDR_LEN + 40;
+		if (f[ETH_HDR_LEN + 6] != PROTO_TCP)
+			return -1;
+		v6 = true;
+		pseudo = csum_copy(NULL, f + ETH_HDR_LEN + 8, 32, 0);
+		pseudo += htonl(PROTO_TCP);
+		break;
+	default:
+		return -1;
+	}
+
+	if (len < l4 + 20)
+		return -1;
+	thl = (size_t)(f[l4 + 12] >> 4) * 4;
+	hlen = l4 + thl;
+	if (thl < 20 || hlen > len || mss < TSO_MSS_MIN)
+		return -1;
+
+	b->to_sock.cut++;
+	memcpy(hdr, f, hlen);
+	plen = len - hlen;
+	memcpy(data, f + hlen, plen);
+	memcpy(&seq, hdr + l4 + 4, 4);
+	seq = ntohl(seq);
+	flags = hdr[l4 + 13];
+
+	for (off = 0, i = 0; off < plen; off += mss, i++) {
+		unsigned char *out = b->wbuf + b->wtail + LEN_HDR;
+		size_t seg = plen - off < mss ? plen - off : mss;
+		bool last = off + seg == plen;
+		uint32_t nseq = htonl(seq + (uint32_t)off);
+		uint64_t sum;
+
+		memcpy(out, hdr, hlen);
+		if (v6) {
+			put_be16(out + ETH_HDR_LEN + 4, (uint16_t)(thl + seg));
+			pseudo_len = htonl((uint32_t)(thl + seg));
+		} else {
+			unsigned char *ip = out + ETH_HDR_LEN;
+			size_t ihl = l4 - ETH_HDR_LEN;
+
+			put_be16(ip + 2, (uint16_t)(ihl + thl + seg));
+			put_be16(ip + 4, (uint16_t)(id + i));
+			ip[10] = ip[11] = 0;
+			put_be16(ip + 10, (uint16_t)~fold16(sum16(ip, ihl, 0)));
+			pseudo_len = htons((uint16_t)(thl + seg));
+		}
+
+		memcpy(out + l4 + 4, &nseq, 4);
+		out[l4 + 13] = flags;
+		if (!last)
+			out[l4 + 13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+		if (i)
+			out[l4 + 13] &= (uint8_t)~TCP_FLAG_CWR;
+		out[l4 + 16] = out[l4 + 17] = 0;
+
+		sum = csum_copy(out + hlen, data + off, seg,
+				pseudo + pseudo_len);
+		sum = csum_copy(NULL, out + l4, thl, sum);
+		csum_store(out + l4 + 16, sum, false);
+
+		to_sock_frame(b, hlen + seg);
+	}
+
+	return 0;
+}
+
+/**
  * tap_rx() - Read a batch of frames from the tap, send them to the socket
  * @b:		Bridge
  *
@@ -1527,6 +1752,8 @@ static int tap_rx(struct bridge *b)
 		{ .iov_base = &vh, .iov_len = sizeof(vh) },
 		{ .iov_len = FRAME_MAX + 1 },
 	};
+	int vnet = b->o->gro || b->o->tso;
+	unsigned char *frame;
 	int i;
 
 	for (i = 0; i < TAP_BATCH; i++) {
@@ -1535,10 +1762,13 @@ static int tap_rx(struct bridge *b)
 		if (!wbuf_room(b, b->wneed))
 			break;
 
-		/* The device offers no offloads: the header is all zeroes */
-		iov[1].iov_base = b->wbuf + b->wtail + LEN_HDR;
-		n = readv(b->tap, iov + !b->o->gro, 1 + b->o->gro);
-		if (n > 0 && b->o->gro)
+		/* Without --tso the device offers no offloads, and the header
+		 * is all zeroes
+		 */
+		frame = b->wbuf + b->wtail + LEN_HDR;
+		iov[1].iov_base = frame;
+		n = readv(b->tap, iov + !vnet, 1 + vnet);
+		if (n > 0 && vnet)
 			n -= (ssize_t)sizeof(vh);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1552,6 +1782,17 @@ static int tap_rx(struct bridge *b)
 			break;
 
 		if (n > FRAME_MAX) {	/* can't happen with MTU <= 65535 */
+			b->to_sock.errors++;
+			continue;
+		}
+
+		if (b->o->tso && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			if (tso_segment(b, frame, (size_t)n, vh.gso_size))
+				b->to_sock.errors++;
+			continue;
+		}
+		if (b->o->tso && (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    csum_complete(frame, (size_t)n, &vh)) {
 			b->to_sock.errors++;
 			continue;
 		}
@@ -1784,7 +2025,7 @@ static void dir_print(const struct dir *d)
 	fprintf(stderr,
 		"tapbridge: %s: in %llu frames %llu bytes, "
 		"out %llu frames %llu bytes, dropped %llu, duplicated %llu, "
-		"reordered %llu, errors %llu\n",
+		"reordered %llu, errors %llu, cut %llu\n",
 		d->name,
 		(unsigned long long)d->in_frames,
 		(unsigned long long)d->in_bytes,
@@ -1793,7 +2034,8 @@ static void dir_print(const struct dir *d)
 		(unsigned long long)d->dropped,
 		(unsigned long long)d->duplicated,
 		(unsigned long long)d->reordered,
-		(unsigned long long)d->errors);
+		(unsigned long long)d->errors,
+		(unsigned long long)d->cut);
 }
 
 /**
@@ -1818,11 +2060,14 @@ static struct bridge *bridge_new(const struct opts *o)
 	b->tap = b->sock = b->epfd = -1;
 
 	/* Room for a frame read from tap (one byte more to detect oversized
-	 * frames), a duplicate, and a held frame, with length headers
+	 * frames), a duplicate, and a held frame, with length headers; with
+	 * --tso, for the headers of every frame a large segment is cut into
 	 */
 	b->wneed = REC_MAX + 1;
+	if (o->tso)
+		b->wneed += TSO_SEGS_MAX * (LEN_HDR + TSO_HDR_MAX);
 	if (o->dup > 0)
-		b->wneed += REC_MAX;
+		b->wneed *= 2;
 	if (o->reorder > 0)
 		b->wneed += REC_MAX;
 
