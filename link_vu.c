@@ -42,6 +42,10 @@
 #define VU_TX_BATCH		1024	/* Chains from the guest per pass */
 #define VU_TX_HEAD		256	/* Bytes of a TCP frame we copy */
 #define VU_TX_TAIL_MIN		2048	/* ... if longer: shorter ones, whole */
+#define VU_FRAME_IOV_MAX	65	/* Buffers of a frame to the guest: the
+					 * headers of a run of UDP datagrams,
+					 * and up to 64 of them
+					 */
 
 /* Where the payload of TCP frames from the guest stays: see vu_tx() */
 static struct iovec vu_tail_iov[VU_TX_BATCH][VQ_ELEM_IOV_MAX];
@@ -158,13 +162,13 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 {
 	bool mrg = vu_feature(&vu_dev, VIRTIO_NET_F_MRG_RXBUF);
 	struct virtio_net_hdr_mrg_rxbuf vh;
-	struct iovec all[VQ_ELEM_IOV_MAX + 1];
+	struct iovec all[VU_FRAME_IOV_MAX + 1];
 	size_t need, hdr_len = vu_dev.hdr_len;
 	struct vu_src src = { .iov = all };
 	static struct vq_elem e, first;
 	unsigned nbufs = 0;
 
-	if (n > VQ_ELEM_IOV_MAX)
+	if (n > VU_FRAME_IOV_MAX)
 		return 0;
 
 	tap_vnet_hdr(c, &vh.hdr, frame, n, gso_size);
@@ -259,6 +263,35 @@ static size_t vu_send(struct ctx *c, const struct iovec *iov,
 	vq_notify(vq);
 
 	return i;
+}
+
+/**
+ * vu_send_udp_run() - Send a run of UDP datagrams of one flow as one frame,
+ *		       split by the guest's kernel (VIRTIO_NET_F_GUEST_USO4/6)
+ * @c:		Execution context
+ * @iov:	Buffers of the frame: Ethernet, IP and UDP headers first
+ *		(lengths and checksum as for one datagram of the whole
+ *		payload), then the payload of each datagram
+ * @n:		Number of buffers
+ * @gso_size:	Payload length of every datagram but the last, which may be
+ *		shorter
+ *
+ * Return: 1 if sent, -1 if the caller has to send them one by one: the guest
+ *	   doesn't take runs, or has too few buffers for this one now
+ */
+static int vu_send_udp_run(struct ctx *c, const struct iovec *iov, size_t n,
+			   uint16_t gso_size)
+{
+	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
+	unsigned used = 0;
+
+	if (!tap_udp_gso_ok(c) || n > VU_FRAME_IOV_MAX ||
+	    vu_frame_to_guest(c, vq, iov, n, gso_size, &used))
+		return -1;
+
+	vq_flush(vq, used);
+	vq_notify(vq);
+	return 1;
 }
 
 /**
@@ -535,6 +568,7 @@ static size_t vu_commit(struct ctx *c, struct link_lent *l,
 const struct link_ops link_vu_ops = {
 	.name		= "vhost-user",
 	.send		= vu_send,
+	.send_udp_run	= vu_send_udp_run,
 	.blocked	= vu_blocked,
 	.accepted	= vu_accepted,
 	.room		= vu_room,

@@ -128,8 +128,9 @@ bool tap_gso_ok(const struct ctx *c)
  *		      frame, to be split by its kernel (UDP segmentation offload)
  * @c:		Execution context
  *
- * Return: true if the link offers it (pasta's tap device, from Linux 6.2),
- *	   and no capture
+ * Return: true if the link offers it (pasta's tap device, from Linux 6.2; a
+ *	   vhost-user guest with VIRTIO_NET_F_GUEST_USO4 and USO6), and no
+ *	   capture
  */
 bool tap_udp_gso_ok(const struct ctx *c)
 {

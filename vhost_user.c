@@ -87,9 +87,15 @@
 #define VU_MSG_PAYLOAD_MAX	4096
 #define VU_MSG_FDS_MAX		VU_REGIONS_MAX
 
+/* Not in the kernel headers before Linux 6.2 */
+#ifndef VIRTIO_NET_F_GUEST_USO4
+#define VIRTIO_NET_F_GUEST_USO4	54
+#define VIRTIO_NET_F_GUEST_USO6	55
+#endif
+
 /* What we offer: virtio 1.x, merged receive buffers, event indices, and the
  * checksum and segmentation offloads both ways that let TCP data cross in
- * frames of up to 64 KiB
+ * frames of up to 64 KiB; runs of UDP datagrams to the guest in one frame
  */
 #define VU_FEATURES							\
 	((1ULL << VIRTIO_F_VERSION_1) |					\
@@ -101,6 +107,8 @@
 	 (1ULL << VIRTIO_NET_F_HOST_TSO6) |				\
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |				\
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |				\
+	 (1ULL << VIRTIO_NET_F_GUEST_USO4) |				\
+	 (1ULL << VIRTIO_NET_F_GUEST_USO6) |				\
 	 (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 
 #define VU_PROTOCOL_FEATURES	(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK)
@@ -592,6 +600,9 @@ static int vu_set_features(struct ctx *c)
 	if (vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_TSO4) &&
 	    vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_TSO6))
 		c->run->link_offload |= LINK_OFFLOAD_TSO;
+	if (vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_USO4) &&
+	    vu_feature(&vu_dev, VIRTIO_NET_F_GUEST_USO6))
+		c->run->link_offload |= LINK_OFFLOAD_USO;
 
 	debug("vhost-user: features 0x%llx", (unsigned long long)f);
 	return 0;

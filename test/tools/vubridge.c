@@ -79,6 +79,14 @@
 #define FLAG_REPLY		(1U << 2)
 #define FLAG_NEED_REPLY		(1U << 3)
 
+#ifndef VIRTIO_NET_F_GUEST_USO4
+#define VIRTIO_NET_F_GUEST_USO4	54
+#define VIRTIO_NET_F_GUEST_USO6	55
+#endif
+
+/* Runs of UDP datagrams to the guest (GUEST_USO4/6) go to the tap device as
+ * they come, for the namespace's kernel to split, as a guest's would
+ */
 #define WANT_FEATURES							\
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
 	 (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_CSUM) | \
@@ -86,7 +94,9 @@
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) |				\
 	 (1ULL << VIRTIO_NET_F_HOST_TSO6) |				\
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |				\
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << F_PROTOCOL_FEATURES))
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |				\
+	 (1ULL << VIRTIO_NET_F_GUEST_USO4) |				\
+	 (1ULL << VIRTIO_NET_F_GUEST_USO6) | (1ULL << F_PROTOCOL_FEATURES))
 
 static volatile sig_atomic_t quit;
 
