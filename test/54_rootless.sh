@@ -84,6 +84,31 @@ pod_ns() {
 	     "unshare --net=$1/ns/ctr true"
 }
 
+# pod_serve() - Script lines for podman_userns(): podman's line on a new
+# namespace, a container's command in the background, waiting until it
+# listens (if it does), then ${1}/ready; once the command ends, the namespace
+# goes, as podman removes it
+# $1:	Directory from pod_dir(); the command's PID goes to ${1}/ctr.pid
+# $2:	Published TCP ports (-t), or none
+# $3:	Command
+# $4:	Port the command listens on, 0 if none
+pod_serve() {
+	echo "$(pod_ns "$1")
+		$(podman_pasta "$1/pasta.pid" "$1/ns/ctr" "$2")
+		nsenter --net=$1/ns/ctr $3 &
+		echo \$! > $1/ctr.pid
+		for i in \$(seq 50); do
+			[ $4 = 0 ] && break
+			nsenter --net=$1/ns/ctr ss -Htln sport = :$4 | \
+				grep -q . && break
+			sleep 0.1
+		done
+		touch $1/ready
+		wait
+		umount -l $1/ns/ctr
+		rm $1/ns/ctr"
+}
+
 if ! command -v newuidmap >/dev/null; then
 	skip rootless_full_map "newuidmap (package uidmap) not installed"
 fi
@@ -291,21 +316,9 @@ pod_download() {
 	local m="$1" addr="$2" delay="$3" d
 
 	d=$(pod_dir)
-	podman_userns "${m}" "
-		$(pod_ns "${d}")
-		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" 10098)
-		nsenter --net=${d}/ns/ctr socat -u OPEN:${TMP}/f32m \
-			TCP-LISTEN:10098 &
-		for i in \$(seq 50); do
-			nsenter --net=${d}/ns/ctr ss -Htln sport = :10098 | \
-				grep -q . && break
-			sleep 0.1
-		done
-		touch ${d}/ready
-		wait
-		umount -l ${d}/ns/ctr
-		rm ${d}/ns/ctr
-	" >/dev/null 2>&1 &
+	podman_userns "${m}" "$(pod_serve "${d}" 10098 \
+		"socat -u OPEN:${TMP}/f32m TCP-LISTEN:10098" 10098)" \
+		>/dev/null 2>&1 &
 	wait_for 10 test -f "${d}/ready"
 	in_hst python3 "${TOP}/test/tcp_tool.py" fetch "${addr}" 10098 \
 		"${TMP}/fetch.data" "${delay}" 2>&1
@@ -338,7 +351,7 @@ done
 #	host connects to the address, a published port)
 # $3:	Address
 pod_killed() {
-	local m="$1" dir="$2" addr="$3" d upid fpid ctr
+	local m="$1" dir="$2" addr="$3" d upid fpid ctr ports=none port=0
 	local data="${TMP}/sink.data"
 
 	d=$(pod_dir)
@@ -350,26 +363,12 @@ pod_killed() {
 		esac
 	else
 		ctr="socat -u /dev/zero TCP-LISTEN:10094"
+		ports=10094 port=10094
 		data="${TMP}/fetch.data"
 		rm -f "${data}"
 	fi
-	podman_userns "${m}" "
-		$(pod_ns "${d}")
-		$(podman_pasta "${d}/pasta.pid" "${d}/ns/ctr" \
-			"$([ "${dir}" = up ] && echo none || echo 10094)")
-		nsenter --net=${d}/ns/ctr ${ctr} &
-		echo \$! > ${d}/ctr.pid
-		for i in \$(seq 50); do
-			[ ${dir} = up ] && break
-			nsenter --net=${d}/ns/ctr ss -Htln sport = :10094 | \
-				grep -q . && break
-			sleep 0.1
-		done
-		touch ${d}/ready
-		wait
-		umount -l ${d}/ns/ctr
-		rm ${d}/ns/ctr
-	" >/dev/null 2>&1 &
+	podman_userns "${m}" "$(pod_serve "${d}" "${ports}" "${ctr}" \
+		"${port}")" >/dev/null 2>&1 &
 	upid=$!
 	wait_for 10 test -f "${d}/ready"
 	if [ "${dir}" = down ]; then
