@@ -403,7 +403,7 @@ expect_eq pasta_offload_udp_ns_to_remote \
 	     1400 10)" "ECHO 10/10"
 kill "${ppid}"
 ip netns del "${NS_PST}"
-read -r _ n_from _ max_from _ n_to _ bad_to _ nosum4 _ <<< \
+read -r _ _ _ max_from _ n_to _ bad_to _ nosum4 _ <<< \
 	"$(python3 "${TOP}/test/pcap_check.py" "${TMP}/offload.pcap" \
 	   192.0.2.2 2001:db8::2)"
 if [ "${max_from:-0}" -gt 1514 ]; then
