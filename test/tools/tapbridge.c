@@ -1090,35 +1090,76 @@ static void put_be16(unsigned char *p, uint16_t v)
 }
 
 /**
- * sum16() - Add 16-bit big-endian words to a one's complement sum
- * @p:		Data, an even number of bytes
+ * csum_copy() - Copy data, adding it to a one's complement sum
+ * @dst:	Destination, or NULL to only add up @src
+ * @src:	Source
  * @len:	Length
- * @sum:	Sum so far
+ * @sum:	Sum so far, of native 16-bit words
+ *
+ * The one's complement sum doesn't depend on the byte order it's taken in, as
+ * long as the result is stored in that order too (RFC 1071, 2.(B)): words are
+ * added as they are in memory, 32 bits at a time.
  *
  * Return: sum, not folded
  */
-static uint32_t sum16(const unsigned char *p, size_t len, uint32_t sum)
+static uint64_t csum_copy(unsigned char *dst, const unsigned char *src,
+			  size_t len, uint64_t sum)
 {
-	size_t i;
+	uint16_t h = 0;
+	uint32_t w;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += be16(p + i);
+	for (; len >= 4; src += 4, len -= 4) {
+		memcpy(&w, src, 4);
+		if (dst) {
+			memcpy(dst, &w, 4);
+			dst += 4;
+		}
+		sum += w;
+	}
+	if (dst)
+		memcpy(dst, src, len);
+	if (len >= 2) {
+		memcpy(&h, src, 2);
+		sum += h;
+		src += 2;
+		len -= 2;
+		h = 0;
+	}
+	if (len) {
+		memcpy(&h, src, 1);	/* Odd byte: high half of a word */
+		sum += h;
+	}
 
 	return sum;
 }
 
 /**
- * fold16() - Fold a one's complement sum to 16 bits
- * @sum:	Sum
+ * csum_fold() - Fold a one's complement sum to 16 bits
+ * @sum:	Sum, of native 16-bit words
  *
- * Return: folded sum, not inverted
+ * Return: folded sum, not inverted, a native word
  */
-static uint16_t fold16(uint32_t sum)
+static uint16_t csum_fold(uint64_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 
 	return (uint16_t)sum;
+}
+
+/**
+ * csum_store() - Fold a sum of native words, store its complement
+ * @p:		Checksum field
+ * @sum:	Sum, not folded
+ * @udp:	A result of zero is sent as all ones (UDP: zero means none)
+ */
+static void csum_store(unsigned char *p, uint64_t sum, bool udp)
+{
+	uint16_t c = (uint16_t)~csum_fold(sum);
+
+	if (udp && !c)
+		c = 0xffff;
+	memcpy(p, &c, sizeof(c));
 }
 
 /**
@@ -1235,7 +1276,8 @@ static void gro_flush(struct bridge *b)
 	struct virtio_net_hdr vh = { 0 };
 	unsigned char *ip = g->hdr + ETH_HDR_LEN, *th = g->hdr + g->l4off;
 	size_t l4len = g->hlen - g->l4off + g->total;
-	uint32_t sum;
+	uint64_t sum = htons(PROTO_TCP) + htons((uint16_t)l4len);
+	uint16_t psum;
 
 	if (!g->n)
 		return;
@@ -1249,14 +1291,16 @@ static void gro_flush(struct bridge *b)
 		th[13] |= TCP_FLAG_PSH;
 	if (g->v6) {
 		put_be16(ip + 4, l4len);
-		sum = sum16(ip + 8, 32, l4len + PROTO_TCP);
+		sum = csum_copy(NULL, ip + 8, 32, sum);
 	} else {
 		put_be16(ip + 2, 20 + l4len);
 		put_be16(ip + 10, 0);
-		put_be16(ip + 10, ~fold16(sum16(ip, 20, 0)));
-		sum = sum16(ip + 12, 8, l4len + PROTO_TCP);
+		csum_store(ip + 10, csum_copy(NULL, ip, 20, 0), false);
+		sum = csum_copy(NULL, ip + 12, 8, sum);
 	}
-	put_be16(th + 16, fold16(sum));
+	/* Pseudo-header only, as the kernel leaves it: not inverted */
+	psum = csum_fold(sum);
+	memcpy(th + 16, &psum, sizeof(psum));
 
 	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh.gso_type = g->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
@@ -1545,68 +1589,6 @@ static void to_sock_frame(struct bridge *b, size_t len)
 }
 
 /**
- * csum_copy() - Copy data, adding it to a one's complement sum
- * @dst:	Destination, or NULL to only add up @src
- * @src:	Source
- * @len:	Length
- * @sum:	Sum so far, of native 16-bit words
- *
- * The one's complement sum doesn't depend on the byte order it's taken in, as
- * long as the result is stored in that order too (RFC 1071, 2.(B)): words are
- * added as they are in memory, 32 bits at a time.
- *
- * Return: sum, not folded
- */
-static uint64_t csum_copy(unsigned char *dst, const unsigned char *src,
-			  size_t len, uint64_t sum)
-{
-	uint16_t h = 0;
-	uint32_t w;
-
-	for (; len >= 4; src += 4, len -= 4) {
-		memcpy(&w, src, 4);
-		if (dst) {
-			memcpy(dst, &w, 4);
-			dst += 4;
-		}
-		sum += w;
-	}
-	if (dst)
-		memcpy(dst, src, len);
-	if (len >= 2) {
-		memcpy(&h, src, 2);
-		sum += h;
-		src += 2;
-		len -= 2;
-		h = 0;
-	}
-	if (len) {
-		memcpy(&h, src, 1);	/* Odd byte: high half of a word */
-		sum += h;
-	}
-
-	return sum;
-}
-
-/**
- * csum_store() - Fold a sum of native words, store its complement
- * @p:		Checksum field
- * @sum:	Sum, not folded
- * @udp:	A result of zero is sent as all ones (UDP: zero means none)
- */
-static void csum_store(unsigned char *p, uint64_t sum, bool udp)
-{
-	uint16_t c;
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	c = (uint16_t)~sum;
-	if (udp && !c)
-		c = 0xffff;
-	memcpy(p, &c, sizeof(c));
-}
-
-/**
  * csum_complete() - Fill in a checksum the kernel left to the device
  * @f:		Frame
  * @len:	Frame length
@@ -1716,7 +1698,7 @@ static int tso_segment(struct bridge *b, unsigned char *f, size_t len,
 			put_be16(ip + 2, (uint16_t)(ihl + thl + seg));
 			put_be16(ip + 4, (uint16_t)(id + i));
 			ip[10] = ip[11] = 0;
-			put_be16(ip + 10, (uint16_t)~fold16(sum16(ip, ihl, 0)));
+			csum_store(ip + 10, csum_copy(NULL, ip, ihl, 0), false);
 			pseudo_len = htons((uint16_t)(thl + seg));
 		}
 
