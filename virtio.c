@@ -30,6 +30,11 @@
 #include "util.h"
 #include "virtio.h"
 
+/* Times we publish the available index to be kicked at, if the driver moves
+ * it meanwhile
+ */
+#define VQ_EVENT_TRIES		8
+
 /* #syscalls:passt write munmap */
 
 /**
@@ -380,29 +385,45 @@ void vq_notify(struct vu_vq *vq)
 /**
  * vq_kicks_wanted() - Ask the driver to kick us, or not, about new chains
  * @vq:		Queue
- * @want:	Kicks wanted from the next available chain on
+ * @want:	Kicks wanted for chains the driver makes available from now on
+ *
+ * With VIRTIO_RING_F_EVENT_IDX, the driver kicks when its available index
+ * moves past the one we publish. That is the index it has now, not the
+ * first chain we didn't take: chains we left there (too few for a frame)
+ * are already past that one, and the driver would never kick again. If the
+ * driver moved its index while we published ours, we publish again: the
+ * driver may have looked before we did.
  */
 void vq_kicks_wanted(struct vu_vq *vq, bool want)
 {
-	uint16_t *avail_event;
+	uint16_t *avail_event, idx;
+	int tries = VQ_EVENT_TRIES;
 
-	if (vq->broken || !vq->used)
+	if (vq->broken || !vq->used || !vq->avail)
 		return;
 
-	if (vq->event_idx) {
-		if (!want)
-			return;
-		avail_event = (uint16_t *)((char *)vq->used +
-					   sizeof(struct vring_used) +
-					   vq->num * sizeof(struct vring_used_elem));
-		__atomic_store_n(avail_event, htole16(vq->last_avail),
-				 __ATOMIC_RELAXED);
-	} else {
+	if (!vq->event_idx) {
 		__atomic_store_n(&vq->used->flags,
 				 htole16(want ? 0 : VRING_USED_F_NO_NOTIFY),
 				 __ATOMIC_RELAXED);
+		/* Seen by the driver before we look for new chains again */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		return;
 	}
 
-	/* Seen by the driver before we look for new chains again */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!want)
+		return;
+
+	/* Both in the driver's byte order: copied as they are. A driver that
+	 * never stops moving its index gets no more tries than that: callers
+	 * look for new chains once more anyway
+	 */
+	avail_event = (uint16_t *)((char *)vq->used + sizeof(struct vring_used) +
+				   vq->num * sizeof(struct vring_used_elem));
+	do {
+		idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+		__atomic_store_n(avail_event, idx, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} while (__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) != idx &&
+		 --tries);
 }

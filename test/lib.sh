@@ -104,6 +104,19 @@ expect_ge() {
 	fi
 }
 
+# expect_le() - Check that a count stayed within a maximum
+# $1:	Name
+# $2:	Count obtained, empty counts as 0
+# $3:	Maximum
+# $4:	What is counted, for the message
+expect_le() {
+	if [ "${2:-0}" -le "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "${2:-0} $4, expected at most $3"
+	fi
+}
+
 # wait_for() - Poll a condition until it holds, with a time bound
 # $1:	Timeout, seconds (may be fractional)
 # $@:	Command that succeeds once the condition holds
@@ -223,7 +236,7 @@ hst_mac() {
 # $@:	Extra options for passt
 # Sets NS_GST, PASST_PID, BRIDGE_PID; passt's log is ${TMP}/passt.log.
 # BRIDGE_OPTS (environment) adds options to the bridge, e.g. --drop 1;
-# TB_GUEST_NOCONF=1 leaves addresses and routes to the test; TB_VHOST_USER=1
+# VU_BRIDGE_OPTS those of vubridge; TB_GUEST_NOCONF=1 leaves addresses and routes to the test; TB_VHOST_USER=1
 # runs passt with --vhost-user, and test/tools/vubridge as the front end;
 # PASST_PRLIMIT=N runs passt with a limit of N descriptors; PASST_WRAP runs
 # it under a command, e.g. valgrind
@@ -231,11 +244,12 @@ tb_guest() {
 	local sock="${TMP}/guest.sock" bridge=tapbridge vu= \
 	      bopts="${BRIDGE_OPTS:-}"
 
-	# The impairments and --gro of tapbridge are for the stream socket
+	# The impairments and --gro of tapbridge are for the stream socket;
+	# VU_BRIDGE_OPTS are vubridge's, e.g. --rx-buf 1536
 	if [ "${TB_VHOST_USER:-}" = 1 ]; then
 		bridge=vubridge
 		vu=--vhost-user
-		bopts=
+		bopts="${VU_BRIDGE_OPTS:-}"
 	fi
 
 	NS_GST="pt-gst-${TB_ID}"

@@ -155,6 +155,7 @@ static unsigned char *mem;
 static struct queue q[2];
 static int sock = -1, tapfd = -1;
 static bool quiet, event_idx, ack;
+static unsigned rx_buf_len = BUF_SIZE;	/* Length of each receive buffer */
 static unsigned long long frames_in, frames_out;
 
 /**
@@ -433,7 +434,7 @@ static void rx_post_all(void)
 
 	for (k = 0; k < QSIZE; k++) {
 		qu->desc[k].addr = gpa(qu->buf[k]);
-		qu->desc[k].len = BUF_SIZE;
+		qu->desc[k].len = rx_buf_len;
 		qu->desc[k].flags = VRING_DESC_F_WRITE;
 		qu->desc[k].next = 0;
 		make_avail(qu, k);
@@ -480,7 +481,7 @@ static void rx_drain(void)
 		for (k = 0; k < n; k++) {
 			e = &qu->used->ring[(uint16_t)(qu->last_used + k) %
 					    QSIZE];
-			if (e->id >= QSIZE || e->len > BUF_SIZE)
+			if (e->id >= QSIZE || e->len > rx_buf_len)
 				die("bad used element");
 			iov[k].iov_base = qu->buf[e->id];
 			iov[k].iov_len = e->len;
@@ -685,7 +686,11 @@ static void usage(const char *name, int status)
 {
 	fprintf(status ? stderr : stdout,
 		"Usage: %s -s PATH [-i IFNAME] [-M MAC] [-m MTU] [--up] [-q]\n"
-		"MTU defaults to 65520.\n"
+		"       [-b BYTES]\n"
+		"MTU defaults to 65520. Receive buffers are of BYTES each\n"
+		"(--rx-buf, 64 to 65600, default 65600): a frame longer than\n"
+		"one takes several (mergeable buffers), as Linux guests post\n"
+		"buffers of 1.5 to 4 KiB.\n"
 		"Relay frames between a tap device and the queues of a\n"
 		"vhost-user back end listening on PATH.\n", name);
 	exit(status);
@@ -707,6 +712,7 @@ int main(int argc, char **argv)
 		{ "mac",	required_argument,	NULL,	'M' },
 		{ "mtu",	required_argument,	NULL,	'm' },
 		{ "up",		no_argument,		NULL,	'u' },
+		{ "rx-buf",	required_argument,	NULL,	'b' },
 		{ "quiet",	no_argument,		NULL,	'q' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 },
@@ -717,19 +723,20 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int mtu = 65520, o, ep, memfd;
 
-	while ((o = getopt_long(argc, argv, "s:i:M:m:qh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:i:M:m:b:qh", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': path = optarg; break;
 		case 'i': ifname = optarg; break;
 		case 'M': mac = optarg; break;
 		case 'm': mtu = atoi(optarg); break;
 		case 'u': up = true; break;
+		case 'b': rx_buf_len = atoi(optarg); break;
 		case 'q': quiet = true; break;
 		case 'h': usage(argv[0], EXIT_SUCCESS);
 		default: usage(argv[0], EXIT_FAILURE);
 		}
 	}
-	if (!path)
+	if (!path || rx_buf_len < 64 || rx_buf_len > BUF_SIZE)
 		usage(argv[0], EXIT_FAILURE);
 
 	sa.sa_handler = on_signal;
