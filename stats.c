@@ -82,7 +82,7 @@ static int stats_line(char *buf, size_t size, size_t *off, const char *prefix,
  * @size:	Its size: 4 KiB always takes every counter
  *
  * Lines: frames_in, bytes_in, frames_out, bytes_out, udp_runs_in,
- * drop_<reason> for each
+ * udp_to_guest_lost, drop_<reason> for each
  * enum stats_drop, flows_opened_<type> and flows_closed_<type> for each flow
  * type. Lines that don't fit are left out, from the first one on.
  *
@@ -102,7 +102,9 @@ size_t stats_text(char *buf, size_t size)
 	    stats_line(buf, size, &off, "bytes_in", "", stats.bytes_in) ||
 	    stats_line(buf, size, &off, "frames_out", "", stats.frames_out) ||
 	    stats_line(buf, size, &off, "bytes_out", "", stats.bytes_out) ||
-	    stats_line(buf, size, &off, "udp_runs_in", "", stats.udp_runs_in))
+	    stats_line(buf, size, &off, "udp_runs_in", "", stats.udp_runs_in) ||
+	    stats_line(buf, size, &off, "udp_to_guest_lost", "",
+		       stats.udp_to_guest_lost))
 		return off;
 
 	for (i = 0; i < STATS_DROP_MAX; i++) {

@@ -69,6 +69,8 @@ enum stats_drop {
  * @bytes_out:		Their bytes, from the Ethernet header on
  * @udp_runs_in:	Messages read from UDP sockets that held a run of
  *			datagrams (UDP_GRO), not just one
+ * @udp_to_guest_lost:	UDP datagrams for the guest its link had no room
+ *			for: dropped, as by a network card with a full ring
  * @drops:		Frames from the guest dropped, by enum stats_drop
  * @flows_opened:	Flows that got a type, by enum flow_type
  * @flows_closed:	Flows freed, by enum flow_type
@@ -77,6 +79,7 @@ struct stats {
 	uint64_t frames_in, bytes_in;
 	uint64_t frames_out, bytes_out;
 	uint64_t udp_runs_in;
+	uint64_t udp_to_guest_lost;
 	uint64_t drops[STATS_DROP_MAX];
 	uint64_t flows_opened[FLOW_NUM_TYPES], flows_closed[FLOW_NUM_TYPES];
 };

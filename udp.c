@@ -127,6 +127,14 @@ static union {
  */
 static size_t udp_seg[UDP_BATCH];
 
+/* A run of datagrams read from a socket in the last UDP_RUNS_HOLD_MS: on a
+ * link that counts the guest's room in frames, each message may then be as
+ * many frames as a run holds, and fewer are read at once
+ */
+#define UDP_RUNS_HOLD_MS	1000
+static long long udp_runs_ms;
+static bool udp_runs_seen;
+
 /* Sockets we stopped reading while the guest's stream socket is full: their
  * datagrams wait in the kernel, or are dropped there, not after a copy
  */
@@ -311,6 +319,7 @@ static void udp_frames_flush(struct ctx *c, int k)
 {
 	size_t sent = tap_send_frames(c, udp_frame_iov, 2, k), i;
 
+	stats.udp_to_guest_lost += k - sent;
 	for (i = 0; i < sent; i++) {
 		struct udp_flow *uflow = udp_frame_flow[i];
 		size_t len = udp_frame_iov[i * 2 + 1].iov_len;
@@ -395,6 +404,9 @@ static void udp_send_to_tap(struct ctx *c, int n)
 					      udp_seg[i]);
 			if (rc == 1)
 				uflow->f.bytes[!uflow->tapside] += total;
+			else if (!rc)
+				stats.udp_to_guest_lost +=
+					DIV_ROUND_UP(total, udp_seg[i]);
 			if (rc >= 0)
 				continue;
 		}
@@ -473,14 +485,40 @@ void udp_tap_writable(const struct ctx *c)
 }
 
 /**
+ * udp_read_max() - How many messages to read at once for the guest
+ * @room:	Frames the guest takes now, at least, SIZE_MAX if the link
+ *		doesn't count them (pasta's tap device, the stream socket)
+ * @now:	Current time
+ *
+ * A message is a frame, unless it holds a run of datagrams, which may be up
+ * to UDP_GSO_SEGS_IN frames (or buffers of the guest's, as one frame). While
+ * runs come, a link counting its room is given one message for every
+ * UDP_GSO_SEGS_IN frames of room, at least one: datagrams that still find
+ * no room are dropped, as a network card drops what its ring has no room
+ * for, and counted (udp_to_guest_lost).
+ *
+ * Return: number of messages, 1 to UDP_BATCH
+ */
+static size_t udp_read_max(size_t room, const struct timespec *now)
+{
+	if (room != SIZE_MAX && udp_runs_seen &&
+	    timespec_ms(now) - udp_runs_ms < UDP_RUNS_HOLD_MS)
+		room /= UDP_GSO_SEGS_IN;
+
+	return MIN(MAX(room, (size_t)1), (size_t)UDP_BATCH);
+}
+
+/**
  * udp_recv_batch() - Receive a batch of datagrams into the frame payloads
  * @s:		Socket
  * @names:	Ask for the senders' addresses
- * @max:	At most that many: what the guest takes now, 1 at least
+ * @max:	At most that many, from udp_read_max()
+ * @now:	Current time
  *
  * Return: number of datagrams, -1 with errno set on error
  */
-static int udp_recv_batch(int s, bool names, size_t max)
+static int udp_recv_batch(int s, bool names, size_t max,
+			  const struct timespec *now)
 {
 	int i, n = MIN(max, (size_t)UDP_BATCH);
 
@@ -523,6 +561,8 @@ static int udp_recv_batch(int s, bool names, size_t max)
 			continue;
 
 		stats.udp_runs_in++;
+		udp_runs_seen = true;
+		udp_runs_ms = timespec_ms(now);
 		/* A run longer than the buffer: drop the datagram cut short */
 		if (mh->msg_flags & MSG_TRUNC)
 			udp_mh[i].msg_len -= udp_mh[i].msg_len % udp_seg[i];
@@ -871,12 +911,13 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	tap = &uflow->f.side[uflow->tapside];
 
 	for (;;) {
-		size_t room = uflow->spliced ? SIZE_MAX : tap_room(c);
+		size_t room = uflow->spliced ? SIZE_MAX : tap_room(c), max;
 
 		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
 			return;
 
-		n = udp_recv_batch(uflow->sock, false, MAX(room, (size_t)1));
+		max = udp_read_max(room, now);
+		n = udp_recv_batch(uflow->sock, false, max, now);
 		if (n < 0) {
 			if (errno == ECONNREFUSED) {
 				trace("UDP flow %u: port unreachable",
@@ -905,7 +946,7 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		udp_send_to_tap(c, n);
 
-		if (n < UDP_BATCH && (size_t)n < room)
+		if ((size_t)n < max)
 			break;
 	}
 }
@@ -1005,12 +1046,13 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	int n, i;
 
 	for (;;) {
-		size_t room = tap_room(c);
+		size_t room = tap_room(c), max;
 
 		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
 			return;
 
-		n = udp_recv_batch(ref.fd, true, MAX(room, (size_t)1));
+		max = udp_read_max(room, now);
+		n = udp_recv_batch(ref.fd, true, max, now);
 		if (n <= 0)
 			break;
 
@@ -1054,7 +1096,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		}
 		udp_send_to_tap(c, n);
 
-		if (n < UDP_BATCH && (size_t)n < room)
+		if ((size_t)n < max)
 			break;
 	}
 }

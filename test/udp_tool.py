@@ -29,6 +29,12 @@
 #   runs HOST PORT SIZE COUNT        send COUNT numbered datagrams of SIZE
 #                                    bytes, 64 at a time in one call
 #                                    (UDP_SEGMENT); print SENT n
+#   runsflood HOST PORT SIZE COUNT [STOP]
+#                                    one run of datagrams of SIZE bytes
+#                                    (UDP_SEGMENT), a pause of 0.2 s, then
+#                                    COUNT runs as fast as the socket takes
+#                                    them, in rounds as flood does; print
+#                                    SENT n (runs)
 #   runsecho PORT SIZE COUNT         for each datagram, send COUNT numbered
 #                                    ones of SIZE bytes back the same way
 #   runsrecv PORT SIZE COUNT [HOST HPORT]
@@ -259,6 +265,20 @@ def runs(host, port, size, count):
         print('SENT %d' % send_runs(s, size, count))
 
 
+def runsflood(host, port, size, count, stop=None):
+    """Runs of datagrams as fast as the socket takes them, none checked;
+    the first one alone, so that the receiver has seen a run before."""
+    gso = [(socket.IPPROTO_UDP, UDP_SEGMENT, struct.pack('=H', size))]
+    data = bytes(size * min(RUN, 65000 // size))
+    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
+        s.connect((host, port))
+        s.sendmsg([data], gso)
+        time.sleep(0.2)
+        sent = rounds(lambda: s.sendmsg([data], gso), count, stop,
+                      lambda line: print(line, flush=True))
+    print('SENT %d' % sent, flush=True)
+
+
 def runsecho(port, size, count):
     """Answer each datagram with runs of numbered datagrams."""
     s = bound(port)
@@ -312,6 +332,9 @@ def main():
         malformed(args[0], int(args[1]))
     elif cmd == 'runs':
         runs(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif cmd == 'runsflood':
+        runsflood(args[0], int(args[1]), int(args[2]), int(args[3]),
+                  *args[4:5])
     elif cmd == 'runsecho':
         runsecho(int(args[0]), int(args[1]), int(args[2]))
     elif cmd == 'runsrecv':

@@ -17,6 +17,7 @@
 /* Every counter name, in the order stats_text() writes them */
 static const char *const names[] = {
 	"frames_in", "bytes_in", "frames_out", "bytes_out", "udp_runs_in",
+	"udp_to_guest_lost",
 	"drop_short", "drop_ethertype", "drop_disabled",
 	"drop_malformed_ipv4", "drop_malformed_ipv6", "drop_fragment",
 	"drop_loopback", "drop_multicast", "drop_proto", "drop_tail",
@@ -90,7 +91,7 @@ int main(void)
 	const char *prev = buf;
 
 	CHECK("stats_names_cover_struct",
-	      n_lines == 5 + STATS_DROP_MAX + 2 * (FLOW_NUM_TYPES - 1));
+	      n_lines == 6 + STATS_DROP_MAX + 2 * (FLOW_NUM_TYPES - 1));
 
 	set_all(1000);
 	stats.flows_opened[FLOW_TCP_SPLICE] = 424242;
