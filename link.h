@@ -76,8 +76,10 @@ struct link_lent {
  *		only have them dropped wait. NULL if never
  * @accepted:	A connection came on our socket (passt's back ends): serve it
  * @room:	How many frames the guest takes now, at least: datagrams
- *		beyond that would be lost, they wait in their sockets. NULL
- *		if no fewer than @blocked says
+ *		beyond that would be lost, they wait in their sockets. Fewer
+ *		than @want: 0, and the link is blocked until it takes @want
+ *		(or the most it may ever take at once, if less). NULL if no
+ *		fewer than @blocked says
  * @lend:	Lend buffers of the guest's own for up to @nframes frames of
  *		@l->hdrlen bytes of headers and @l->seg bytes of payload each,
  *		@total payload bytes at most: fill in @l, return the number of
@@ -98,7 +100,7 @@ struct link_ops {
 			    uint16_t gso_size);
 	bool (*blocked)(void);
 	void (*accepted)(struct ctx *c, int fd);
-	size_t (*room)(void);
+	size_t (*room)(size_t want);
 	int (*lend)(struct ctx *c, struct link_lent *l, size_t nframes,
 		    size_t total);
 	size_t (*commit)(struct ctx *c, struct link_lent *l,

@@ -52,8 +52,11 @@ static struct iovec vu_tail_iov[VU_TX_BATCH][VQ_ELEM_IOV_MAX];
 
 static_assert(VQ_ELEM_IOV_MAX <= PKT_TAIL_IOV_MAX, "tails too short");
 
-/* The receive queue had no buffers for a frame: wait for a kick */
+/* The receive queue had no buffers for a frame, or fewer chains than
+ * vu_rx_want: wait for a kick
+ */
 static bool vu_rx_blocked;
+static unsigned vu_rx_want = 1;
 
 /**
  * vu_iov_size() - Total length of an I/O vector
@@ -256,6 +259,7 @@ static size_t vu_send(struct ctx *c, const struct iovec *iov,
 			continue;
 
 		vu_rx_blocked = true;
+		vu_rx_want = 1;
 		break;
 	}
 
@@ -305,27 +309,43 @@ static bool vu_blocked(void)
 }
 
 /**
+ * vu_rx_ready() - Tell if the receive queue has the chains we wait for
+ *
+ * Return: true if it has, or if we don't wait
+ */
+static bool vu_rx_ready(void)
+{
+	return vq_avail(&vu_dev.vq[VU_RX_Q]) >= (int)vu_rx_want;
+}
+
+/**
  * vu_room() - How many frames the guest can take now, at least
+ * @want:	Chains the caller needs, 1 at least
  *
  * Each chain it made available takes a frame (or more, for frames longer
- * than its buffers). With none, we ask for a kick once there are some.
+ * than its buffers). With fewer than @want, we ask for a kick once there
+ * are that many, but for half the queue at most: a driver needn't ever
+ * give all of it back at once.
  *
- * Return: number of chains available on the receive queue
+ * Return: number of chains available on the receive queue, 0 if fewer
+ *	   than wanted
  */
-static size_t vu_room(void)
+static size_t vu_room(size_t want)
 {
 	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
 	int n = vq_avail(vq);
 
-	if (n > 0)
+	want = MAX(MIN(want, (size_t)vq->num / 2), (size_t)1);
+	if (n >= (int)want)
 		return n;
 
-	vq_kicks_wanted(vq, true);
+	vq_kicks_at(vq, want);
 	n = vq_avail(vq);
-	if (n > 0)
+	if (n >= (int)want)
 		return n;
 
 	vu_rx_blocked = true;
+	vu_rx_want = want;
 	return 0;
 }
 
@@ -442,6 +462,7 @@ static int vu_lend(struct ctx *c, struct link_lent *l, size_t nframes,
 			}
 			if (rc <= 0) {
 				vu_rx_blocked = true;
+				vu_rx_want = 1;
 				goto partial;
 			}
 
@@ -724,8 +745,9 @@ void link_vu_kick_handler(struct ctx *c, union epoll_ref ref,
 	}
 
 	/* A kick from before we ran out says nothing: buffers must be there */
-	if (vu_rx_blocked && vq_avail(&vu_dev.vq[VU_RX_Q]) > 0) {
+	if (vu_rx_blocked && vu_rx_ready()) {
 		vu_rx_blocked = false;
+		vu_rx_want = 1;
 		vq_kicks_wanted(&vu_dev.vq[VU_RX_Q], false);
 		tap_writable(c, now);
 	}
@@ -757,8 +779,9 @@ void link_vu_queue_ready(struct ctx *c, unsigned index)
 		info("vhost-user: guest ready");
 		tap_start(c);
 	}
-	if (vu_rx_blocked && vq_avail(vq) > 0) {
+	if (vu_rx_blocked && vu_rx_ready()) {
 		vu_rx_blocked = false;
+		vu_rx_want = 1;
 		tap_writable(c, &c->run->now);
 	}
 }

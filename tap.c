@@ -573,17 +573,19 @@ int tap_send_udp_gso(struct ctx *c, const struct iovec *iov, size_t n,
 /**
  * tap_room() - How many frames the guest takes now, at least
  * @c:		Execution context
+ * @want:	Frames the caller needs room for, at least 1: with fewer, the
+ *		link waits until it has that many (tap_writable() then)
  *
  * Return: a number of frames, 0 if the link is blocked
  */
-size_t tap_room(const struct ctx *c)
+size_t tap_room(const struct ctx *c, size_t want)
 {
 	if (tap_blocked(c))
 		return 0;
 	if (!c->link || !c->link->room)
 		return SIZE_MAX;
 
-	return c->link->room();
+	return c->link->room(want);
 }
 
 /**

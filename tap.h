@@ -69,7 +69,7 @@ size_t tap_lent_frame(const struct link_lent *l, size_t i,
 size_t tap_commit(struct ctx *c, struct link_lent *l, const struct iovec *hdrs,
 		  size_t nfilled, size_t lastlen, uint16_t gso_size);
 bool tap_blocked(const struct ctx *c);
-size_t tap_room(const struct ctx *c);
+size_t tap_room(const struct ctx *c, size_t want);
 size_t tap_send_frames(struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes);
 void tap_udp4_send(const struct ctx *c, struct in_addr src, in_port_t sport,

@@ -485,27 +485,36 @@ void udp_tap_writable(const struct ctx *c)
 }
 
 /**
- * udp_read_max() - How many messages to read at once for the guest
- * @room:	Frames the guest takes now, at least, SIZE_MAX if the link
- *		doesn't count them (pasta's tap device, the stream socket)
+ * udp_room_want() - Room in the guest's link a message read may need
  * @now:	Current time
  *
  * A message is a frame, unless it holds a run of datagrams, which may be up
- * to UDP_GSO_SEGS_IN frames (or buffers of the guest's, as one frame). While
- * runs come, a link counting its room is given one message for every
- * UDP_GSO_SEGS_IN frames of room, at least one: datagrams that still find
- * no room are dropped, as a network card drops what its ring has no room
- * for, and counted (udp_to_guest_lost).
+ * to UDP_GSO_SEGS_IN frames (or as many of the guest's buffers, as one
+ * frame). While runs come, a link that counts its room is read for when it
+ * has that much, one message for each UDP_GSO_SEGS_IN frames of it: the
+ * others wait in their sockets, as single datagrams do when the guest has
+ * no room at all.
+ *
+ * Return: frames of room a message needs, 1 or UDP_GSO_SEGS_IN
+ */
+static size_t udp_room_want(const struct timespec *now)
+{
+	if (udp_runs_seen && timespec_ms(now) - udp_runs_ms < UDP_RUNS_HOLD_MS)
+		return UDP_GSO_SEGS_IN;
+	return 1;
+}
+
+/**
+ * udp_read_max() - How many messages to read at once for the guest
+ * @room:	Frames the guest takes now, at least, SIZE_MAX if the link
+ *		doesn't count them (pasta's tap device, the stream socket)
+ * @want:	Frames of room a message may need, from udp_room_want()
  *
  * Return: number of messages, 1 to UDP_BATCH
  */
-static size_t udp_read_max(size_t room, const struct timespec *now)
+static size_t udp_read_max(size_t room, size_t want)
 {
-	if (room != SIZE_MAX && udp_runs_seen &&
-	    timespec_ms(now) - udp_runs_ms < UDP_RUNS_HOLD_MS)
-		room /= UDP_GSO_SEGS_IN;
-
-	return MIN(MAX(room, (size_t)1), (size_t)UDP_BATCH);
+	return MIN(MAX(room / want, (size_t)1), (size_t)UDP_BATCH);
 }
 
 /**
@@ -911,12 +920,14 @@ void udp_reply_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	tap = &uflow->f.side[uflow->tapside];
 
 	for (;;) {
-		size_t room = uflow->spliced ? SIZE_MAX : tap_room(c), max;
+		size_t want = udp_room_want(now), max, room;
+
+		room = uflow->spliced ? SIZE_MAX : tap_room(c, want);
 
 		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
 			return;
 
-		max = udp_read_max(room, now);
+		max = udp_read_max(room, want);
 		n = udp_recv_batch(uflow->sock, false, max, now);
 		if (n < 0) {
 			if (errno == ECONNREFUSED) {
@@ -1046,12 +1057,12 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	int n, i;
 
 	for (;;) {
-		size_t room = tap_room(c), max;
+		size_t want = udp_room_want(now), room = tap_room(c, want), max;
 
 		if (!room && !(events & EPOLLERR) && udp_pause(c, ref))
 			return;
 
-		max = udp_read_max(room, now);
+		max = udp_read_max(room, want);
 		n = udp_recv_batch(ref.fd, true, max, now);
 		if (n <= 0)
 			break;

@@ -383,6 +383,34 @@ void vq_notify(struct vu_vq *vq)
 }
 
 /**
+ * vq_kicks_at() - Ask the driver to kick us once @n chains are available
+ * @vq:		Queue
+ * @n:		Chains from the first one we didn't take, at least 1
+ *
+ * Without VIRTIO_RING_F_EVENT_IDX, the driver kicks for each new chain. The
+ * caller looks at the available chains again afterwards: the driver may
+ * have passed that index already.
+ */
+void vq_kicks_at(struct vu_vq *vq, unsigned n)
+{
+	uint16_t *avail_event;
+
+	if (vq->broken || !vq->used || !vq->avail || !n)
+		return;
+
+	if (!vq->event_idx) {
+		vq_kicks_wanted(vq, true);
+		return;
+	}
+
+	avail_event = (uint16_t *)((char *)vq->used + sizeof(struct vring_used) +
+				   vq->num * sizeof(struct vring_used_elem));
+	__atomic_store_n(avail_event, htole16((uint16_t)(vq->last_avail + n - 1)),
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/**
  * vq_kicks_wanted() - Ask the driver to kick us, or not, about new chains
  * @vq:		Queue
  * @want:	Kicks wanted for chains the driver makes available from now on

@@ -111,5 +111,6 @@ void vq_fill(struct vu_vq *vq, uint16_t head, uint32_t len, unsigned i);
 void vq_flush(struct vu_vq *vq, unsigned n);
 void vq_notify(struct vu_vq *vq);
 void vq_kicks_wanted(struct vu_vq *vq, bool want);
+void vq_kicks_at(struct vu_vq *vq, unsigned n);
 
 #endif /* VIRTIO_H */
