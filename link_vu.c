@@ -58,6 +58,11 @@ static_assert(VQ_ELEM_IOV_MAX <= PKT_TAIL_IOV_MAX, "tails too short");
 static bool vu_rx_blocked;
 static unsigned vu_rx_want = 1;
 
+/* Most chains the driver had available at once on the receive queue, since
+ * the queue started: more than that, we don't wait for
+ */
+static unsigned vu_rx_avail_max;
+
 /**
  * vu_iov_size() - Total length of an I/O vector
  * @iov:	Buffers
@@ -324,8 +329,8 @@ static bool vu_rx_ready(void)
  *
  * Each chain it made available takes a frame (or more, for frames longer
  * than its buffers). With fewer than @want, we ask for a kick once there
- * are that many, but for half the queue at most: a driver needn't ever
- * give all of it back at once.
+ * are that many, but for no more than half the queue, or than the driver
+ * ever had available at once: it needn't ever give all of it back.
  *
  * Return: number of chains available on the receive queue, 0 if fewer
  *	   than wanted
@@ -335,7 +340,10 @@ static size_t vu_room(size_t want)
 	struct vu_vq *vq = &vu_dev.vq[VU_RX_Q];
 	int n = vq_avail(vq);
 
-	want = MAX(MIN(want, (size_t)vq->num / 2), (size_t)1);
+	if (n > (int)vu_rx_avail_max)
+		vu_rx_avail_max = n;
+	want = MIN(want, MIN((size_t)vq->num / 2, (size_t)vu_rx_avail_max));
+	want = MAX(want, (size_t)1);
 	if (n >= (int)want)
 		return n;
 
@@ -779,9 +787,14 @@ void link_vu_queue_ready(struct ctx *c, unsigned index)
 		info("vhost-user: guest ready");
 		tap_start(c);
 	}
+
+	/* What the driver had before, and what we waited for, may be more than
+	 * it has now
+	 */
+	vu_rx_avail_max = 0;
+	vu_rx_want = 1;
 	if (vu_rx_blocked && vu_rx_ready()) {
 		vu_rx_blocked = false;
-		vu_rx_want = 1;
 		tap_writable(c, &c->run->now);
 	}
 }
