@@ -58,6 +58,16 @@ static_assert(VQ_ELEM_IOV_MAX <= PKT_TAIL_IOV_MAX, "tails too short");
 static bool vu_rx_blocked;
 static unsigned vu_rx_want = 1;
 
+/**
+ * vu_rx_block() - Wait for a kick before sending to the guest again
+ * @want:	Chains to wait for, 1 if any will do
+ */
+static void vu_rx_block(unsigned want)
+{
+	vu_rx_blocked = true;
+	vu_rx_want = want;
+}
+
 /* Most chains the driver had available at once on the receive queue, since
  * the queue started: more than that, we don't wait for
  */
@@ -263,8 +273,7 @@ static size_t vu_send(struct ctx *c, const struct iovec *iov,
 				       &used))
 			continue;
 
-		vu_rx_blocked = true;
-		vu_rx_want = 1;
+		vu_rx_block(1);
 		break;
 	}
 
@@ -352,8 +361,7 @@ static size_t vu_room(size_t want)
 	if (n >= (int)want)
 		return n;
 
-	vu_rx_blocked = true;
-	vu_rx_want = want;
+	vu_rx_block(want);
 	return 0;
 }
 
@@ -469,8 +477,7 @@ static int vu_lend(struct ctx *c, struct link_lent *l, size_t nframes,
 					continue;
 			}
 			if (rc <= 0) {
-				vu_rx_blocked = true;
-				vu_rx_want = 1;
+				vu_rx_block(1);
 				goto partial;
 			}
 
