@@ -34,6 +34,7 @@
 #include "fwd.h"
 #include "ip.h"
 #include "log.h"
+#include "netlink.h"
 #include "passt.h"
 #include "pasta.h"
 #include "udp.h"
@@ -808,7 +809,11 @@ void fwd_listen_ports(unsigned t, uint8_t *map)
 
 #define FWD_PROC_BUF		(64 * 1024)
 
-/* /proc/net/{tcp,tcp6,udp,udp6} of the host and of the namespace */
+/* Socket tables of the host (0) and of the namespace (1): a socket
+ * diagnostics socket, or where the kernel has none, the /proc/net files */
+static int fwd_diag_s[2] = { -1, -1 };
+
+/* /proc/net/{tcp,tcp6,udp,udp6} by side, protocol and family */
 static int fwd_proc_fds[2][2][2] = { { { -1, -1 }, { -1, -1 } },
 				     { { -1, -1 }, { -1, -1 } } };
 
@@ -818,46 +823,65 @@ static const char *const fwd_proc_names[2][2] = {
 };
 
 /**
- * fwd_proc_open() - Open the socket tables of the current namespace
- * @arg:	Array of four descriptors to fill, by protocol and family
+ * fwd_tables_open() - Open the socket tables of the current namespace
+ * @arg:	Side: pointer to 0 (host) or 1 (namespace)
+ *
+ * Socket diagnostics list what's bound without walking connections; a
+ * kernel without them (CONFIG_INET_DIAG) has /proc/net.
  *
  * Return: 0
  */
-static int fwd_proc_open(void *arg)
+static int fwd_tables_open(void *arg)
 {
-	int (*fds)[2] = arg;
-	int p, f;
+	static uint8_t probe[BITMAP_BYTES(NUM_PORTS)];
+	const int side = *(const int *)arg;
+	int s = nl_diag_open(), p, f, rc = -EIO;
+
+	if (s >= 0 && !(rc = nl_diag_bound(s, IPPROTO_TCP, probe))) {
+		fwd_diag_s[side] = s;
+		return 0;
+	}
+
+	if (s >= 0)
+		close(s);
+	debug("No socket diagnostics on the %s side (%s): reading /proc/net",
+	      side ? "namespace" : "host",
+	      s < 0 ? strerror(errno) : strerror(-rc));
 
 	for (p = 0; p < 2; p++) {
 		for (f = 0; f < 2; f++)
-			fds[p][f] = open(fwd_proc_names[p][f],
-					 O_RDONLY | O_CLOEXEC);
+			fwd_proc_fds[side][p][f] = open(fwd_proc_names[p][f],
+							O_RDONLY | O_CLOEXEC);
 	}
 
 	return 0;
 }
 
 /**
- * fwd_proc_scan() - Find the ports bound in a socket table
+ * fwd_proc_scan() - Find the ports bound in a /proc/net socket table
  * @fd:		Descriptor of /proc/net/tcp{,6} or /proc/net/udp{,6}
  * @tcp:	TCP table: listening sockets count; UDP: unconnected ones
  * @map:	Bitmap of ports, bits set for what's found
+ *
+ * Return: 0 on success, -EIO if the table couldn't be read
  */
-static void fwd_proc_scan(int fd, bool tcp, uint8_t *map)
+static int fwd_proc_scan(int fd, bool tcp, uint8_t *map)
 {
 	static char buf[FWD_PROC_BUF + 1];
 	size_t have = 0;
 	off_t off = 0;
 
 	if (fd < 0)
-		return;
+		return -EIO;
 
 	for (;;) {
 		ssize_t n = pread(fd, buf + have, FWD_PROC_BUF - have, off);
 		char *line = buf, *nl;
 
-		if (n <= 0)
-			break;
+		if (n < 0)
+			return -EIO;
+		if (!n)
+			return 0;
 		off += n;
 		have += n;
 		buf[have] = '\0';
@@ -880,10 +904,31 @@ static void fwd_proc_scan(int fd, bool tcp, uint8_t *map)
 }
 
 /**
+ * fwd_bound() - Find the ports bound on one side
+ * @side:	0 for the host, 1 for the namespace
+ * @udp:	Unconnected UDP sockets if set, listening TCP ones if not
+ * @map:	Bitmap of ports, bits set for what's found
+ *
+ * Return: 0 on success, negative error code if the tables couldn't be read
+ */
+static int fwd_bound(int side, bool udp, uint8_t *map)
+{
+	int rc;
+
+	if (fwd_diag_s[side] >= 0)
+		return nl_diag_bound(fwd_diag_s[side],
+				     udp ? IPPROTO_UDP : IPPROTO_TCP, map);
+
+	if ((rc = fwd_proc_scan(fwd_proc_fds[side][udp][0], !udp, map)))
+		return rc;
+	return fwd_proc_scan(fwd_proc_fds[side][udp][1], !udp, map);
+}
+
+/**
  * struct fwd_auto_arg - Listening sockets to open or close for a scan
  * @c:		Execution context
  * @t:		Table
- * @want:	Ports to forward
+ * @want:	Ports to forward: found, not excluded, not taken by a rule
  */
 struct fwd_auto_arg {
 	struct ctx *c;
@@ -900,16 +945,12 @@ struct fwd_auto_arg {
 static int fwd_auto_update(void *arg)
 {
 	const struct fwd_auto_arg *a = arg;
-	const struct fwd_ports *fwd = fwd_table(a->c, a->t);
 	const char *proto = fwd_table_proto(a->t) == IPPROTO_TCP ? "TCP" :
 								   "UDP";
 	unsigned port;
 
-	fwd_rules_map(fwd, fwd_ruled);
 	for (port = 1; port < NUM_PORTS; port++) {
-		bool want = bitmap_isset(a->want, port) &&
-			    !bitmap_isset(fwd->excl, port) &&
-			    !bitmap_isset(fwd_ruled, port);
+		bool want = bitmap_isset(a->want, port);
 		bool have = fwd_has_socks(a->t, port, FWD_RULE_NONE, -1);
 		uint32_t s;
 
@@ -944,29 +985,49 @@ static int fwd_auto_update(void *arg)
  * @c:		Execution context
  * @t:		Table: one listening on the host scans the namespace, and
  *		the other way around
+ *
+ * A scan that fails changes nothing. Sockets are only opened or closed,
+ * in the namespace if that's where the table listens, if the scan found a
+ * difference.
  */
 static void fwd_scan_one(struct ctx *c, unsigned t)
 {
 	static uint8_t found[BITMAP_BYTES(NUM_PORTS)];
+	const struct fwd_ports *fwd = fwd_table(c, t);
 	unsigned other = fwd_table_id(fwd_table_proto(t),
 				      fwd_table_pif(t) == PIF_HOST ?
 				      PIF_SPLICE : PIF_HOST), port;
-	int scanned = fwd_table_pif(t) == PIF_HOST ? 1 : 0;
-	int p = fwd_table_proto(t) == IPPROTO_UDP;
+	int scanned = fwd_table_pif(t) == PIF_HOST ? 1 : 0, rc;
+	bool udp = fwd_table_proto(t) == IPPROTO_UDP, change = false;
 	struct fwd_auto_arg a = { c, t, found };
 
-	if (fwd_table(c, t)->mode != FWD_AUTO)
+	if (fwd->mode != FWD_AUTO)
 		return;
 
 	memset(found, 0, sizeof(found));
-	fwd_proc_scan(fwd_proc_fds[scanned][p][0], !p, found);
-	fwd_proc_scan(fwd_proc_fds[scanned][p][1], !p, found);
-
-	/* What we listen on there ourselves isn't to be forwarded back */
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (fwd_has_socks(other, port, -1, -1))
-			bitmap_clear(found, port);
+	if ((rc = fwd_bound(scanned, udp, found))) {
+		debug("Can't scan the %s for bound %s ports: %s",
+		      scanned ? "namespace" : "host", udp ? "UDP" : "TCP",
+		      strerror(-rc));
+		return;
 	}
+
+	/* What we listen on there ourselves isn't to be forwarded back, nor
+	 * is what's excluded or taken by a rule */
+	fwd_rules_map(fwd, fwd_ruled);
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (fwd_has_socks(other, port, -1, -1) ||
+		    bitmap_isset(fwd->excl, port) ||
+		    bitmap_isset(fwd_ruled, port))
+			bitmap_clear(found, port);
+
+		if (bitmap_isset(found, port) !=
+		    fwd_has_socks(t, port, FWD_RULE_NONE, -1))
+			change = true;
+	}
+
+	if (!change)
+		return;
 
 	if (fwd_table_pif(t) == PIF_SPLICE)
 		ns_call(c, fwd_auto_update, &a);
@@ -1010,8 +1071,11 @@ void fwd_scan_init(struct ctx *c)
 	if (c->mode != MODE_PASTA)
 		return;
 
-	fwd_proc_open(fwd_proc_fds[0]);
-	ns_call(c, fwd_proc_open, fwd_proc_fds[1]);
+	int side = 0;
+
+	fwd_tables_open(&side);
+	side = 1;
+	ns_call(c, fwd_tables_open, &side);
 
 	fwd_scan(c, &c->run->now);
 }

@@ -2,7 +2,8 @@
 /*
  * passt - user-mode networking for virtual machines and namespaces
  *
- * netlink.c - Read and change links, addresses and routes over rtnetlink
+ * netlink.c - Read and change links, addresses and routes over rtnetlink;
+ * list bound sockets over socket diagnostics (NETLINK_SOCK_DIAG)
  *
  * Every request is sent on a socket opened in the namespace it's about (the
  * caller picks the socket), with a sequence number of its own; replies are
@@ -18,10 +19,13 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 
 #include "netlink.h"
 #include "log.h"
@@ -40,19 +44,20 @@ static uint32_t nl_seq = 1;
 static char nl_buf[NL_BUFSIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
 /**
- * nl_sock_bind() - Open and bind a routing netlink socket
+ * nl_sock_bind() - Open and bind a netlink socket
+ * @proto:	Netlink protocol: NETLINK_ROUTE or NETLINK_SOCK_DIAG
  * @flags:	Extra socket type flags (SOCK_NONBLOCK)
  * @groups:	Multicast groups to join, RTMGRP_* flags, 0 for none
  *
  * Return: socket descriptor, -1 on failure
  */
-static int nl_sock_bind(int flags, uint32_t groups)
+static int nl_sock_bind(int proto, int flags, uint32_t groups)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK,
 				    .nl_groups = groups };
 	int s;
 
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_ROUTE);
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, proto);
 	if (s < 0)
 		return -1;
 
@@ -71,7 +76,7 @@ static int nl_sock_bind(int flags, uint32_t groups)
  */
 int nl_sock_open(void)
 {
-	int s = nl_sock_bind(0, 0), one = 1;
+	int s = nl_sock_bind(NETLINK_ROUTE, 0, 0), one = 1;
 
 	/* Strict checking makes the kernel filter dumps by our headers */
 	if (s >= 0)
@@ -89,7 +94,7 @@ int nl_sock_open(void)
  */
 int nl_sock_open_groups(uint32_t groups)
 {
-	return nl_sock_bind(SOCK_NONBLOCK, groups);
+	return nl_sock_bind(NETLINK_ROUTE, SOCK_NONBLOCK, groups);
 }
 
 /**
@@ -233,6 +238,83 @@ static int nl_do(int s, struct nl_req *req)
 	req->nlh.nlmsg_flags |= NLM_F_ACK;
 
 	return nl_dump(s, req, NLMSG_NOOP, NULL, NULL);
+}
+
+/**
+ * nl_diag_open() - Open a socket diagnostics socket in the current namespace
+ *
+ * Return: socket descriptor, -1 on failure
+ */
+int nl_diag_open(void)
+{
+	return nl_sock_bind(NETLINK_SOCK_DIAG, 0, 0);
+}
+
+/**
+ * struct diag_bound - What nl_diag_cb() looks for, and where it notes it
+ * @state:	Socket state wanted (TCP_LISTEN, or TCP_CLOSE for UDP)
+ * @map:	Bitmap of ports, 65536 bits
+ */
+struct diag_bound {
+	uint8_t state;
+	uint8_t *map;
+};
+
+/**
+ * nl_diag_cb() - Note the local port of a socket of a diagnostics dump
+ * @nh:		SOCK_DIAG_BY_FAMILY message
+ * @arg:	struct diag_bound
+ *
+ * Return: 0, to go on
+ */
+static int nl_diag_cb(const struct nlmsghdr *nh, void *arg)
+{
+	const struct diag_bound *b = arg;
+	const struct inet_diag_msg *m = NLMSG_DATA(nh);
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) ||
+	    m->idiag_state != b->state || m->id.idiag_dport)
+		return 0;
+
+	bitmap_set(b->map, ntohs(m->id.idiag_sport));
+	return 0;
+}
+
+/**
+ * nl_diag_bound() - Find the ports of listening or unconnected sockets
+ * @s:		Socket diagnostics socket, of the namespace to look at
+ * @proto:	IPPROTO_TCP (listening sockets) or IPPROTO_UDP (unconnected)
+ * @map:	Bitmap of ports, 65536 bits: set for those found, IPv4 and IPv6
+ *
+ * The kernel filters by state: for TCP, it walks its table of listening
+ * sockets only, however many connections there are.
+ *
+ * Return: 0 on success, -errno from the kernel, or -EIO
+ */
+int nl_diag_bound(int s, uint8_t proto, uint8_t *map)
+{
+	struct diag_bound b = { proto == IPPROTO_TCP ? TCP_LISTEN : TCP_CLOSE,
+				map };
+	const sa_family_t afs[] = { AF_INET, AF_INET6 };
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(afs); i++) {
+		struct inet_diag_req_v2 *r;
+		struct nl_req req;
+		int rc;
+
+		r = nl_req_init(&req, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+				sizeof(*r));
+		r->sdiag_family = afs[i];
+		r->sdiag_protocol = proto;
+		r->idiag_states = 1U << b.state;
+
+		rc = nl_dump(s, &req, SOCK_DIAG_BY_FAMILY, nl_diag_cb, &b);
+		if (rc)
+			return rc;
+	}
+
+	return 0;
 }
 
 /**

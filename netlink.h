@@ -2,7 +2,8 @@
  *
  * passt - user-mode networking for virtual machines and namespaces
  *
- * netlink.h - Read and change links, addresses and routes over rtnetlink
+ * netlink.h - Read and change links, addresses and routes over rtnetlink;
+ * list bound sockets over socket diagnostics
  */
 
 #ifndef NETLINK_H
@@ -42,5 +43,7 @@ int nl_route_dup(int s_src, unsigned ifi_src, int s_dst, unsigned ifi_dst,
 		 sa_family_t af);
 int nl_addr_dup(int s_src, unsigned ifi_src, int s_dst, unsigned ifi_dst,
 		sa_family_t af);
+int nl_diag_open(void);
+int nl_diag_bound(int s, uint8_t proto, uint8_t *map);
 
 #endif /* NETLINK_H */

@@ -248,40 +248,79 @@ else
 	fail pasta_quits_when_namespace_deleted "PID ${ppid} still running"
 fi
 
-# 3. Automatic forwarding: follows what binds inside, and the host
-ip netns add "${NS_PST}"
-ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
-	-P "${TMP}/pasta2.pid" -d -l "${TMP}/pasta2.log" 2>/dev/null
-ppid=$(cat "${TMP}/pasta2.pid")
-at_exit "kill ${ppid}"
-bg pst socat -u TCP4-LISTEN:8888,reuseaddr,fork OPEN:/dev/null
-spid=${BG_PID}
-if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
-		     grep -q ."; then
-	pass pasta_auto_port_bound_within_2s
-else
-	fail pasta_auto_port_bound_within_2s "no listener on the host"
-fi
-echo hi | in_hst socat -u - TCP4:127.0.0.1:8888
-expect_eq pasta_auto_port_reachable $? 0
-kill "${spid}"
-if wait_for 3 sh -c "! ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
-		     grep -q ."; then
-	pass pasta_auto_port_unbound_when_server_stops
-else
-	fail pasta_auto_port_unbound_when_server_stops "still bound"
-fi
-bg hst socat -u TCP4-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork \
-	OPEN:/dev/null
-if wait_for 3 sh -c "ip netns exec ${NS_PST} ss -Htln sport = :7777 | \
-		     grep -q ."; then
-	echo hi | ip netns exec "${NS_PST}" socat -u - TCP4:127.0.0.1:7777
-	expect_eq pasta_auto_tcp_ns_port_reaches_host $? 0
-else
-	fail pasta_auto_tcp_ns_port_reaches_host "not bound in the namespace"
-fi
-kill "${ppid}"
-ip netns del "${NS_PST}"
+# auto_forwarding() - pasta with its defaults ("auto" everywhere) follows
+# what binds inside, and on the host
+# $1:	Suffix of the check names
+# $2:	Expected way of finding bound ports: diag (socket diagnostics) or
+#	proc (/proc/net, where the kernel has no socket diagnostics)
+# $@:	Environment for pasta (LD_PRELOAD=...), may be empty
+auto_forwarding() {
+	local sfx="$1" how="$2" ppid spid log="${TMP}/pasta_auto_$1.log"
+	shift 2
+
+	ip netns add "${NS_PST}"
+	ip netns exec "${NS_HST}" env "$@" "${PASTA}" --config-net \
+		--netns "${NS_PST}" -P "${TMP}/pasta2.pid" -d -l "${log}" \
+		2>/dev/null
+	ppid=$(cat "${TMP}/pasta2.pid")
+	bg pst socat -u TCP4-LISTEN:8888,reuseaddr,fork OPEN:/dev/null
+	spid=${BG_PID}
+	if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
+			     grep -q ."; then
+		pass "pasta_auto_port_bound_within_2s${sfx}"
+	else
+		fail "pasta_auto_port_bound_within_2s${sfx}" \
+		     "no listener on the host"
+	fi
+	echo hi | in_hst socat -u - TCP4:127.0.0.1:8888
+	expect_eq "pasta_auto_port_reachable${sfx}" $? 0
+	kill "${spid}"
+	if wait_for 3 sh -c "! ip netns exec ${NS_HST} ss -Htln \
+			     sport = :8888 | grep -q ."; then
+		pass "pasta_auto_port_unbound_when_server_stops${sfx}"
+	else
+		fail "pasta_auto_port_unbound_when_server_stops${sfx}" \
+		     "still bound"
+	fi
+	bg hst socat -u TCP4-LISTEN:7777,bind=127.0.0.1,reuseaddr,fork \
+		OPEN:/dev/null
+	spid=${BG_PID}
+	if wait_for 3 sh -c "ip netns exec ${NS_PST} ss -Htln sport = :7777 | \
+			     grep -q ."; then
+		echo hi | ip netns exec "${NS_PST}" socat -u - \
+			TCP4:127.0.0.1:7777
+		expect_eq "pasta_auto_tcp_ns_port_reaches_host${sfx}" $? 0
+	else
+		fail "pasta_auto_tcp_ns_port_reaches_host${sfx}" \
+		     "not bound in the namespace"
+	fi
+	kill "${spid}"
+	# UDP: an unconnected socket bound in the namespace
+	bg pst socat -u UDP6-RECV:8899 OPEN:/dev/null
+	spid=${BG_PID}
+	if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Huln sport = :8899 | \
+			     grep -q ."; then
+		pass "pasta_auto_udp_port_bound_within_2s${sfx}"
+	else
+		fail "pasta_auto_udp_port_bound_within_2s${sfx}" \
+		     "no socket on the host"
+	fi
+	kill "${spid}"
+	if [ "${how}" = proc ]; then
+		check "pasta_auto_reads_proc_net${sfx}" \
+		      grep -q "No socket diagnostics on the host side" "${log}"
+	else
+		check "pasta_auto_uses_socket_diagnostics${sfx}" \
+		      sh -c "! grep -q 'No socket diagnostics' ${log}"
+	fi
+	kill "${ppid}"
+	ip netns del "${NS_PST}"
+}
+
+# 3. Automatic forwarding, through socket diagnostics, and through
+# /proc/net where the kernel has none
+auto_forwarding "" diag
+auto_forwarding _proc_net proc LD_PRELOAD="${TOOLS}/nosockdiag.so"
 
 # 4. podman's command line, as podman writes it
 ip netns add "${NS_PST}"

@@ -15,8 +15,9 @@
 # Urgent data to a published port stays in the stream.
 # Also: a command run by root of such a namespace, and --runas in there;
 # podman's line with a control socket and pesto; rootlesskit's pasta driver,
-# joining its child's namespaces by /proc/PID paths, and a child that
-# uploads and ends right after its last write
+# joining its child's namespaces by /proc/PID paths, forwarding what binds on
+# the host's loopback (-T auto), and a child that uploads and ends right
+# after its last write
 
 . "$(dirname "$0")/lib.sh"
 
@@ -485,6 +486,21 @@ in_child socat -u OPEN:"${TMP}/rlk.data" TCP:203.0.113.1:10094
 wait_for 10 cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
 check rootless_rootlesskit_tcp_to_remote_cmp \
       cmp -s "${TMP}/rlk.data" "${TMP}/rlk.rcv"
+# rootlesskit leaves -T to its default, auto: a port bound on the host's
+# loopback comes up in the child's namespace, found by pasta, an
+# unprivileged user there, through the host's socket diagnostics
+bg hst socat -u TCP4-LISTEN:10093,bind=127.0.0.1,reuseaddr \
+	OPEN:"${TMP}/rlk_auto.rcv",creat,trunc
+if wait_for 3 sh -c "nsenter -t ${child} -U -n ss -Htln sport = :10093 | \
+		     grep -q ."; then
+	echo auto | in_child socat -u - TCP4:127.0.0.1:10093
+	wait_for 5 grep -q auto "${TMP}/rlk_auto.rcv"
+	check rootless_rootlesskit_auto_host_port_in_child \
+	      grep -q auto "${TMP}/rlk_auto.rcv"
+else
+	fail rootless_rootlesskit_auto_host_port_in_child \
+	     "not bound in the child's namespace"
+fi
 # A connection still open when the child ends: pasta drains it (up to its
 # grace period of 5 s) without spinning, then quits once it closes
 bg out socat -u TCP-LISTEN:10095,reuseaddr /dev/null
