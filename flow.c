@@ -41,6 +41,7 @@ static union flow flowtab[FLOW_MAX];
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
 
 static unsigned flow_hwm;		/* Entries ever used */
+static long long flow_deadline_ms;	/* Earliest timer of a flow, 0: none */
 static unsigned flow_free_head = FLOW_MAX;
 static unsigned flow_freed_head = FLOW_MAX;	/* Freed, not yet to take */
 static unsigned flow_limit = FLOW_MAX;
@@ -396,13 +397,46 @@ union flow *flow_lookup(uint8_t proto, uint8_t pif,
 }
 
 /**
+ * flow_timer_at() - Have flow_timer() run at a given time, or before
+ * @ms:		Time, milliseconds on the clock of timespec_ms()
+ */
+void flow_timer_at(long long ms)
+{
+	if (!flow_deadline_ms || ms < flow_deadline_ms)
+		flow_deadline_ms = ms;
+}
+
+/**
+ * flow_timer_left() - Time until flow_timer() is due for a flow's timer
+ * @now:	Current time
+ *
+ * Timers of TCP connections (retransmission, connection set-up) are due at
+ * their time; the idle timeouts of UDP and ping flows, minutes long, are
+ * checked with every run, at least once a second while there are flows.
+ *
+ * Return: milliseconds, 0 if due now, -1 if no flow timer is armed
+ */
+long long flow_timer_left(const struct timespec *now)
+{
+	if (!flow_deadline_ms)
+		return -1;
+
+	return MAX(flow_deadline_ms - timespec_ms(now), 0LL);
+}
+
+/**
  * flow_timer() - Run the timer of every flow, by type
  * @c:		Execution context
  * @now:	Current time
+ *
+ * Also finds the earliest timer still armed, for flow_timer_left(): timers
+ * armed later, as events come, move it with flow_timer_at().
  */
 void flow_timer(struct ctx *c, const struct timespec *now)
 {
 	unsigned i;
+
+	flow_deadline_ms = 0;
 
 	for (i = 0; i < flow_hwm; i++) {
 		union flow *flow = &flowtab[i];
@@ -414,9 +448,14 @@ void flow_timer(struct ctx *c, const struct timespec *now)
 			break;
 		case FLOW_TCP:
 			tcp_flow_timer(c, &flow->tcp, now);
+			if (flow->f.type == FLOW_TCP && flow->tcp.timer_ms)
+				flow_timer_at(flow->tcp.timer_ms);
 			break;
 		case FLOW_TCP_SPLICE:
 			tcp_splice_flow_timer(c, &flow->tcp_splice, now);
+			if (flow->f.type == FLOW_TCP_SPLICE &&
+			    flow->tcp_splice.timer_ms)
+				flow_timer_at(flow->tcp_splice.timer_ms);
 			break;
 		case FLOW_UDP:
 			udp_flow_timer(c, &flow->udp, now);

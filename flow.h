@@ -106,6 +106,8 @@ union flow *flow_lookup(uint8_t proto, uint8_t pif,
 			const union inany_addr *eaddr, in_port_t eport,
 			const union inany_addr *oaddr, in_port_t oport,
 			int *side);
+void flow_timer_at(long long ms);
+long long flow_timer_left(const struct timespec *now);
 void flow_timer(struct ctx *c, const struct timespec *now);
 void flow_start(union flow *flow, uint8_t type, uint8_t proto,
 		const struct timespec *now);

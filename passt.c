@@ -55,27 +55,33 @@
 #define EPOLL_EVENTS		64
 
 /**
- * struct periodic - A job the main loop runs at a fixed interval
+ * struct periodic - A job the main loop runs at a fixed interval, or sooner
  * @fn:		Job
  * @interval_ms: Interval
  * @until_quit:	Stop running it once we're quitting
- * @last:	When it last ran
+ * @soon:	Milliseconds until the job is due before its interval is
+ *		over (a deadline of its own), -1 if not; NULL for none
+ * @last:	When it last ran at its interval
+ *
+ * The jobs of the same interval run in the same wake-up: a job that runs
+ * sooner, for a deadline, keeps its place in the interval.
  */
 struct periodic {
 	void (*fn)(struct ctx *c, const struct timespec *now);
 	long long interval_ms;
 	bool until_quit;
+	long long (*soon)(const struct timespec *now);
 	struct timespec last;
 };
 
 static struct periodic periodic[] = {
-	{ flow_timer,	100,	false,	{ 0, 0 } },
-	{ ndp_timer,	1000,	true,	{ 0, 0 } },
-	{ fwd_scan,	1000,	true,	{ 0, 0 } },
-	{ ctl_timer,	1000,	false,	{ 0, 0 } },
-	{ follow_timer,	1000,	true,	{ 0, 0 } },
-	{ mcast_timer,	1000,	true,	{ 0, 0 } },
-	{ stats_report,	0,	false,	{ 0, 0 } },	/* --stats DELAY */
+	{ flow_timer,	1000,	false,	flow_timer_left,	{ 0, 0 } },
+	{ ndp_timer,	1000,	true,	NULL,			{ 0, 0 } },
+	{ fwd_scan,	1000,	true,	NULL,			{ 0, 0 } },
+	{ ctl_timer,	1000,	false,	NULL,			{ 0, 0 } },
+	{ follow_timer,	1000,	true,	NULL,			{ 0, 0 } },
+	{ mcast_timer,	1000,	true,	NULL,			{ 0, 0 } },
+	{ stats_report,	0,	false,	NULL,	{ 0, 0 } },	/* --stats DELAY */
 };
 
 /* Configuration, on pages of its own (see ctx_seal()), and the run state */
@@ -116,18 +122,24 @@ static int periodic_run(struct ctx *c, const struct timespec *now)
 
 	for (i = 0; i < ARRAY_SIZE(periodic); i++) {
 		struct periodic *p = &periodic[i];
-		long long left;
+		long long left, soon;
 
 		if (!p->fn || !p->interval_ms ||
 		    (p->until_quit && quit_draining()))
 			continue;
 
 		left = p->interval_ms - timespec_diff_ms(now, &p->last);
-		if (left <= 0) {
+		soon = p->soon ? p->soon(now) : -1;
+		if (left <= 0 || !soon) {
 			p->fn(c, now);
-			p->last = *now;
-			left = p->interval_ms;
+			if (left <= 0) {
+				p->last = *now;
+				left = p->interval_ms;
+			}
+			soon = p->soon ? p->soon(now) : -1;
 		}
+		if (soon >= 0 && soon < left)
+			left = soon;
 		if (next < 0 || left < next)
 			next = left;
 	}

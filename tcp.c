@@ -566,6 +566,7 @@ static void tcp_timer_set(struct tcp_tap_conn *conn,
 			  const struct timespec *now, long long ms)
 {
 	conn->timer_ms = timespec_ms(now) + ms;
+	flow_timer_at(conn->timer_ms);
 }
 
 /**

@@ -370,6 +370,7 @@ bool tcp_splice_conn_from_sock(struct ctx *c, union epoll_ref ref, int s,
 	conn->pipe[1][0] = conn->pipe[1][1] = -1;
 	conn->events = SPLICE_CONNECT;
 	conn->timer_ms = timespec_ms(now) + SPLICE_CONNECT_MS;
+	flow_timer_at(conn->timer_ms);
 
 	/* The same family's loopback on the other side */
 	if (v4)

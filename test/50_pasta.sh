@@ -7,7 +7,7 @@
 # user; attaching to a namespace; transfers through the tap device and
 # spliced loopback connections both ways; automatic port forwarding; DHCP
 # clients; quitting when the namespace goes away; checksum and segmentation
-# offloads on the tap device, both ways
+# offloads on the tap device, both ways; an idle pasta wakes up once a second
 
 . "$(dirname "$0")/lib.sh"
 
@@ -321,6 +321,29 @@ auto_forwarding() {
 # /proc/net where the kernel has none
 auto_forwarding "" diag
 auto_forwarding _proc_net proc LD_PRELOAD="${TOOLS}/nosockdiag.so"
+
+# An idle pasta with its defaults, a connection open through the tap device
+# and carrying nothing, sleeps until its jobs of every second: no wake-ups
+# of its own in between (it used to wake ten times a second). Each sleep in
+# epoll_wait() is a voluntary context switch
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" "${PASTA}" --config-net --netns "${NS_PST}" \
+	-P "${TMP}/pasta_idle.pid" 2>/dev/null
+ppid=$(cat "${TMP}/pasta_idle.pid")
+bg out socat -u TCP-LISTEN:10080,reuseaddr /dev/null
+wait_listen out 10080
+(sleep 20) | ip netns exec "${NS_PST}" socat -u - TCP:203.0.113.1:10080 &
+held=$!
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Htn sport = :10080 | grep -q ."
+sleep 1
+v0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/${ppid}/status")
+sleep 5
+v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/${ppid}/status")
+expect_le pasta_idle_wakes_about_once_a_second $((v1 - v0)) 30 \
+	  "wake-ups in 5 s"
+kill "${held}" "${ppid}" 2>/dev/null
+wait "${held}" 2>/dev/null
+ip netns del "${NS_PST}"
 
 # 4. podman's command line, as podman writes it
 ip netns add "${NS_PST}"
