@@ -248,6 +248,20 @@ else
 	fail pasta_quits_when_namespace_deleted "PID ${ppid} still running"
 fi
 
+# auto_bound() - Check that a port is bound on a side within 3 s
+# $1:	Name of the check
+# $2:	Namespace
+# $3:	ss options: -Htln for listening TCP sockets, -Huln for UDP ones
+# $4:	Port
+auto_bound() {
+	if wait_for 3 sh -c "ip netns exec $2 ss $3 sport = :$4 | grep -q ."
+	then
+		pass "$1"
+	else
+		fail "$1" "nothing bound to port $4 in $2"
+	fi
+}
+
 # auto_forwarding() - pasta with its defaults ("auto" everywhere) follows
 # what binds inside, and on the host
 # $1:	Suffix of the check names
@@ -265,13 +279,7 @@ auto_forwarding() {
 	ppid=$(cat "${TMP}/pasta2.pid")
 	bg pst socat -u TCP4-LISTEN:8888,reuseaddr,fork OPEN:/dev/null
 	spid=${BG_PID}
-	if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Htln sport = :8888 | \
-			     grep -q ."; then
-		pass "pasta_auto_port_bound_within_2s${sfx}"
-	else
-		fail "pasta_auto_port_bound_within_2s${sfx}" \
-		     "no listener on the host"
-	fi
+	auto_bound "pasta_auto_port_bound_within_2s${sfx}" "${NS_HST}" -Htln 8888
 	echo hi | in_hst socat -u - TCP4:127.0.0.1:8888
 	expect_eq "pasta_auto_port_reachable${sfx}" $? 0
 	kill "${spid}"
@@ -298,13 +306,8 @@ auto_forwarding() {
 	# UDP: an unconnected socket bound in the namespace
 	bg pst socat -u UDP6-RECV:8899 OPEN:/dev/null
 	spid=${BG_PID}
-	if wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Huln sport = :8899 | \
-			     grep -q ."; then
-		pass "pasta_auto_udp_port_bound_within_2s${sfx}"
-	else
-		fail "pasta_auto_udp_port_bound_within_2s${sfx}" \
-		     "no socket on the host"
-	fi
+	auto_bound "pasta_auto_udp_port_bound_within_2s${sfx}" "${NS_HST}" \
+		   -Huln 8899
 	kill "${spid}"
 	if [ "${how}" = proc ]; then
 		check "pasta_auto_reads_proc_net${sfx}" \
