@@ -383,6 +383,19 @@ void vq_notify(struct vu_vq *vq)
 }
 
 /**
+ * vq_avail_event() - Where we tell the driver which index to kick us at
+ * @vq:		Queue, with its used ring mapped
+ *
+ * Return: the avail_event field, after the used ring's entries
+ *	   (VIRTIO_RING_F_EVENT_IDX), in the driver's byte order
+ */
+static uint16_t *vq_avail_event(const struct vu_vq *vq)
+{
+	return (uint16_t *)((char *)vq->used + sizeof(struct vring_used) +
+			    vq->num * sizeof(struct vring_used_elem));
+}
+
+/**
  * vq_kicks_at() - Ask the driver to kick us once @n chains are available
  * @vq:		Queue
  * @n:		Chains from the first one we didn't take, at least 1
@@ -393,8 +406,6 @@ void vq_notify(struct vu_vq *vq)
  */
 void vq_kicks_at(struct vu_vq *vq, unsigned n)
 {
-	uint16_t *avail_event;
-
 	if (vq->broken || !vq->used || !vq->avail || !n)
 		return;
 
@@ -403,9 +414,7 @@ void vq_kicks_at(struct vu_vq *vq, unsigned n)
 		return;
 	}
 
-	avail_event = (uint16_t *)((char *)vq->used + sizeof(struct vring_used) +
-				   vq->num * sizeof(struct vring_used_elem));
-	__atomic_store_n(avail_event, htole16((uint16_t)(vq->last_avail + n - 1)),
+	__atomic_store_n(vq_avail_event(vq), htole16((uint16_t)(vq->last_avail + n - 1)),
 			 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -446,8 +455,7 @@ void vq_kicks_wanted(struct vu_vq *vq, bool want)
 	 * never stops moving its index gets no more tries than that: callers
 	 * look for new chains once more anyway
 	 */
-	avail_event = (uint16_t *)((char *)vq->used + sizeof(struct vring_used) +
-				   vq->num * sizeof(struct vring_used_elem));
+	avail_event = vq_avail_event(vq);
 	do {
 		idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
 		__atomic_store_n(avail_event, idx, __ATOMIC_RELAXED);
