@@ -323,7 +323,9 @@ auto_forwarding() {
 # 3. Automatic forwarding, through socket diagnostics, and through
 # /proc/net where the kernel has none
 auto_forwarding "" diag
-auto_forwarding _proc_net proc LD_PRELOAD="${TOOLS}/nosockdiag.so"
+# (the sanitizers' runtime wants to be loaded first, the library comes first)
+auto_forwarding _proc_net proc LD_PRELOAD="${TOOLS}/nosockdiag.so" \
+	ASAN_OPTIONS=verify_asan_link_order=0
 
 # An idle pasta with its defaults, a connection open through the tap device
 # and carrying nothing, sleeps until its jobs of every second: no wake-ups
