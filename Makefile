@@ -198,7 +198,7 @@ $(B)/tools/%: test/tools/%.c $(B)/flags $(KHDR_DEP)
 
 # Libraries for LD_PRELOAD, without sanitizers: those want their runtime
 # loaded first, and the library only passes calls on
-$(B)/tools/%.so: test/tools/preload/%.c $(B)/flags
+$(B)/tools/%.so: test/tools/preload/%.c $(B)/flags $(KHDR_DEP)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -fsanitize%,$(BASE_CFLAGS) $(CFLAGS)) -shared -fPIC \
 		-o $@ $<

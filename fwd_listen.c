@@ -859,7 +859,8 @@ static int fwd_tables_open(void *arg)
 
 /**
  * fwd_proc_scan() - Find the ports bound in a /proc/net socket table
- * @fd:		Descriptor of /proc/net/tcp{,6} or /proc/net/udp{,6}
+ * @fd:		Descriptor of /proc/net/tcp{,6} or /proc/net/udp{,6}, -1 if
+ *		there's no such file (the IPv6 ones, IPv6 disabled at boot)
  * @tcp:	TCP table: listening sockets count; UDP: unconnected ones
  * @map:	Bitmap of ports, bits set for what's found
  *
@@ -872,7 +873,7 @@ static int fwd_proc_scan(int fd, bool tcp, uint8_t *map)
 	off_t off = 0;
 
 	if (fd < 0)
-		return -EIO;
+		return 0;
 
 	for (;;) {
 		ssize_t n = pread(fd, buf + have, FWD_PROC_BUF - have, off);

@@ -327,6 +327,19 @@ auto_forwarding "" diag
 auto_forwarding _proc_net proc LD_PRELOAD="${TOOLS}/nosockdiag.so" \
 	ASAN_OPTIONS=verify_asan_link_order=0
 
+# Neither socket diagnostics nor IPv6 tables in /proc/net (IPv6 disabled at
+# boot): the IPv4 ones are enough
+ip netns add "${NS_PST}"
+ip netns exec "${NS_HST}" env LD_PRELOAD="${TOOLS}/nosockdiag.so" \
+	ASAN_OPTIONS=verify_asan_link_order=0 NOSOCKDIAG_NO_IPV6=1 \
+	"${PASTA}" --config-net --netns "${NS_PST}" -P "${TMP}/pasta2.pid" \
+	2>/dev/null
+ppid=$(cat "${TMP}/pasta2.pid")
+bg pst socat -u TCP4-LISTEN:8888,reuseaddr,fork OPEN:/dev/null
+auto_bound pasta_auto_port_bound_without_ipv6_tables "${NS_HST}" -Htln 8888
+kill "${BG_PID}" "${ppid}"
+ip netns del "${NS_PST}"
+
 # An idle pasta with its defaults, a connection open through the tap device
 # and carrying nothing, sleeps until its jobs of every second: no wake-ups
 # of its own in between (it used to wake ten times a second). Each sleep in
