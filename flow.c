@@ -412,7 +412,7 @@ void flow_timer_at(long long ms)
  *
  * Timers of TCP connections (retransmission, connection set-up) are due at
  * their time; the idle timeouts of UDP and ping flows, minutes long, are
- * checked with every run, at least once a second while there are flows.
+ * checked with every run, and it runs once a second anyway.
  *
  * Return: milliseconds, 0 if due now, -1 if no flow timer is armed
  */

@@ -81,7 +81,8 @@ static struct periodic periodic[] = {
 	{ ctl_timer,	1000,	false,	NULL,			{ 0, 0 } },
 	{ follow_timer,	1000,	true,	NULL,			{ 0, 0 } },
 	{ mcast_timer,	1000,	true,	NULL,			{ 0, 0 } },
-	{ stats_report,	0,	false,	NULL,	{ 0, 0 } },	/* --stats DELAY */
+	/* Every --stats DELAY seconds, set at start */
+	{ stats_report,	0,	false,	NULL,			{ 0, 0 } },
 };
 
 /* Configuration, on pages of its own (see ctx_seal()), and the run state */

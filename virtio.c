@@ -414,7 +414,8 @@ void vq_kicks_at(struct vu_vq *vq, unsigned n)
 		return;
 	}
 
-	__atomic_store_n(vq_avail_event(vq), htole16((uint16_t)(vq->last_avail + n - 1)),
+	__atomic_store_n(vq_avail_event(vq),
+			 htole16((uint16_t)(vq->last_avail + n - 1)),
 			 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
