@@ -40,6 +40,7 @@
 /* #syscalls:passt accept4 close setsockopt */
 
 #define STREAM_LEN_BYTES	sizeof(uint32_t)
+#define STREAM_SPLIT_MIN	512	/* Frame length: see stream_frame_add() */
 #define STREAM_SNDBUF		(16 * 1024 * 1024)
 #define STREAM_IOV_MAX		1024
 
@@ -268,27 +269,35 @@ static bool stream_frame_len_ok(uint32_t len)
 }
 
 /**
- * stream_frame_align() - Align the IP header of a frame from the stream
+ * stream_frame_add() - Align a frame from the stream, add it to the batch
  * @lenp:	Position of the frame's length field, the frame follows
  * @len:	Frame length
  *
- * Frames follow each other at any offset, but header structures need
- * their natural alignment. A misaligned frame moves back by up to three
- * bytes, over its own length field, already parsed.
+ * Frames follow each other at any offset, but header structures need their
+ * natural alignment. A misaligned frame moves back by up to three bytes, over
+ * its own length field, already parsed: all of it, or, if it's long and goes
+ * to a TCP or UDP socket, only its headers, and the payload stays where it is
+ * (tap_rx_add_split()), saving a copy of most of the frame.
  *
- * Return: start of the frame
+ * Return: what tap_rx_add() or tap_rx_add_split() returned
  */
-static char *stream_frame_align(char *lenp, size_t len)
+static int stream_frame_add(char *lenp, size_t len)
 {
 	char *frame = lenp + STREAM_LEN_BYTES;
-	size_t mis = ((uintptr_t)frame - TAP_IP_ALIGN) % 4;
+	size_t mis = ((uintptr_t)frame - TAP_IP_ALIGN) % 4, hlen;
 
-	if (mis) {
-		memmove(frame - mis, frame, len);
-		frame -= mis;
+	if (!mis)
+		return tap_rx_add(frame, len, 0);
+
+	if (len >= STREAM_SPLIT_MIN &&
+	    (hlen = tap_frame_payload_off(frame, len, true))) {
+		memmove(frame - mis, frame, hlen);
+		return tap_rx_add_split(frame - mis, hlen, frame + hlen,
+					len - hlen);
 	}
 
-	return frame;
+	memmove(frame - mis, frame, len);
+	return tap_rx_add(frame - mis, len, 0);
 }
 
 /**
@@ -367,7 +376,7 @@ void link_stream_handler(struct ctx *c, uint32_t events,
 
 			if (tap_rx_full())
 				tap_rx_handle(c, now);
-			tap_rx_add(stream_frame_align(buf + off, len), len, 0);
+			stream_frame_add(buf + off, len);
 			off += STREAM_LEN_BYTES + len;
 		}
 

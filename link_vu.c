@@ -613,36 +613,6 @@ const struct link_ops link_vu_ops = {
 };
 
 /**
- * vu_tx_tcp_head() - Tell if a frame is TCP with every header in its head
- * @f:		Head of the frame, from the Ethernet header on
- * @len:	Length of the head
- *
- * Return: true for TCP over IPv4 or IPv6 (without extension headers) whose
- *	   TCP header, options included, ends within @len bytes
- */
-static bool vu_tx_tcp_head(const uint8_t *f, size_t len)
-{
-	size_t l4;
-
-	if (len < ETH_HLEN + 40 + 20)
-		return false;
-
-	if (f[12] == 0x08 && f[13] == 0x00) {		/* IPv4 */
-		if (f[ETH_HLEN + 9] != IPPROTO_TCP)
-			return false;
-		l4 = ETH_HLEN + (f[ETH_HLEN] & 0x0f) * 4;
-	} else if (f[12] == 0x86 && f[13] == 0xdd) {	/* IPv6 */
-		if (f[ETH_HLEN + 6] != IPPROTO_TCP)
-			return false;
-		l4 = ETH_HLEN + 40;
-	} else {
-		return false;
-	}
-
-	return l4 + 20 <= len && l4 + (f[l4 + 12] >> 4) * 4 <= len;
-}
-
-/**
  * vu_tx() - Read every frame the guest made available, handle them
  * @c:		Execution context
  * @now:	Current time
@@ -711,7 +681,7 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 		vu_copy_in(&to, 1, &src);
 
 		if (len > VU_TX_TAIL_MIN &&
-		    vu_tx_tcp_head(to.iov_base, VU_TX_HEAD)) {
+		    tap_frame_payload_off(to.iov_base, VU_TX_HEAD, false)) {
 			struct pkt_tail tail = { .iov = vu_tail_iov[used] };
 			struct iovec *t = vu_tail_iov[used];
 

@@ -69,6 +69,9 @@ PACKET_POOL_TAILS(pool_tap, TAP_MSGS, tap_buf, TAP_BUF_BYTES);
  */
 static uint16_t tap_udp_gso[TAP_MSGS];
 
+/* Where the payload of each frame of pool_tap added in two pieces is */
+static struct iovec tap_rest[TAP_MSGS];
+
 /**
  * struct tap_seq - Transport segments of one flow within a batch
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
@@ -924,7 +927,8 @@ static void tap_seqs_flush(struct ctx *c, const struct timespec *now)
  * @daddr:	Destination address
  * @l4:		Transport header and payload
  * @l4len:	Length of @l4
- * @tail:	Payload past @l4len, elsewhere (length 0 if none): TCP only
+ * @tail:	Payload past @l4len, elsewhere (length 0 if none): TCP, or UDP
+ *		with all of its payload there (tap_rx_add_split())
  * @gso:	Datagram size of a run of UDP datagrams in one frame, or 0
  * @now:	Current time
  */
@@ -933,8 +937,8 @@ static void tap_l4(struct ctx *c, uint8_t proto, const union inany_addr *saddr,
 		   const struct pkt_tail *tail, uint16_t gso,
 		   const struct timespec *now)
 {
-	if (tail->len && proto != IPPROTO_TCP) {
-		trace("Dropping non-TCP frame with a tail");
+	if (tail->len && proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		trace("Dropping frame with a tail, neither TCP nor UDP");
 		stats_drop(STATS_DROP_TAIL);
 		return;
 	}
@@ -1341,6 +1345,95 @@ int tap_rx_add_tail(const char *frame, size_t len,
 	stats.frames_in++;
 	stats.bytes_in += len + tail->len;
 	return 0;
+}
+
+/**
+ * tap_rx_add_split() - Add a frame from the guest whose payload is apart from
+ *			its headers
+ * @head:	Its headers, from the Ethernet header on, within tap_rx_buf()
+ * @hlen:	Length of the headers, up to the end of the TCP or UDP header
+ *		(tap_frame_payload_off())
+ * @rest:	The payload, within tap_rx_buf() too
+ * @rlen:	Its length
+ *
+ * Return: 0 on success, -1 if the batch is full or a piece out of bounds
+ */
+int tap_rx_add_split(const char *head, size_t hlen, const char *rest,
+		     size_t rlen)
+{
+	struct pkt_tail tail = { .iov = &tap_rest[pool_tap.count], .n = 1,
+				 .len = rlen };
+	uintptr_t r = (uintptr_t)rest, b = (uintptr_t)tap_buf;
+
+	if (pool_full(&pool_tap) || r < b || r - b > sizeof(tap_buf) ||
+	    rlen > sizeof(tap_buf) - (r - b))
+		return -1;
+
+	tap_rest[pool_tap.count].iov_base = (char *)rest;
+	tap_rest[pool_tap.count].iov_len = rlen;
+	return tap_rx_add_tail(head, hlen, &tail);
+}
+
+/**
+ * tap_frame_payload_off() - Where the payload of a TCP or UDP frame starts
+ * @frame:	Frame, from the Ethernet header on, at any alignment
+ * @len:	Bytes of it there
+ * @udp:	Take UDP frames too, not only TCP: unicast ones that go to a
+ *		socket (not to our DHCP or DHCPv6 server)
+ *
+ * Reads bytes one by one: the frame may not be aligned yet. A frame whose
+ * payload is apart from its headers (tap_rx_add_split()) goes to the socket
+ * of its flow, or nowhere: the payload of TCP and UDP isn't parsed there.
+ *
+ * Return: offset of the payload, if the frame is TCP (or UDP) over IPv4, or
+ *	   over IPv6 without extension headers, and every header ends within
+ *	   @len bytes; 0 otherwise
+ */
+size_t tap_frame_payload_off(const void *frame, size_t len, bool udp)
+{
+	const uint8_t *f = frame;
+	uint8_t proto;
+	bool mcast;
+	size_t l4;
+
+	if (len < ETH_HLEN + sizeof(struct iphdr))
+		return 0;
+
+	if (f[12] == 0x08 && f[13] == 0x00) {		/* IPv4 */
+		proto = f[ETH_HLEN + 9];
+		l4 = ETH_HLEN + (f[ETH_HLEN] & 0x0f) * 4;
+		if (l4 < ETH_HLEN + sizeof(struct iphdr))
+			return 0;
+		mcast = f[ETH_HLEN + 16] >= 224;	/* and 240.0.0.0/4 */
+	} else if (f[12] == 0x86 && f[13] == 0xdd) {	/* IPv6 */
+		if (len < ETH_HLEN + sizeof(struct ipv6hdr))
+			return 0;
+		proto = f[ETH_HLEN + 6];
+		l4 = ETH_HLEN + sizeof(struct ipv6hdr);
+		mcast = f[ETH_HLEN + 24] == 0xff;
+	} else {
+		return 0;
+	}
+
+	if (proto == IPPROTO_UDP && udp) {
+		unsigned dport;
+
+		/* Only what goes to a socket: not what tap_ip4() and
+		 * tap_ip6() keep for us (DHCP, DHCPv6, multicast)
+		 */
+		if (l4 + sizeof(struct udphdr) > len || mcast)
+			return 0;
+		dport = f[l4 + 2] << 8 | f[l4 + 3];
+		if (dport == 67 || dport == 547)
+			return 0;
+		return l4 + sizeof(struct udphdr);
+	}
+	if (proto != IPPROTO_TCP || l4 + sizeof(struct tcphdr) > len ||
+	    (f[l4 + 12] >> 4) * 4U < sizeof(struct tcphdr))
+		return 0;
+
+	l4 += (f[l4 + 12] >> 4) * 4U;		/* Data offset */
+	return l4 <= len ? l4 : 0;
 }
 
 /**

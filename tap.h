@@ -89,6 +89,9 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 char *tap_rx_buf(size_t *size);
 bool tap_rx_full(void);
 int tap_rx_add(const char *frame, size_t len, uint16_t udp_gso);
+int tap_rx_add_split(const char *head, size_t hlen, const char *rest,
+		     size_t rlen);
+size_t tap_frame_payload_off(const void *frame, size_t len, bool udp);
 int tap_rx_add_tail(const char *frame, size_t len,
 		    const struct pkt_tail *tail);
 void tap_rx_handle(struct ctx *c, const struct timespec *now);

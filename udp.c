@@ -1360,16 +1360,22 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 	}
 
 	for (i = 0; i < p->count; i++) {
-		size_t l4len = packet_len(p, i), len, seg;
+		size_t l4len = packet_len(p, i), len, seg, hlen;
+		struct pkt_tail tail;
 		const char *data;
+		struct iovec rest;
 
-		uh = packet_get(p, i, 0, l4len, NULL);
+		uh = packet_slice(p, i, 0, l4len, &hlen, &tail);
 		/* The checksum isn't verified: the frame came over a local
 		 * socket or tap device, not a wire, and the kernel computes
-		 * a new one. IPv6 requires one though (RFC 8200, 8.1).
+		 * a new one. IPv6 requires one though (RFC 8200, 8.1). A
+		 * payload apart from the header (tap_rx_add_split()) is in
+		 * one piece.
 		 */
-		if (!uh || l4len < sizeof(*uh) || ntohs(uh->len) != l4len ||
-		    (!uh->check && !inany_v4(saddr))) {
+		if (!uh || hlen < sizeof(*uh) || ntohs(uh->len) != l4len ||
+		    (!uh->check && !inany_v4(saddr)) ||
+		    (tail.len && (hlen != sizeof(*uh) ||
+				  packet_tail_iov(&tail, 0, &rest, 1) != 1))) {
 			trace("UDP: dropping malformed datagram from guest");
 			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
@@ -1391,7 +1397,7 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			uflow->last_ms = timespec_ms(now);
 		}
 
-		data = (const char *)(uh + 1);
+		data = tail.len ? rest.iov_base : (const char *)(uh + 1);
 		len = l4len - sizeof(*uh);
 		seg = gso[i] && gso[i] < len ? gso[i] : len;
 		/* More than the kernel's UDP_SEGMENT ever makes of a run */

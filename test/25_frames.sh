@@ -4,8 +4,9 @@
 # passt - user-mode networking for virtual machines and namespaces
 #
 # test/25_frames.sh - Frame-level checks, with test/frames.py as the guest:
-# ARP, NDP, DHCP, DHCPv6, ICMP echo and the framing of the stream, against
-# passt in the test namespace with three sets of options, then --one-off
+# ARP, NDP, DHCP, DHCPv6, ICMP echo, UDP to a remote echo server from odd
+# offsets of the stream, and the framing of the stream, against passt in the
+# test namespace with three sets of options, then --one-off
 
 . "$(dirname "$0")/lib.sh"
 
@@ -93,13 +94,32 @@ SEARCH="$(label a 50).deep.example.test $(label b 50).deep.example.test"
 SEARCH="${SEARCH} $(label c 60).lab.test $(label d 60).lab.test"
 SEARCH="${SEARCH} deep.example.test $(label e 60).example.test"
 
+# A UDP echo server on the remote addresses, for the split group
+ECHO_PORT=7007
+ip netns exec "${NS_OUT}" "${PYTHON}" - "${ECHO_PORT}" <<'PYEOF' &
+import select, socket, sys
+port = int(sys.argv[1])
+socks = []
+for af, addr in ((socket.AF_INET, '203.0.113.1'),
+                 (socket.AF_INET6, '2001:db8:1::1')):
+    s = socket.socket(af, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    socks.append(s)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        data, peer = s.recvfrom(65535)
+        s.sendto(data, peer)
+PYEOF
+at_exit "kill $!"
+
 start=$(date +%s.%N)
 
 # Everything, with host name, FQDN and the long search list
 if passt_start "" -H guest1 --fqdn guest1.example.test -S "${SEARCH}"; then
 	frames "" --hostname guest1 --fqdn guest1.example.test \
 		--search "${SEARCH// /,}" \
-		--remote4 203.0.113.1 --remote6 2001:db8:1::1
+		--remote4 203.0.113.1 --remote6 2001:db8:1::1 \
+		--echo-port "${ECHO_PORT}"
 	passt_stop ""
 	n=$(grep -c "Framing error" "${LOG}")
 	check frames_log_framing_errors test "${n}" -ge 6

@@ -1495,6 +1495,68 @@ class Tester:
                         ('' if af == 4 else 'v6'),
                         [] if f is None else ['loopback answered'])
 
+    # Frames at odd offsets of the stream
+
+    def misaligner(self, mis):
+        """A frame passt drops, after which the next one starts @mis bytes
+        past where its IP header would be aligned (frames of one write
+        follow each other in passt's buffer, the first one aligned)"""
+        return eth(self.cfg.passt_mac, 0x88b5, b'\0' * (40 - 14 + mis))
+
+    def test_split(self):
+        """Long frames after a misaligned start: passt moves only the
+        headers of TCP and UDP ones that go to a socket, and sends their
+        payload from where it is; what it answers itself it takes whole"""
+        cfg = self.cfg
+        for mis in (1, 2, 3):
+            # A broadcast discover, a renewal to the server's address
+            for name, src, dst, mac, opts in (
+                    ('discover', b'\0' * 4, BCAST_MAC[:4], BCAST_MAC,
+                     [(53, b'\x01')]),
+                    ('renewal', cfg.ip4, cfg.gw4, cfg.passt_mac,
+                     [(53, b'\x03')])):
+                xid = self.next_xid()
+                msg = dhcp_build(xid, opts, ciaddr=src) + b'\0' * 400
+                self.c.send(self.misaligner(mis),
+                            udp4_frame(src, dst, 68, 67, msg, mac=mac))
+                f, others = self.expect(
+                    lambda f, x=xid: self.is_dhcp_reply(f, x))
+                p = ['unexpected: ' + o.describe() for o in others]
+                if f is None:
+                    p.append('no reply')
+                self.result('split_dhcp_%s_%d_bytes_at_offset_%d' %
+                            (name, len(msg), mis), p)
+
+        if not cfg.echo_port:
+            return
+        for af, src, dst in ((4, cfg.ip4, cfg.remote4),
+                             (6, cfg.ip6, cfg.remote6)):
+            if not dst:
+                continue
+            for mis in (1, 2, 3):
+                for size in (600, 9000):
+                    sport = 40000 + af * 100 + mis * 10 + size // 1000
+                    data = os.urandom(size)
+                    seg = udp(src, dst, sport, cfg.echo_port, data)
+                    ip = (ipv4(src, dst, 17, seg) if af == 4 else
+                          ipv6(src, dst, 17, seg, 64))
+                    frame = eth(cfg.passt_mac,
+                                ETH_P_IP if af == 4 else ETH_P_IPV6, ip)
+                    self.c.send(self.misaligner(mis), frame)
+                    f, others = self.expect(
+                        lambda f, k='udp%d' % af, d=sport: f.kind == k and
+                        f.sport == cfg.echo_port and f.dport == d)
+                    p = ['unexpected: ' + o.describe() for o in others]
+                    if f is None:
+                        p.append('no echo')
+                    else:
+                        p += f.errors
+                        if f.payload != data:
+                            p.append('payload differs (%d bytes back)' %
+                                     len(f.payload))
+                    self.result('split_udp%d_%d_bytes_at_offset_%d' %
+                                (af, size, mis), p)
+
     # Stream framing
 
     def closes(self, name, raw, before=None):
@@ -1686,7 +1748,7 @@ class Tester:
 
 
 GROUPS = ('arp', 'ndp', 'dhcp', 'dhcp_bad', 'dhcpv6', 'dhcpv6_bad', 'icmp',
-          'framing')
+          'split', 'framing')
 
 
 def parse_args():
@@ -1713,6 +1775,8 @@ def parse_args():
     ap.add_argument('--remote4', type=a4, default=None,
                     help='address to ping beyond the host')
     ap.add_argument('--remote6', type=a6, default=None)
+    ap.add_argument('--echo-port', type=int, default=0,
+                    help='UDP echo port on the remote addresses')
     ap.add_argument('--groups', default=','.join(GROUPS))
     ap.add_argument('--tag', default='', help='prefix of check names')
     cfg = ap.parse_args()
