@@ -54,6 +54,7 @@
  * @timer_ms:		Deadline of the running timer, 0 if none
  * @rto_ms:		Current retransmission timeout
  * @ts_ok:		Timestamps option in use (RFC 7323)
+ * @peek_off_set:	The socket's peek offset is set (tcp_peek_off())
  * @ts_recent:		Latest timestamp value from the guest, to echo
  * @wnd_measured:	Window from the socket's memory, when last read
  */
@@ -77,6 +78,7 @@ struct tcp_tap_conn {
 	long long timer_ms;
 	uint32_t rto_ms;
 	bool ts_ok;
+	bool peek_off_set;
 	uint32_t ts_recent;
 	uint32_t wnd_measured;
 };
