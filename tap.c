@@ -237,6 +237,42 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
 }
 
 /**
+ * tap_l4_at() - Transport protocol of a frame, and where its header starts
+ * @f:		Frame, from the Ethernet header on, at any alignment (it's read
+ *		byte by byte)
+ * @len:	Bytes of it there
+ * @proto:	Transport protocol (IPv6: the first next header), set on
+ *		success
+ *
+ * Return: offset of the transport header, for IPv4 with a valid header
+ *	   length or IPv6, both within @len bytes; 0 for anything else
+ */
+static size_t tap_l4_at(const uint8_t *f, size_t len, uint8_t *proto)
+{
+	const uint8_t *l3 = f + ETH_HLEN;
+	size_t l4;
+
+	if (len < ETH_HLEN + sizeof(struct iphdr))
+		return 0;
+
+	if (f[12] == 0x08 && f[13] == 0x00) {		/* IPv4 */
+		l4 = ETH_HLEN + (l3[0] & 0x0f) * 4;
+		if (l4 < ETH_HLEN + sizeof(struct iphdr))
+			return 0;
+		*proto = l3[offsetof(struct iphdr, protocol)];
+		return l4;
+	}
+
+	if (f[12] == 0x86 && f[13] == 0xdd &&		/* IPv6 */
+	    len >= ETH_HLEN + sizeof(struct ipv6hdr)) {
+		*proto = l3[offsetof(struct ipv6hdr, nexthdr)];
+		return ETH_HLEN + sizeof(struct ipv6hdr);
+	}
+
+	return 0;
+}
+
+/**
  * tap_vnet_hdr() - Virtio-net header for a frame to the guest
  * @c:		Execution context
  * @vh:		Header to fill in
@@ -253,26 +289,16 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
 void tap_vnet_hdr(const struct ctx *c, struct virtio_net_hdr *vh,
 		  const struct iovec *iov, size_t n, uint16_t gso_size)
 {
-	const uint8_t *f = iov->iov_base, *l3 = f + ETH_HLEN;
+	const uint8_t *f = iov->iov_base;
 	size_t l4off;
-	uint16_t et;
 	uint8_t proto;
+	uint16_t et;
 
 	memset(vh, 0, sizeof(*vh));
-	if (tap_l4_csum(c) || iov->iov_len < ETH_HLEN + sizeof(struct iphdr))
+	if (tap_l4_csum(c) || !(l4off = tap_l4_at(f, iov->iov_len, &proto)))
 		return;
 
 	memcpy(&et, f + offsetof(struct ethhdr, h_proto), sizeof(et));
-	if (et == htons(ETH_P_IP)) {
-		l4off = ETH_HLEN + (l3[0] & 0x0f) * 4;
-		proto = l3[offsetof(struct iphdr, protocol)];
-	} else if (et == htons(ETH_P_IPV6) &&
-		   iov->iov_len >= ETH_HLEN + sizeof(struct ipv6hdr)) {
-		l4off = ETH_HLEN + sizeof(struct ipv6hdr);
-		proto = l3[offsetof(struct ipv6hdr, nexthdr)];
-	} else {
-		return;
-	}
 
 	if (proto == IPPROTO_TCP) {
 		vh->csum_offset = offsetof(struct tcphdr, check);
@@ -1396,24 +1422,13 @@ size_t tap_frame_payload_off(const void *frame, size_t len, bool udp)
 	bool mcast;
 	size_t l4;
 
-	if (len < ETH_HLEN + sizeof(struct iphdr))
+	if (!(l4 = tap_l4_at(f, len, &proto)))
 		return 0;
 
-	if (f[12] == 0x08 && f[13] == 0x00) {		/* IPv4 */
-		proto = f[ETH_HLEN + 9];
-		l4 = ETH_HLEN + (f[ETH_HLEN] & 0x0f) * 4;
-		if (l4 < ETH_HLEN + sizeof(struct iphdr))
-			return 0;
-		mcast = f[ETH_HLEN + 16] >= 224;	/* and 240.0.0.0/4 */
-	} else if (f[12] == 0x86 && f[13] == 0xdd) {	/* IPv6 */
-		if (len < ETH_HLEN + sizeof(struct ipv6hdr))
-			return 0;
-		proto = f[ETH_HLEN + 6];
-		l4 = ETH_HLEN + sizeof(struct ipv6hdr);
-		mcast = f[ETH_HLEN + 24] == 0xff;
-	} else {
-		return 0;
-	}
+	if (f[12] == 0x08)		/* IPv4: and 240.0.0.0/4 */
+		mcast = f[ETH_HLEN + offsetof(struct iphdr, daddr)] >= 224;
+	else
+		mcast = f[ETH_HLEN + offsetof(struct ipv6hdr, daddr)] == 0xff;
 
 	if (proto == IPPROTO_UDP && udp) {
 		unsigned dport;
