@@ -40,14 +40,14 @@
 /* #syscalls:passt read write */
 
 #define VU_TX_BATCH		1024	/* Chains from the guest per pass */
-#define VU_TX_HEAD		256	/* Bytes of a TCP frame we copy */
+#define VU_TX_HEAD		256	/* Bytes of a TCP or UDP frame we copy */
 #define VU_TX_TAIL_MIN		2048	/* ... if longer: shorter ones, whole */
 #define VU_FRAME_IOV_MAX	65	/* Buffers of a frame to the guest: the
 					 * headers of a run of UDP datagrams,
 					 * and up to 64 of them
 					 */
 
-/* Where the payload of TCP frames from the guest stays: see vu_tx() */
+/* Where the payload of TCP and UDP frames from the guest stays: vu_tx() */
 static struct iovec vu_tail_iov[VU_TX_BATCH][VQ_ELEM_IOV_MAX];
 
 static_assert(VQ_ELEM_IOV_MAX <= PKT_TAIL_IOV_MAX, "tails too short");
@@ -618,10 +618,12 @@ const struct link_ops link_vu_ops = {
  * @now:	Current time
  *
  * Frames are copied into tap.c's buffer, where they're parsed, and where
- * the guest can't change them meanwhile. TCP payload needn't be parsed: of
- * a long TCP frame, only the first bytes, with every header, are copied,
- * and the rest of the payload goes from the guest's buffers to the socket.
- * The chains go back to the guest once the batch is handled.
+ * the guest can't change them meanwhile. The payload of what goes to a TCP
+ * or UDP socket needn't be parsed: of a long frame, only the first bytes,
+ * with every header, are copied, and the rest of the payload goes from the
+ * guest's buffers to the socket (not DHCP, DHCPv6 or multicast, which we
+ * parse or copy: tap_frame_payload_off()). The chains go back to the guest
+ * once the batch is handled.
  */
 static void vu_tx(struct ctx *c, const struct timespec *now)
 {
@@ -681,7 +683,7 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 		vu_copy_in(&to, 1, &src);
 
 		if (len > VU_TX_TAIL_MIN &&
-		    tap_frame_payload_off(to.iov_base, VU_TX_HEAD, false)) {
+		    tap_frame_payload_off(to.iov_base, VU_TX_HEAD, true)) {
 			struct pkt_tail tail = { .iov = vu_tail_iov[used] };
 			struct iovec *t = vu_tail_iov[used];
 

@@ -154,11 +154,29 @@ static struct udp_flow *udp_frame_flow[UDP_BATCH];
 static struct udp_frame_hdrs udp_gso_hdrs;
 static struct iovec udp_gso_iov[1 + UDP_GSO_SEGS];
 
-/* Datagrams of a flow from the guest, one buffer each, for sendmmsg(): a run
- * of them is one message, with its datagram size in a control message
+/**
+ * struct udp_tap_dgram - A datagram of a flow from the guest, to send
+ * @first:	Its first buffer in udp_tap_iov: the buffers of datagrams
+ *		follow each other there, in order
+ * @n:		Number of buffers, 0 for an empty datagram
+ * @len:	Payload length, all buffers together
  */
+struct udp_tap_dgram {
+	unsigned first;
+	unsigned n;
+	size_t len;
+};
+
+/* Datagrams of a flow from the guest, for sendmmsg(): a run of them is one
+ * message, with its datagram size in a control message. The payload of a
+ * datagram may be in several buffers: in the guest's memory, as its frame
+ * came in pieces (vhost-user), and in our copy of its first bytes.
+ */
+#define UDP_TAP_IOVS		(UDP_TAP_DGRAMS * 2)
+static struct udp_tap_dgram udp_tap_dg[UDP_TAP_DGRAMS];
+static struct iovec udp_tap_iov[UDP_TAP_IOVS];
 static struct mmsghdr udp_tap_mh[UDP_TAP_DGRAMS];
-static struct iovec udp_tap_iov[UDP_TAP_DGRAMS];
+static unsigned udp_tap_mh_dg[UDP_TAP_DGRAMS];	/* First datagram of each */
 static union {
 	char buf[CMSG_SPACE(sizeof(uint16_t))];
 	struct cmsghdr align;
@@ -1208,7 +1226,7 @@ static struct udp_flow *udp_flow_from_tap(struct ctx *c,
 /**
  * udp_tap_msgs() - Make messages of the datagrams from the guest, a run of
  *		    them a message with its datagram size (UDP_SEGMENT)
- * @first:	Index of the first datagram in udp_tap_iov
+ * @first:	Index of the first datagram in udp_tap_dg
  * @n:		Number of datagrams from there
  * @runs:	Runs of datagrams allowed
  * @sa:		Destination address, NULL if the socket is connected
@@ -1223,27 +1241,31 @@ static int udp_tap_msgs(int first, int n, bool runs,
 
 	for (i = first, m = 0; i < first + n; m++, i += k) {
 		struct msghdr *mh = &udp_tap_mh[m].msg_hdr;
-		size_t gso = udp_tap_iov[i].iov_len, total = gso;
+		size_t gso = udp_tap_dg[i].len, total = gso;
+		size_t niov = udp_tap_dg[i].n;
 
 		/* Same size, but for the last one, which may be shorter */
 		for (k = 1; runs && gso && i + k < first + n &&
 			    k < UDP_GSO_SEGS; k++) {
-			size_t len = udp_tap_iov[i + k].iov_len;
+			const struct udp_tap_dgram *d = &udp_tap_dg[i + k];
 
-			if (!len || len > gso ||
-			    total + len > UDP_GSO_PAYLOAD_MAX)
+			if (!d->len || d->len > gso ||
+			    total + d->len > UDP_GSO_PAYLOAD_MAX ||
+			    niov + d->n > UIO_MAXIOV)
 				break;
-			total += len;
-			if (len < gso) {
+			total += d->len;
+			niov += d->n;
+			if (d->len < gso) {
 				k++;
 				break;
 			}
 		}
 
+		udp_tap_mh_dg[m] = i;
 		mh->msg_name = (void *)sa;
 		mh->msg_namelen = sa ? sl : 0;
-		mh->msg_iov = &udp_tap_iov[i];
-		mh->msg_iovlen = k;
+		mh->msg_iov = &udp_tap_iov[udp_tap_dg[i].first];
+		mh->msg_iovlen = niov;
 		mh->msg_control = NULL;
 		mh->msg_controllen = 0;
 		mh->msg_flags = 0;
@@ -1268,7 +1290,7 @@ static int udp_tap_msgs(int first, int n, bool runs,
  * udp_tap_send() - Send datagrams of the guest to the flow's peer
  * @c:		Execution context
  * @uflow:	Flow
- * @n:		Number of datagrams, in udp_tap_iov
+ * @n:		Number of datagrams, in udp_tap_dg
  *
  * Runs of datagrams go as one message each, unless the socket refuses that:
  * then they go one by one, and always will for this flow (a path MTU below
@@ -1287,7 +1309,7 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 		dst = &sa;
 	}
 
-	uflow->last_len = udp_tap_iov[n - 1].iov_len;
+	uflow->last_len = udp_tap_dg[n - 1].len;
 	nm = udp_tap_msgs(0, n, !uflow->no_gso, dst, sl);
 
 	while (m < nm) {
@@ -1310,7 +1332,7 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 		    (errno == EINVAL || errno == EIO || errno == EMSGSIZE)) {
 			debug("UDP flow %u: no UDP_SEGMENT: %s",
 			      uflow_idx(uflow), strerror(errno));
-			first = mh->msg_iov - udp_tap_iov;
+			first = udp_tap_mh_dg[m];
 			uflow->no_gso = true;
 			nm = udp_tap_msgs(first, n - first, false, dst, sl);
 			m = 0;
@@ -1327,14 +1349,55 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 }
 
 /**
+ * udp_tap_take() - Queue a datagram of the guest: its bytes from a cursor
+ *		    over the buffers of a payload
+ * @src:	Buffers of the payload
+ * @nsrc:	Number of them
+ * @cur:	Cursor: index of a buffer in @src, updated
+ * @off:	Cursor: offset in that buffer, updated
+ * @len:	Length of the datagram, at most what's left past the cursor
+ * @ndg:	Datagrams queued in udp_tap_dg, updated
+ * @niov:	Buffers they take in udp_tap_iov, updated
+ *
+ * The caller makes room first: one datagram, and as many buffers as @src
+ * has, the most a datagram can take of it.
+ */
+static void udp_tap_take(const struct iovec *src, size_t nsrc, size_t *cur,
+			 size_t *off, size_t len, unsigned *ndg,
+			 unsigned *niov)
+{
+	struct udp_tap_dgram *d = &udp_tap_dg[(*ndg)++];
+
+	d->first = *niov;
+	d->n = 0;
+	d->len = 0;
+	while (len && *cur < nsrc) {
+		size_t take = MIN(len, src[*cur].iov_len - *off);
+
+		if (take) {
+			udp_tap_iov[*niov].iov_base =
+				(char *)src[*cur].iov_base + *off;
+			udp_tap_iov[(*niov)++].iov_len = take;
+			d->n++;
+			d->len += take;
+			len -= take;
+		}
+		*off += take;
+		if (*off == src[*cur].iov_len) {
+			(*cur)++;
+			*off = 0;
+		}
+	}
+}
+
+/**
  * udp_tap_handler() - Datagrams of one flow from the guest
  * @c:		Execution context
  * @saddr:	Source address
  * @daddr:	Destination address
- * @p:		Pool of datagrams, UDP header and payload each
+ * @p:		Pool of UDP packets (from the UDP header on), all of one flow
  * @gso:	For each datagram of @p, 0, or the size of the datagrams it
- *		holds a run of, one after the other (pasta's namespace sent
- *		them with UDP_SEGMENT)
+ *		is a run of (virtio-net header of the guest's frame)
  * @now:	Current time
  */
 void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
@@ -1342,10 +1405,11 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 		     const uint16_t *gso, const struct timespec *now)
 {
 	const struct udphdr *uh = packet_get(p, 0, 0, sizeof(*uh), NULL);
+	struct iovec src[1 + PKT_TAIL_IOV_MAX];
 	struct udp_flow *uflow = NULL;
+	unsigned ndg = 0, niov = 0;
 	in_port_t sport, dport;
 	size_t i;
-	int n = 0;
 
 	if (!uh) {
 		stats.drops[STATS_DROP_MALFORMED_L4] += p->count;
@@ -1360,25 +1424,38 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 	}
 
 	for (i = 0; i < p->count; i++) {
-		size_t l4len = packet_len(p, i), len, seg, hlen;
+		size_t l4len = packet_len(p, i), len, seg, hlen, nsrc = 0;
+		size_t cur = 0, off = 0;
 		struct pkt_tail tail;
-		const char *data;
-		struct iovec rest;
 
 		uh = packet_slice(p, i, 0, l4len, &hlen, &tail);
 		/* The checksum isn't verified: the frame came over a local
 		 * socket or tap device, not a wire, and the kernel computes
-		 * a new one. IPv6 requires one though (RFC 8200, 8.1). A
-		 * payload apart from the header (tap_rx_add_split()) is in
-		 * one piece.
+		 * a new one. IPv6 requires one though (RFC 8200, 8.1). The
+		 * header is in our buffer; the payload may go on past it,
+		 * elsewhere, in pieces (tap_rx_add_tail()).
 		 */
 		if (!uh || hlen < sizeof(*uh) || ntohs(uh->len) != l4len ||
-		    (!uh->check && !inany_v4(saddr)) ||
-		    (tail.len && (hlen != sizeof(*uh) ||
-				  packet_tail_iov(&tail, 0, &rest, 1) != 1))) {
+		    (!uh->check && !inany_v4(saddr))) {
 			trace("UDP: dropping malformed datagram from guest");
 			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
+		}
+		if (hlen > sizeof(*uh)) {
+			src[nsrc].iov_base = (char *)(uh + 1);
+			src[nsrc++].iov_len = hlen - sizeof(*uh);
+		}
+		if (tail.len) {
+			size_t k = packet_tail_iov(&tail, 0, src + nsrc,
+						   PKT_TAIL_IOV_MAX);
+
+			if (!k) {
+				trace("UDP: dropping datagram in %u pieces",
+				      tail.n);
+				stats_drop(STATS_DROP_MALFORMED_L4);
+				continue;
+			}
+			nsrc += k;
 		}
 
 		if (!uflow) {
@@ -1397,7 +1474,6 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			uflow->last_ms = timespec_ms(now);
 		}
 
-		data = tail.len ? rest.iov_base : (const char *)(uh + 1);
 		len = l4len - sizeof(*uh);
 		seg = gso[i] && gso[i] < len ? gso[i] : len;
 		/* More than the kernel's UDP_SEGMENT ever makes of a run */
@@ -1408,19 +1484,19 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			continue;
 		}
 		do {
-			if (n == UDP_TAP_DGRAMS) {
-				udp_tap_send(c, uflow, n);
-				n = 0;
+			if (ndg == UDP_TAP_DGRAMS ||
+			    niov + nsrc > UDP_TAP_IOVS) {
+				udp_tap_send(c, uflow, ndg);
+				ndg = niov = 0;
 			}
-			udp_tap_iov[n].iov_base = (char *)data;
-			udp_tap_iov[n++].iov_len = MIN(seg, len);
-			data += MIN(seg, len);
+			udp_tap_take(src, nsrc, &cur, &off, MIN(seg, len),
+				     &ndg, &niov);
 			len -= MIN(seg, len);
 		} while (len);
 	}
 
-	if (n)
-		udp_tap_send(c, uflow, n);
+	if (ndg)
+		udp_tap_send(c, uflow, ndg);
 }
 
 /**

@@ -18,10 +18,15 @@ fi
 # The receive buffers vubridge gives: as a Linux guest's mergeable ones, of
 # 1.5 to 4 KiB, for TCP and UDP (a frame over many of them, and a guest with
 # some buffers left, but too few for the next frame); as large as a frame
-# can be for ICMP and DNS
-for t in 30_tcp:4096 40_udp:1536 42_icmp:65600 45_dns:65600; do
-	echo "${t%:*} over vhost-user, receive buffers of ${t#*:} bytes:"
-	TB_VHOST_USER=1 VU_BRIDGE_OPTS="--rx-buf ${t#*:}" \
-		bash "${TOP}/test/${t%:*}.sh" 2>&1 |
+# can be for ICMP and DNS. What it sends: for TCP and UDP, frames in chains
+# of descriptors, as a guest's kernel gives its headers and pages of payload
+# (the payload of a long frame goes from them to the socket, in as many
+# pieces); one descriptor a frame for ICMP and DNS
+for t in "30_tcp:--rx-buf 4096 --tx-seg 3000" \
+	 "40_udp:--rx-buf 1536 --tx-seg 1100" \
+	 "42_icmp:--rx-buf 65600" "45_dns:--rx-buf 65600"; do
+	echo "${t%%:*} over vhost-user, vubridge ${t#*:}:"
+	TB_VHOST_USER=1 VU_BRIDGE_OPTS="${t#*:}" \
+		bash "${TOP}/test/${t%%:*}.sh" 2>&1 |
 		sed -e 's/^\(PASS\|FAIL\|SKIP\) /\1 vu_/'
 done

@@ -3,11 +3,11 @@
 #
 # passt - user-mode networking for virtual machines and namespaces
 #
-# test/perf/profile.sh - One TCP transfer through ours, and where its time
+# test/perf/profile.sh - One TCP transfer (or UDP flood) through ours, and where its time
 # goes: what make bench can't say
 #
 # Usage: test/perf/profile.sh [-m MTU] [-f 4|6] [-t SECONDS] [-C ALGO]
-#			      [-r] MODE DIRECTION
+#			      [-u LEN] [-r] MODE DIRECTION
 #
 #   MODE	passt (the stream socket, via tapbridge --gro), vu (passt
 #		--vhost-user, via vubridge), pasta (its tap device) or
@@ -20,6 +20,9 @@
 #		middle: 2 s, from 2 s after the start
 #   -C ALGO	congestion control of the sender (iperf3 -C); default: the
 #		machine's (net.ipv4.tcp_congestion_control)
+#   -u LEN	a UDP flood of LEN-byte datagrams instead (iperf3 -u -b 0),
+#		not for splice; its throughput is what the receiver counted,
+#		the rate meanwhile what reached its interface
 #   -r		perf record -a -g over the same 2 s, into perf.data here,
 #		instead of tracing the system calls (the tracing would be
 #		most of what it records)
@@ -39,18 +42,20 @@ FAM=4
 SECS=6
 CC=
 RECORD=
+ULEN=
 
 usage() {
 	sed -n '/^# Usage:/,/^# Prints:/p' "$0" | sed 's/^# \{0,1\}//' | head -n -1
 	exit "$1"
 }
 
-while getopts "m:f:t:C:rh" opt; do
+while getopts "m:f:t:C:u:rh" opt; do
 	case "${opt}" in
 	m) MTU="${OPTARG}" ;;
 	f) FAM="${OPTARG}" ;;
 	t) SECS="${OPTARG}" ;;
 	C) CC="${OPTARG}" ;;
+	u) ULEN="${OPTARG}" ;;
 	r) RECORD=1 ;;
 	h) usage 0 ;;
 	*) usage 1 ;;
@@ -65,6 +70,8 @@ splice/up|splice/down) ;;
 *) usage 1 ;;
 esac
 [[ "${MTU}" =~ ^[0-9]+$ ]] || usage 1
+[ -z "${ULEN}" ] || [[ "${ULEN}" =~ ^[0-9]+$ ]] || usage 1
+[ -n "${ULEN}" ] && [ "${MODE}" = splice ] && usage 1
 [ "${FAM}" = 4 ] || [ "${FAM}" = 6 ] || usage 1
 if ! [[ "${SECS}" =~ ^[0-9]+$ ]] || [ "${SECS}" -lt 5 ]; then
 	echo "At least 5 seconds"
@@ -103,7 +110,7 @@ else
 fi
 tb_addrs "${FAM}"
 server="${NS_OUT}"
-WHAT="${MODE} ${DIR}"
+WHAT="${MODE} ${DIR}${ULEN:+, UDP ${ULEN}-byte datagrams}"
 if [ "${MODE}" = splice ]; then
 	# The server on the loopback of the other side, the client to ours
 	remote=127.0.0.1
@@ -119,6 +126,7 @@ wait_for 5 sh -c "ip netns exec ${server} ss -Htln sport = :5201 | grep -q ."
 opts=(-c "${remote}" -p 5201 -t "${SECS}" -J)
 [ "${DIR}" = down ] && opts+=(-R)
 [ -n "${CC}" ] && opts+=(-C "${CC}")
+[ -n "${ULEN}" ] && opts+=(-u -b 0 -l "${ULEN}")
 cl_ns="${NS_GST}"
 [ "${server}" = "${NS_GST}" ] && cl_ns="${NS_HST}"
 ip netns exec "${cl_ns}" iperf3 "${opts[@]}" >"${TMP}/iperf.json" &
@@ -184,6 +192,9 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))["end"]
 s = d.get("sum_received") or d["sum"]
 gbps = s["bits_per_second"] / 1e9
+if "lost_percent" in s:
+    # UDP: what was sent, but for what the receiver found missing
+    gbps *= 1 - s["lost_percent"] / 100
 print("${WHAT}, IPv${FAM}, MTU ${MTU}: %.2f Gbit/s" % gbps)
 
 # The data connection: the one that sent the most

@@ -156,6 +156,7 @@ static struct queue q[2];
 static int sock = -1, tapfd = -1;
 static bool quiet, event_idx, ack;
 static unsigned rx_buf_len = BUF_SIZE;	/* Length of each receive buffer */
+static unsigned tx_seg;			/* Bytes a transmit descriptor, or 0 */
 static unsigned long long frames_in, frames_out;
 
 /**
@@ -516,12 +517,52 @@ static void tx_reclaim(void)
 
 	while (qu->last_used != used) {
 		struct vring_used_elem *e;
+		uint16_t id;
 
 		e = &qu->used->ring[qu->last_used % QSIZE];
 		if (e->id >= QSIZE)
 			die("used descriptor %u out of range", e->id);
-		qu->free[qu->nfree++] = e->id;
+		id = e->id;
+		/* Every descriptor of the chain (tx_chain()) */
+		for (;;) {
+			qu->free[qu->nfree++] = id;
+			if (!(qu->desc[id].flags & VRING_DESC_F_NEXT))
+				break;
+			id = qu->desc[id].next;
+		}
 		qu->last_used++;
+	}
+}
+
+/**
+ * tx_chain() - Describe a frame in a transmit buffer as a chain of
+ *		descriptors of tx_seg bytes each (the last one shorter), as
+ *		a guest's kernel gives a frame in pieces: its virtio-net
+ *		header, its headers, pages of payload
+ * @head:	Descriptor whose buffer has the frame, already taken
+ * @len:	Length of the frame
+ */
+static void tx_chain(uint16_t head, size_t len)
+{
+	struct queue *qu = &q[TXQ];
+	uint64_t addr = gpa(qu->buf[head]);
+	uint16_t id = head;
+
+	for (;;) {
+		size_t n = tx_seg && len > tx_seg ? tx_seg : len;
+
+		qu->desc[id].addr = addr;
+		qu->desc[id].len = n;
+		qu->desc[id].flags = 0;
+		qu->desc[id].next = 0;
+		addr += n;
+		len -= n;
+		if (!len)
+			break;
+		/* tx_fill() made sure there are enough */
+		qu->desc[id].flags = VRING_DESC_F_NEXT;
+		qu->desc[id].next = qu->free[--qu->nfree];
+		id = qu->desc[id].next;
 	}
 }
 
@@ -532,6 +573,7 @@ static void tx_reclaim(void)
  */
 static bool tx_fill(void)
 {
+	unsigned need = tx_seg ? (BUF_SIZE + tx_seg - 1) / tx_seg : 1;
 	struct queue *qu = &q[TXQ];
 	uint16_t old = qu->avail_idx;
 	bool full = false;
@@ -541,9 +583,20 @@ static bool tx_fill(void)
 		uint16_t id;
 		ssize_t len;
 
-		if (!qu->nfree)
+		if (qu->nfree < need)
 			tx_reclaim();
-		if (!qu->nfree) {
+		/* Ask for a call after what we took back, then look once more:
+		 * no race, and the call comes for the next one used
+		 */
+		while (qu->nfree < need) {
+			uint16_t seen = qu->last_used;
+
+			want_calls(qu);
+			tx_reclaim();
+			if (qu->last_used == seen)
+				break;
+		}
+		if (qu->nfree < need) {
 			full = true;
 			break;
 		}
@@ -559,10 +612,7 @@ static bool tx_fill(void)
 			continue;
 
 		qu->nfree--;
-		qu->desc[id].addr = gpa(qu->buf[id]);
-		qu->desc[id].len = len;
-		qu->desc[id].flags = 0;
-		qu->desc[id].next = 0;
+		tx_chain(id, len);
 		make_avail(qu, id);
 		frames_in++;
 
@@ -575,8 +625,6 @@ static bool tx_fill(void)
 
 	publish(qu);
 	kick_maybe(qu, old);
-	if (full)
-		want_calls(qu);
 	return full;
 }
 
@@ -686,11 +734,14 @@ static void usage(const char *name, int status)
 {
 	fprintf(status ? stderr : stdout,
 		"Usage: %s -s PATH [-i IFNAME] [-M MAC] [-m MTU] [--up] [-q]\n"
-		"       [-b BYTES]\n"
+		"       [-b BYTES] [-t BYTES]\n"
 		"MTU defaults to 65520. Receive buffers are of BYTES each\n"
 		"(--rx-buf, 64 to 65600, default 65600): a frame longer than\n"
 		"one takes several (mergeable buffers), as Linux guests post\n"
-		"buffers of 1.5 to 4 KiB.\n"
+		"buffers of 1.5 to 4 KiB. Frames sent are in one descriptor\n"
+		"each, or in chains of descriptors of BYTES each (--tx-seg,\n"
+		"513 to 65600), as a guest's kernel hands a frame in pieces\n"
+		"(passt takes chains of up to 64: 1100 bytes or more).\n"
 		"Relay frames between a tap device and the queues of a\n"
 		"vhost-user back end listening on PATH.\n", name);
 	exit(status);
@@ -713,6 +764,7 @@ int main(int argc, char **argv)
 		{ "mtu",	required_argument,	NULL,	'm' },
 		{ "up",		no_argument,		NULL,	'u' },
 		{ "rx-buf",	required_argument,	NULL,	'b' },
+		{ "tx-seg",	required_argument,	NULL,	't' },
 		{ "quiet",	no_argument,		NULL,	'q' },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 },
@@ -723,7 +775,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int mtu = 65520, o, ep, memfd;
 
-	while ((o = getopt_long(argc, argv, "s:i:M:m:b:qh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:i:M:m:b:t:qh", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': path = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -731,12 +783,15 @@ int main(int argc, char **argv)
 		case 'm': mtu = atoi(optarg); break;
 		case 'u': up = true; break;
 		case 'b': rx_buf_len = atoi(optarg); break;
+		case 't': tx_seg = atoi(optarg); break;
 		case 'q': quiet = true; break;
 		case 'h': usage(argv[0], EXIT_SUCCESS);
 		default: usage(argv[0], EXIT_FAILURE);
 		}
 	}
-	if (!path || rx_buf_len < 64 || rx_buf_len > BUF_SIZE)
+	if (!path || rx_buf_len < 64 || rx_buf_len > BUF_SIZE ||
+	    tx_seg > BUF_SIZE || (tx_seg && (BUF_SIZE + tx_seg - 1) / tx_seg >
+					    QSIZE / 2))
 		usage(argv[0], EXIT_FAILURE);
 
 	sa.sa_handler = on_signal;
