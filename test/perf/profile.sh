@@ -7,7 +7,7 @@
 # goes: what make bench can't say
 #
 # Usage: test/perf/profile.sh [-m MTU] [-f 4|6] [-t SECONDS] [-C ALGO]
-#			      [-u LEN] [-r] MODE DIRECTION
+#			      [-u LEN] [-r|-n] MODE DIRECTION
 #
 #   MODE	passt (the stream socket, via tapbridge --gro), vu (passt
 #		--vhost-user, via vubridge), pasta (its tap device) or
@@ -26,6 +26,7 @@
 #   -r		perf record -a -g over the same 2 s, into perf.data here,
 #		instead of tracing the system calls (the tracing would be
 #		most of what it records)
+#   -n		neither: the figures only, undisturbed
 #
 # Prints: throughput; the sender's TCP state (ss -ti: window, round trip,
 # what limited it); CPU time of each process taking part (the tracing
@@ -49,7 +50,7 @@ usage() {
 	exit "$1"
 }
 
-while getopts "m:f:t:C:u:rh" opt; do
+while getopts "m:f:t:C:u:rnh" opt; do
 	case "${opt}" in
 	m) MTU="${OPTARG}" ;;
 	f) FAM="${OPTARG}" ;;
@@ -57,6 +58,7 @@ while getopts "m:f:t:C:u:rh" opt; do
 	C) CC="${OPTARG}" ;;
 	u) ULEN="${OPTARG}" ;;
 	r) RECORD=1 ;;
+	n) RECORD=0 ;;
 	h) usage 0 ;;
 	*) usage 1 ;;
 	esac
@@ -162,7 +164,9 @@ rx0=$(rx_bytes)
 read -r _ u n s idle0 io irq sirq steal _ </proc/stat
 busy0=$((u + n + s + io + irq + sirq + steal))
 
-if [ -n "${RECORD}" ]; then
+if [ "${RECORD}" = 0 ]; then
+	sleep 2 &
+elif [ -n "${RECORD}" ]; then
 	perf record -a -g -o perf.data -- sleep 2 >/dev/null 2>&1 &
 else
 	perf trace -s -p "${PASST_PID}" -- sleep 2 >"${TMP}/trace" 2>&1 &
@@ -216,7 +220,11 @@ for p in ${pids}; do
 	echo "  ${used[${p}]}"
 done
 
-if [ -n "${RECORD}" ]; then
+if [ "${RECORD}" = 0 ]; then
+	echo "$(( (rx1 - rx0) * 8 / 2000000 )) Mbit/s reached the receiving" \
+	     "interface meanwhile"
+	exit 0
+elif [ -n "${RECORD}" ]; then
 	echo "perf.data: the machine over 2 s, $(( (rx1 - rx0) * 8 / 2000000 ))" \
 	     "Mbit/s meanwhile (perf report --comm pasta, or passt)"
 	exit 0
