@@ -50,8 +50,13 @@ if command -v dnsmasq >/dev/null; then
 fi
 bg out socat -u TCP4-LISTEN:7000,bind=203.0.113.1,reuseaddr \
 	"OPEN:${TMP}/upload,creat,trunc"
+# Datagrams of 60004 bytes from the guest's kernel (TFTP blocks of 60000,
+# RFC 2348): their payload goes from the guest's buffers to the socket, in
+# the pieces its virtio-net driver gave
+bg out python3 "${TOP}/test/udp_tool.py" tftpsink 6969 "${TMP}/tftp.up"
 wait_listen out 8000
 wait_listen out 7000
+wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :6969 | grep -q ."
 
 cat > "${TMP}/guest.sh" <<'EOF'
 udhcpc -i eth0 -q -n -t 5 -T 1 2>&1
@@ -61,6 +66,7 @@ echo "DNS $(nslookup www.example.test 2>/dev/null | \
 wget -q -O /f4m http://203.0.113.1:8000/f4m && \
 	echo "DOWNLOAD $(sha256sum /f4m | cut -d' ' -f1)"
 nc 203.0.113.1 7000 < /f4m && echo UPLOAD-SENT
+tftp -b 60000 -p -l /f4m -r up 203.0.113.1 6969 && echo TFTP-SENT
 mkdir -p /www && cp /f4m /www/in
 httpd -p 2222 -h /www && echo HTTPD-READY
 nc -l -p 2223 > /dev/null
@@ -110,6 +116,13 @@ if cmp -s "${TMP}/f4m" "${TMP}/upload"; then
 else
 	fail vhost_user_upload_sha256 \
 	     "$(stat -c %s "${TMP}/upload" 2>/dev/null) bytes arrived"
+fi
+if cmp -s "${TMP}/f4m" "${TMP}/tftp.up"; then
+	pass vhost_user_udp_upload_60000_byte_datagrams
+else
+	fail vhost_user_udp_upload_60000_byte_datagrams \
+	     "$(stat -c %s "${TMP}/tftp.up" 2>/dev/null) bytes arrived;" \
+	     "$(grep TFTP "${TMP}/guest.log")"
 fi
 if wait_for 5 sh -c "! kill -0 ${dpid} 2>/dev/null"; then
 	pass vhost_user_one_off_exits_after_guest

@@ -42,6 +42,9 @@
 #                                    datagrams (after sending one to
 #                                    HOST:HPORT from PORT, if given); print
 #                                    RUNS ok/COUNT
+#   tftpsink PORT FILE               take one file written to us over TFTP
+#                                    (RFC 1350), in blocks of the size the
+#                                    client asks for (RFC 2348), into FILE
 
 """UDP tools for the passt integration tests."""
 
@@ -103,6 +106,39 @@ def sinkserver(port, path):
             data, _ = s.recvfrom(65536)
             f.write(data.hex() + '\n')
             f.flush()
+
+
+def tftpsink(port, path):
+    """One TFTP write request, its blocks into a file: the client's own
+    block size (up to 65464 bytes, a datagram each), acknowledged from the
+    port the request came to."""
+    s = bound(port)
+    req, peer = s.recvfrom(65536)
+    op, rest = struct.unpack('!H', req[:2])[0], req[2:].split(b'\0')
+    if op != 2:
+        sys.exit('not a write request')
+    opts = dict(zip(rest[2:-1:2], rest[3::2]))
+    size = 512
+    if b'blksize' in opts:
+        size = min(int(opts[b'blksize']), 65464)
+        s.sendto(struct.pack('!H', 6) + b'blksize\0%d\0' % size, peer)
+    else:
+        s.sendto(struct.pack('!HH', 4, 0), peer)
+    s.settimeout(10)
+    block = 1
+    with open(path, 'wb') as f:
+        while True:
+            data, _ = s.recvfrom(65536)
+            op, num = struct.unpack('!HH', data[:4])
+            if op != 3:
+                sys.exit('not a data block')
+            if num == block:
+                f.write(data[4:])
+                f.flush()
+                block = (block + 1) & 0xffff
+            s.sendto(struct.pack('!HH', 4, num), peer)
+            if num == (block - 1) & 0xffff and len(data) - 4 < size:
+                break
 
 
 def append(path, line):
@@ -340,6 +376,8 @@ def main():
     elif cmd == 'runsrecv':
         runsrecv(int(args[0]), int(args[1]), int(args[2]),
                  *(args[3:4] + [int(a) for a in args[4:5]]))
+    elif cmd == 'tftpsink':
+        tftpsink(int(args[0]), args[1])
     else:
         sys.exit('unknown command ' + cmd)
 
