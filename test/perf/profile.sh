@@ -3,8 +3,8 @@
 #
 # passt - user-mode networking for virtual machines and namespaces
 #
-# test/perf/profile.sh - One TCP transfer (or UDP flood) through ours, and where its time
-# goes: what make bench can't say
+# test/perf/profile.sh - One TCP transfer (or UDP flood) through ours, and
+# where its time goes: what make bench can't say
 #
 # Usage: test/perf/profile.sh [-m MTU] [-f 4|6] [-t SECONDS] [-C ALGO]
 #			      [-u LEN] [-r|-n] MODE DIRECTION
