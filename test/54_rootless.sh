@@ -299,23 +299,19 @@ for m in single full; do
 
 	# 1 MiB sent, a receiver with a window of a few kilobytes that reads
 	# nothing for 3 s: most of it is still in the namespace when a grace
-	# period of 1 s is over, and the receiver sees a reset. Run after the
-	# other tests of make check, the whole megabyte has also arrived, with
-	# a clean end: a whole stream, which is right, but no cut to test
-	# (not explained yet: alone, this script gets its reset every time)
+	# period of 1 s is over, and the receiver sees a reset. The send buffer
+	# of pasta's socket is bounded for this: autotuned, it takes from what
+	# TCP learnt of the path (its metrics: the reordering measured by the
+	# uploads above) and can grow to hold the whole megabyte, which then
+	# rightly arrives whole, with nothing left to cut
+	wmem=$(in_hst sysctl -n net.ipv4.tcp_wmem)
+	in_hst sysctl -qw net.ipv4.tcp_wmem="4096 16384 131072"
 	out=$(pod_upload "${m}" "${TMP}/f1m" 203.0.113.1 out 3 0 4096 \
 			 --exit-grace 1)
+	in_hst sysctl -qw net.ipv4.tcp_wmem="${wmem}"
 	echo "    cut: $(echo ${out})"
-	res=$(head -1 <<< "${out}")
-	case "${res}" in
-	RESET\ *)
-		pass "rootless_${m}_container_exits_cut_reset" ;;
-	"EOF $(stat -c %s "${TMP}/f1m") same")
-		skip "rootless_${m}_container_exits_cut_reset" \
-		     "drained in the grace period, every byte: no cut" ;;
-	*)
-		fail "rootless_${m}_container_exits_cut_reset" "${res}" ;;
-	esac
+	check "rootless_${m}_container_exits_cut_reset" \
+	      grep -q "^RESET" <<< "${out}"
 done
 
 # pod_download() - podman's line with a published port, the container
