@@ -115,10 +115,11 @@ shq = '$(subst ','\'',$(1))'
 
 # Every source but passt.c goes in a library the unit tests link against
 LIB_SRCS := arp.c checksum.c conf.c ctl.c dhcp.c dhcpv6.c dnsname.c fdlimit.c \
-	    flow.c follow.c fwd.c fwd_listen.c icmp.c inany.c isolation.c \
-	    link_stream.c link_tap.c link_vu.c log.c mcast.c ndp.c netlink.c \
-	    nshelper.c packet.c pasta.c pcap.c quit.c resolv.c siphash.c stats.c \
-	    tap.c tcp.c tcp_splice.c udp.c util.c vhost_user.c virtio.c
+	    flow.c follow.c fwd.c fwd_listen.c icmp.c inany.c iov.c \
+	    isolation.c link_stream.c link_tap.c link_vu.c log.c mcast.c ndp.c \
+	    netlink.c nshelper.c packet.c pasta.c pcap.c quit.c resolv.c \
+	    siphash.c stats.c tap.c tcp.c tcp_splice.c udp.c util.c \
+	    vhost_user.c virtio.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 PASST_OBJS := $(B)/passt.o $(LIB_OBJS)
 

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "iov.h"
 #include "link.h"
 #include "log.h"
 #include "passt.h"
@@ -122,22 +123,12 @@ static void stream_wait_writable(const struct ctx *c)
 static void stream_pending_keep(struct ctx *c, const struct iovec *iov,
 				size_t n, size_t sent)
 {
-	size_t i, len = 0;
+	struct iovec to = { stream_pending, sizeof(stream_pending) };
+	struct iov_cur cur;
 
-	for (i = 0; i < n; i++) {
-		size_t l = iov[i].iov_len;
-		const char *b = iov[i].iov_base;
-
-		if (sent >= l) {
-			sent -= l;
-			continue;
-		}
-		memcpy(stream_pending + len, b + sent, l - sent);
-		len += l - sent;
-		sent = 0;
-	}
-
-	stream_pending_len = len;
+	iov_cur_init(&cur, iov, n);
+	iov_cur_skip(&cur, sent);
+	stream_pending_len = iov_cur_copy(&cur, &to, 1);
 	stream_pending_off = 0;
 	stream_wait_writable(c);
 }
@@ -180,12 +171,11 @@ static size_t stream_send(struct ctx *c, const struct iovec *iov,
 
 		/* Each frame: its length, then its buffers */
 		for (i = 0; i < n; i++) {
-			size_t flen = 0;
+			const struct iovec *f = in + i * bufs_per_frame;
+			size_t flen = iov_size(f, bufs_per_frame);
 
-			for (k = 0; k < bufs_per_frame; k++) {
-				v[i * per_frame + 1 + k] = in[i * bufs_per_frame + k];
-				flen += in[i * bufs_per_frame + k].iov_len;
-			}
+			for (k = 0; k < bufs_per_frame; k++)
+				v[i * per_frame + 1 + k] = f[k];
 			lens[i] = htonl(flen);
 			v[i * per_frame].iov_base = &lens[i];
 			v[i * per_frame].iov_len = STREAM_LEN_BYTES;

@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 #include <linux/virtio_net.h>
 
+#include "iov.h"
 #include "link.h"
 #include "log.h"
 #include "packet.h"
@@ -74,95 +75,6 @@ static void vu_rx_block(unsigned want)
 static unsigned vu_rx_avail_max;
 
 /**
- * vu_iov_size() - Total length of an I/O vector
- * @iov:	Buffers
- * @n:		Number of buffers
- *
- * Return: sum of their lengths
- */
-static size_t vu_iov_size(const struct iovec *iov, size_t n)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-
-	return len;
-}
-
-/**
- * struct vu_src - Position in what we copy into the guest's buffers
- * @iov:	Buffers
- * @n:		Number of buffers
- * @i:		Current buffer
- * @off:	Offset in it
- */
-struct vu_src {
-	const struct iovec *iov;
-	size_t n;
-	size_t i;
-	size_t off;
-};
-
-/**
- * vu_src_skip() - Skip bytes of a source
- * @src:	Source, advanced
- * @len:	Bytes to skip
- */
-static void vu_src_skip(struct vu_src *src, size_t len)
-{
-	while (len && src->i < src->n) {
-		size_t left = src->iov[src->i].iov_len - src->off;
-		size_t n = MIN(len, left);
-
-		src->off += n;
-		len -= n;
-		if (src->off == src->iov[src->i].iov_len) {
-			src->i++;
-			src->off = 0;
-		}
-	}
-}
-
-/**
- * vu_copy_in() - Copy from a source into the buffers of a chain
- * @dst:	Buffers of the chain
- * @ndst:	Number of buffers
- * @src:	Source, advanced
- *
- * Return: bytes copied
- */
-static size_t vu_copy_in(const struct iovec *dst, size_t ndst,
-			 struct vu_src *src)
-{
-	size_t d, doff = 0, copied = 0;
-
-	for (d = 0; d < ndst && src->i < src->n; ) {
-		size_t room = dst[d].iov_len - doff;
-		size_t left = src->iov[src->i].iov_len - src->off;
-		size_t n = MIN(room, left);
-
-		if (n)
-			memcpy((char *)dst[d].iov_base + doff,
-			       (const char *)src->iov[src->i].iov_base +
-			       src->off, n);
-		copied += n;
-		doff += n;
-		src->off += n;
-		if (src->off == src->iov[src->i].iov_len) {
-			src->i++;
-			src->off = 0;
-		}
-		if (doff == dst[d].iov_len) {
-			d++;
-			doff = 0;
-		}
-	}
-
-	return copied;
-}
-
-/**
  * vu_frame_to_guest() - Write one frame into the guest's receive buffers
  * @c:		Execution context
  * @vq:		Receive queue
@@ -182,8 +94,8 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 	struct virtio_net_hdr_mrg_rxbuf vh;
 	struct iovec all[VU_FRAME_IOV_MAX + 1];
 	size_t need, hdr_len = vu_dev.hdr_len;
-	struct vu_src src = { .iov = all };
 	static struct vq_elem e, first;
+	struct iov_cur src;
 	unsigned nbufs = 0;
 
 	if (n > VU_FRAME_IOV_MAX)
@@ -193,10 +105,10 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 	all[0].iov_base = &vh;
 	all[0].iov_len = hdr_len;
 	memcpy(all + 1, frame, n * sizeof(*frame));
-	src.n = n + 1;
-	need = hdr_len + vu_iov_size(frame, n);
+	iov_cur_init(&src, all, n + 1);
+	need = hdr_len + iov_size(frame, n);
 
-	while (src.i < src.n) {
+	while (!iov_cur_end(&src)) {
 		size_t len;
 
 		if (vq_pop(vq, &vu_dev.mem, &e) <= 0) {
@@ -211,7 +123,7 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 		if (!nbufs)
 			first = e;
 
-		if (!mrg && vu_iov_size(e.iov, e.n_in) < need) {
+		if (!mrg && iov_size(e.iov, e.n_in) < need) {
 			/* Without merged buffers, the frame never fits */
 			trace("vhost-user: frame of %zu bytes too long", need);
 			vq_fill(vq, e.head, 0, *used + nbufs++);
@@ -219,7 +131,7 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 			return 0;
 		}
 
-		len = vu_copy_in(e.iov, e.n_in, &src);
+		len = iov_cur_copy(&src, e.iov, e.n_in);
 		if (nbufs == 0 && len < hdr_len) {
 			/* The header must be in the first chain */
 			vq_fill(vq, e.head, 0, *used + nbufs++);
@@ -231,10 +143,8 @@ static int vu_frame_to_guest(const struct ctx *c, struct vu_vq *vq,
 
 	/* Now the number of buffers is known: the header, again */
 	vh.num_buffers = htole16(nbufs);
-	src.iov = all;
-	src.n = 1;
-	src.i = src.off = 0;
-	vu_copy_in(first.iov, first.n_in, &src);
+	iov_cur_init(&src, all, 1);
+	iov_cur_copy(&src, first.iov, first.n_in);
 
 	*used += nbufs;
 	return 0;
@@ -631,7 +541,7 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 	size_t bufsize, off = 0, hdr_len = vu_dev.hdr_len;
 	char *rxbuf = tap_rx_buf(&bufsize);
 	static struct vq_elem e;
-	struct vu_src src;
+	struct iov_cur src;
 	unsigned used = 0;
 	struct iovec to;
 
@@ -658,7 +568,7 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 			break;
 		}
 
-		len = vu_iov_size(e.iov, e.n_out);
+		len = iov_size(e.iov, e.n_out);
 		if (len < hdr_len + ETH_HLEN || len - hdr_len > TAP_FRAME_MAX) {
 			trace("vhost-user: dropping frame of %zu bytes", len);
 			vq_fill(vq, e.head, 0, used++);
@@ -674,33 +584,25 @@ static void vu_tx(struct ctx *c, const struct timespec *now)
 		/* The header goes: checksums aren't checked, and a TCP segment
 		 * of any size goes to its socket the same way
 		 */
-		src.iov = e.iov;
-		src.n = e.n_out;
-		src.i = src.off = 0;
-		vu_src_skip(&src, hdr_len);
+		iov_cur_init(&src, e.iov, e.n_out);
+		iov_cur_skip(&src, hdr_len);
 		to.iov_base = rxbuf + off + TAP_IP_ALIGN;
 		to.iov_len = MIN(len, VU_TX_HEAD);
-		vu_copy_in(&to, 1, &src);
+		iov_cur_copy(&src, &to, 1);
 
 		if (len > VU_TX_TAIL_MIN &&
 		    tap_frame_payload_off(to.iov_base, VU_TX_HEAD, true)) {
 			struct pkt_tail tail = { .iov = vu_tail_iov[used] };
-			struct iovec *t = vu_tail_iov[used];
 
-			for (; src.i < src.n; src.i++, src.off = 0) {
-				t[tail.n].iov_base =
-					(char *)src.iov[src.i].iov_base +
-					src.off;
-				t[tail.n++].iov_len =
-					src.iov[src.i].iov_len - src.off;
-			}
+			tail.n = iov_cur_slice(&src, SIZE_MAX, vu_tail_iov[used],
+					       VQ_ELEM_IOV_MAX, NULL);
 			tail.len = len - VU_TX_HEAD;
 			len = VU_TX_HEAD;
 			tap_rx_add_tail(to.iov_base, len, &tail);
 		} else {
 			to.iov_base = rxbuf + off + TAP_IP_ALIGN + to.iov_len;
 			to.iov_len = len - to.iov_len;
-			vu_copy_in(&to, 1, &src);
+			iov_cur_copy(&src, &to, 1);
 			tap_rx_add(rxbuf + off + TAP_IP_ALIGN, len, 0);
 		}
 		off += ROUND_UP(len + TAP_IP_ALIGN, 64);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "packet.h"
+#include "iov.h"
 #include "log.h"
 #include "util.h"
 
@@ -194,24 +195,14 @@ const void *packet_slice(const struct pool *p, size_t idx, size_t offset,
 size_t packet_tail_iov(const struct pkt_tail *t, size_t skip,
 		       struct iovec *iov, size_t max)
 {
-	size_t left = skip < t->len ? t->len - skip : 0, n = 0, i;
+	size_t left = skip < t->len ? t->len - skip : 0, took, n;
+	struct iov_cur cur;
 
-	for (i = 0; i < t->n && left; i++) {
-		size_t len = t->iov[i].iov_len;
+	iov_cur_init(&cur, t->iov, t->n);
+	iov_cur_skip(&cur, skip);
+	n = iov_cur_slice(&cur, left, iov, max, &took);
 
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		if (n == max)
-			return 0;
-		iov[n].iov_base = (char *)t->iov[i].iov_base + skip;
-		iov[n].iov_len = MIN(left, len - skip);
-		left -= iov[n++].iov_len;
-		skip = 0;
-	}
-
-	return left ? 0 : n;
+	return took < left ? 0 : n;
 }
 
 /**

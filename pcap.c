@@ -19,6 +19,7 @@
 
 #include "pcap.h"
 #include "passt.h"
+#include "iov.h"
 #include "log.h"
 #include "util.h"
 
@@ -153,25 +154,15 @@ void pcap_iov(const struct iovec *iov, size_t n, size_t offset)
 {
 	struct iovec out[PCAP_IOV_MAX + 1];
 	struct pcap_rec_hdr r;
-	size_t i, k = 1, len = 0;
+	struct iov_cur cur;
+	size_t k, len;
 
 	if (pcap_fd_ < 0)
 		return;
 
-	for (i = 0; i < n && k <= PCAP_IOV_MAX; i++) {
-		size_t l = iov[i].iov_len;
-		char *b = iov[i].iov_base;
-
-		if (offset >= l) {
-			offset -= l;
-			continue;
-		}
-		out[k].iov_base = b + offset;
-		out[k].iov_len = l - offset;
-		len += l - offset;
-		offset = 0;
-		k++;
-	}
+	iov_cur_init(&cur, iov, n);
+	iov_cur_skip(&cur, offset);
+	k = 1 + iov_cur_slice(&cur, SIZE_MAX, out + 1, PCAP_IOV_MAX, &len);
 
 	pcap_rec_fill(&r, len);
 	if (r.caplen != len)

@@ -35,6 +35,7 @@
 #include "dhcp.h"
 #include "dhcpv6.h"
 #include "icmp.h"
+#include "iov.h"
 #include "ip.h"
 #include "link.h"
 #include "log.h"
@@ -212,7 +213,7 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
 			 uint16_t gso_size)
 {
 	const uint8_t *th = (const uint8_t *)iov->iov_base + l4off;
-	size_t len = 0, hlen, i;
+	size_t hlen;
 
 	if (proto == IPPROTO_TCP) {
 		if (iov->iov_len < l4off + sizeof(struct tcphdr))
@@ -221,9 +222,7 @@ static void tap_vnet_gso(struct virtio_net_hdr *vh, const struct iovec *iov,
 	} else {
 		hlen = l4off + sizeof(struct udphdr);
 	}
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (iov->iov_len < hlen || len <= hlen + gso_size)
+	if (iov->iov_len < hlen || iov_size(iov, n) <= hlen + gso_size)
 		return;
 
 	vh->hdr_len = hlen;
@@ -508,16 +507,12 @@ size_t tap_lent_frame(const struct link_lent *l, size_t i,
 		      const struct iovec *hdr, size_t len, struct iovec *iov,
 		      size_t max)
 {
-	size_t k, n = 1;
+	struct iov_cur cur;
 
 	iov[0] = *hdr;
-	for (k = l->first[i]; k < l->first[i + 1] && len && n < max; k++) {
-		iov[n].iov_base = l->iov[k].iov_base;
-		iov[n].iov_len = MIN(len, l->iov[k].iov_len);
-		len -= iov[n++].iov_len;
-	}
-
-	return n;
+	iov_cur_init(&cur, l->iov + l->first[i],
+		     l->first[i + 1] - l->first[i]);
+	return 1 + iov_cur_slice(&cur, len, iov + 1, max - 1, NULL);
 }
 
 /**

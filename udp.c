@@ -46,6 +46,7 @@
 #include "flow.h"
 #include "flow_table.h"
 #include "fwd.h"
+#include "iov.h"
 #include "ip.h"
 #include "log.h"
 #include "packet.h"
@@ -1349,45 +1350,25 @@ static void udp_tap_send(const struct ctx *c, struct udp_flow *uflow, int n)
 }
 
 /**
- * udp_tap_take() - Queue a datagram of the guest: its bytes from a cursor
- *		    over the buffers of a payload
- * @src:	Buffers of the payload
- * @nsrc:	Number of them
- * @cur:	Cursor: index of a buffer in @src, updated
- * @off:	Cursor: offset in that buffer, updated
- * @len:	Length of the datagram, at most what's left past the cursor
+ * udp_tap_take() - Queue a datagram of the guest: its bytes from a position
+ *		    in the buffers of a payload
+ * @src:	Position in the buffers of the payload, moved past the datagram
+ * @len:	Length of the datagram, at most what's left from @src
  * @ndg:	Datagrams queued in udp_tap_dg, updated
  * @niov:	Buffers they take in udp_tap_iov, updated
  *
  * The caller makes room first: one datagram, and as many buffers as @src
- * has, the most a datagram can take of it.
+ * walks, the most a datagram can take of it.
  */
-static void udp_tap_take(const struct iovec *src, size_t nsrc, size_t *cur,
-			 size_t *off, size_t len, unsigned *ndg,
+static void udp_tap_take(struct iov_cur *src, size_t len, unsigned *ndg,
 			 unsigned *niov)
 {
 	struct udp_tap_dgram *d = &udp_tap_dg[(*ndg)++];
 
 	d->first = *niov;
-	d->n = 0;
-	d->len = 0;
-	while (len && *cur < nsrc) {
-		size_t take = MIN(len, src[*cur].iov_len - *off);
-
-		if (take) {
-			udp_tap_iov[*niov].iov_base =
-				(char *)src[*cur].iov_base + *off;
-			udp_tap_iov[(*niov)++].iov_len = take;
-			d->n++;
-			d->len += take;
-			len -= take;
-		}
-		*off += take;
-		if (*off == src[*cur].iov_len) {
-			(*cur)++;
-			*off = 0;
-		}
-	}
+	d->n = iov_cur_slice(src, len, udp_tap_iov + *niov,
+			     UDP_TAP_IOVS - *niov, &d->len);
+	*niov += d->n;
 }
 
 /**
@@ -1425,7 +1406,7 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 
 	for (i = 0; i < p->count; i++) {
 		size_t l4len = packet_len(p, i), len, seg, hlen, nsrc = 0;
-		size_t cur = 0, off = 0;
+		struct iov_cur cur;
 		struct pkt_tail tail;
 
 		uh = packet_slice(p, i, 0, l4len, &hlen, &tail);
@@ -1483,14 +1464,14 @@ void udp_tap_handler(struct ctx *c, const union inany_addr *saddr,
 			stats_drop(STATS_DROP_MALFORMED_L4);
 			continue;
 		}
+		iov_cur_init(&cur, src, nsrc);
 		do {
 			if (ndg == UDP_TAP_DGRAMS ||
 			    niov + nsrc > UDP_TAP_IOVS) {
 				udp_tap_send(c, uflow, ndg);
 				ndg = niov = 0;
 			}
-			udp_tap_take(src, nsrc, &cur, &off, MIN(seg, len),
-				     &ndg, &niov);
+			udp_tap_take(&cur, MIN(seg, len), &ndg, &niov);
 			len -= MIN(seg, len);
 		} while (len);
 	}
