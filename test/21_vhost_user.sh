@@ -56,7 +56,7 @@ bg out socat -u TCP4-LISTEN:7000,bind=203.0.113.1,reuseaddr \
 bg out python3 "${TOP}/test/udp_tool.py" tftpsink 6969 "${TMP}/tftp.up"
 wait_listen out 8000
 wait_listen out 7000
-wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :6969 | grep -q ."
+wait_bound_udp out 6969
 
 cat > "${TMP}/guest.sh" <<'EOF'
 udhcpc -i eth0 -q -n -t 5 -T 1 2>&1

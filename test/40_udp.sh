@@ -20,12 +20,8 @@ fi
 # Echo through a remote server: 1 byte, a classic MTU's worth, a large one
 bg out ${TOOL} echoserver 9000 203.0.113.1 2001:db8:1::1
 bg gst ${TOOL} echoserver 7000
-sleep_until_bound() {
-	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Huln sport = :$2 | \
-			  grep -q ."
-}
-sleep_until_bound out 9000
-sleep_until_bound gst 7000
+wait_bound_udp out 9000
+wait_bound_udp gst 7000
 
 for remote in 203.0.113.1 2001:db8:1::1; do
 	for size in 1 1472 65000; do
@@ -56,11 +52,11 @@ expect_eq udp_500_concurrent_flows \
 # in the guest, all of them: one by one on the stream socket, in few frames
 # through vhost-user.
 bg out ${TOOL} runsecho 7001 1000 640
-sleep_until_bound out 7001
+wait_bound_udp out 7001
 for remote in 203.0.113.1 2001:db8:1::1; do
 	in_out ${TOOL} runsrecv 7002 1000 640 > "${TMP}/runs.out" &
 	rpid=$!
-	sleep_until_bound out 7002
+	wait_bound_udp out 7002
 	o0=$(in_out cat /sys/class/net/veth-o/statistics/rx_packets)
 	in_gst ${TOOL} runs "${remote}" 7002 1000 640 > /dev/null
 	wait "${rpid}"
@@ -98,7 +94,7 @@ fi
 
 # The guest's source port is kept where it's free
 bg out ${TOOL} sinkserver 9001 "${TMP}/sink-port"
-sleep_until_bound out 9001
+wait_bound_udp out 9001
 echo x | in_gst socat -t 1 - UDP4:203.0.113.1:9001,sourceport=34567
 wait_for 2 test -s "${TMP}/sink-port"
 if in_hst ss -Hun | grep -q ":34567 "; then
@@ -114,7 +110,7 @@ mpid=$!
 at_exit "kill ${mpid}"
 wait_for 5 test -S "${TMP}/m.sock"
 bg out ${TOOL} sinkserver 9100 "${TMP}/sink"
-sleep_until_bound out 9100
+wait_bound_udp out 9100
 in_hst ${TOOL} malformed "${TMP}/m.sock" 9100 >/dev/null
 wait_for 3 grep -q "$(printf GOOD | xxd -p)" "${TMP}/sink"
 got=$(while read -r l; do xxd -r -p <<< "${l}"; echo; done < "${TMP}/sink")
@@ -130,7 +126,7 @@ fi
 
 # An idle DNS flow is closed after its short timeout
 bg out ${TOOL} echoserver 53 203.0.113.1
-sleep_until_bound out 53
+wait_bound_udp out 53
 in_gst ${TOOL} echo 203.0.113.1 53 40 1 >/dev/null
 if grep -q "UDP flow [0-9]*: guest port [0-9]* to port 53$" \
 	"${TMP}/passt.log" &&
@@ -230,7 +226,7 @@ expect_eq udp_guest_reads_again_runs \
 # a second after the request
 bg out ${TOOL} replyflood 9300 60000 3000 1 "${TMP}/flood" \
 	"${TMP}/stop-flow_socket"
-sleep_until_bound out 9300
+wait_bound_udp out 9300
 echo go | in_gst socat -u - UDP4:203.0.113.1:9300,sourceport=34600
 wait_for 3 sh -c "ip netns exec ${NS_HST} ss -Hun dport = :9300 | grep -q ."
 kill -STOP "${BRIDGE_PID}"

@@ -27,8 +27,7 @@ dnsmasq_start() {
 		--bind-interfaces --listen-address="${addrs}" --port 53 \
 		--pid-file="${TMP}/dnsmasq-${ns}.pid" \
 		--address=/example.test/"${a4}" --address=/example.test/"${a6}"
-	wait_for 5 sh -c "ip netns exec $(ns_of "${ns}") ss -Huln sport = :53 \
-			  | grep -q ."
+	wait_bound_udp "${ns}" 53
 }
 
 # resolve() - Ask a server for an address, print the first answer

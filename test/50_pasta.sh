@@ -205,7 +205,7 @@ bg pst ${UDP_TOOL} echoserver 5353 127.0.0.1 ::1
 bg hst ${UDP_TOOL} echoserver 5454 127.0.0.1 ::1
 bg out ${UDP_TOOL} echoserver 9000 203.0.113.1 2001:db8:1::1
 bg pst ${UDP_TOOL} echoserver 6000
-wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :9000 | grep -q ."
+wait_bound_udp out 9000
 for lo in 127.0.0.1 ::1; do
 	expect_eq "pasta_udp_host_to_ns_spliced_${lo}" \
 		  "$(in_hst ${UDP_TOOL} echo "${lo}" 5353 1000 10)" "ECHO 10/10"
@@ -382,8 +382,7 @@ at_exit "kill ${ppid}"
 tcp_xfer pasta_podman_port_8080_to_80 pst 0.0.0.0 80 out 192.0.2.2 8080 \
 	 "${TMP}/f64k"
 if [ "${dnsmasq_ok}" = 1 ]; then
-	wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :53 | \
-			  grep -q ."
+	wait_bound_udp out 53
 	expect_eq pasta_podman_dns_forward \
 		  "$(ip netns exec "${NS_PST}" dig +short +time=2 \
 		     @169.254.0.1 www.example.test A)" 203.0.113.5
@@ -576,13 +575,12 @@ expect_runs() {
 }
 
 bg out ${UDP_TOOL} runsecho 7001 1000 640
-wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7001 | grep -q ."
+wait_bound_udp out 7001
 for remote in 203.0.113.1 2001:db8:1::1; do
 	# From the namespace: one frame per run, one packet per run on the link
 	in_out ${UDP_TOOL} runsrecv 7002 1000 640 > "${TMP}/runs.out" &
 	rpid=$!
-	wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7002 | \
-			  grep -q ."
+	wait_bound_udp out 7002
 	t0=$(ifstat "${NS_PST}" eth0 tx_packets)
 	o0=$(ifstat "${NS_OUT}" veth-o rx_packets)
 	ip netns exec "${NS_PST}" ${UDP_TOOL} runs "${remote}" 7002 1000 640 \
@@ -608,8 +606,7 @@ for host in 192.0.2.2 2001:db8::2; do
 	ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7010 1000 640 \
 		> "${TMP}/runs.out" &
 	rpid=$!
-	wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :7010 | \
-			  grep -q ."
+	wait_bound_udp pst 7010
 	r0=$(ifstat "${NS_PST}" eth0 rx_packets)
 	in_out ${UDP_TOOL} runs "${host}" 7010 1000 640 >/dev/null
 	wait "${rpid}"
@@ -628,8 +625,7 @@ for lo in 127.0.0.1 ::1; do
 	ip netns exec "${NS_PST}" ${UDP_TOOL} runsrecv 7010 1000 640 \
 		> "${TMP}/runs.out" &
 	rpid=$!
-	wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :7010 | \
-			  grep -q ."
+	wait_bound_udp pst 7010
 	r0=$(runs_in)
 	in_hst ${UDP_TOOL} runs "${lo}" 7010 1000 640 >/dev/null
 	wait "${rpid}"
@@ -644,7 +640,7 @@ done
 ip -n "${NS_HST}" route add 203.0.113.1/32 via 192.0.2.1 mtu 1280
 in_out ${UDP_TOOL} runsrecv 7004 1400 640 > "${TMP}/runs.out" &
 rpid=$!
-wait_for 5 sh -c "ip netns exec ${NS_OUT} ss -Huln sport = :7004 | grep -q ."
+wait_bound_udp out 7004
 ip netns exec "${NS_PST}" ${UDP_TOOL} runs 203.0.113.1 7004 1400 640 \
 	>/dev/null
 wait "${rpid}"
@@ -703,7 +699,7 @@ tcp_xfer pasta_splice_only_tcp_from_host_loopback pst ::1 8090 \
 tcp_xfer pasta_splice_only_tcp_ns_to_host hst 127.0.0.1 9095 \
 	 pst 127.0.0.1 9095 "${TMP}/f64k"
 bg pst ${UDP_TOOL} echoserver 8091 127.0.0.1
-wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :8091 | grep -q ."
+wait_bound_udp pst 8091
 expect_eq pasta_splice_only_udp_from_host_address \
 	  "$(in_out ${UDP_TOOL} echo 192.0.2.2 8091 1000 10)" "ECHO 10/10"
 kill "${ppid}"

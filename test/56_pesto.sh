@@ -134,7 +134,7 @@ bg pst ${UDP_TOOL} echoserver 10076 127.0.0.1 ::1
 bg hst ${UDP_TOOL} echoserver 10077 127.0.0.1 ::1
 "${PESTO}" -A -u 10076 -A -U 10077 "${CTL}"
 expect_eq pesto_add_udp_status_0 $? 0
-wait_for 5 sh -c "ip netns exec ${NS_PST} ss -Huln sport = :10076 | grep -q ."
+wait_bound_udp pst 10076
 expect_eq pesto_add_udp_host_to_ns \
 	  "$(in_hst ${UDP_TOOL} echo 127.0.0.1 10076 1000 10)" "ECHO 10/10"
 expect_eq pesto_add_udp_ns_to_host \

@@ -480,6 +480,14 @@ wait_listen() {
 			  grep -q ."
 }
 
+# wait_bound_udp() - Wait until a UDP port is bound in a namespace
+# $1:	Namespace role
+# $2:	Port
+wait_bound_udp() {
+	wait_for 5 sh -c "ip netns exec $(ns_of "$1") ss -Huln sport = :$2 | \
+			  grep -q ."
+}
+
 # tb_guest_stop() - Stop passt and the guest namespace of tb_guest()
 tb_guest_stop() {
 	kill "${BRIDGE_PID}" "${PASST_PID}" 2>/dev/null
