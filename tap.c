@@ -1296,7 +1296,6 @@ static void tap_handle_batch(struct ctx *c, const struct timespec *now)
 
 	tap_seqs_flush(c, now);
 	pool_flush(&pool_tap);
-	tcp_defer_flush(c);
 }
 
 /**

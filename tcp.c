@@ -295,7 +295,9 @@ static uint32_t tcp_wnd_room(const struct tcp_tap_conn *conn,
  *
  * A small write (a request, a keystroke) takes at most its length and the
  * memory of one buffer from the room: the window shrinks by that, without
- * asking the socket, until it's below half of what was last measured.
+ * asking the socket, until it's below half of what was last measured. The
+ * first few KiB of a connection aren't measured at all: a request and its
+ * close then cost no query of the socket.
  */
 static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn,
 			   size_t written)
@@ -315,6 +317,14 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn,
 		conn->wnd_to_tap -= cost;
 		return;
 	}
+
+	/* Nothing measured yet, and only a request's worth written: any
+	 * buffer takes that, the window stays what it was
+	 */
+	if (written && !conn->wnd_measured &&
+	    conn->f.bytes[conn->tapside] <= TCP_WND_SMALL_WRITE &&
+	    (conn->events & CONN_ESTABLISHED))
+		return;
 
 	room = tcp_wnd_room(conn, &queued);
 	conn->wnd_to_tap = MIN(room - room / TCP_WND_MARGIN_DIV, TCP_WND_MAX);
@@ -1140,7 +1150,9 @@ static bool tcp_check_close(struct ctx *c, struct tcp_tap_conn *conn)
 {
 	if ((conn->events & CONN_TAP_FIN_ACKED) &&
 	    (conn->events & CONN_TAP_FIN_RCVD)) {
-		tcp_defer_flush(c);
+		/* The ACK of the guest's FIN, built now, goes with the batch */
+		if (conn->flags & TCP_ACK_PENDING)
+			tcp_send_ctl(c, conn, FLAG_ACK);
 		tcp_conn_close(c, conn, false);
 		return true;
 	}
@@ -1753,8 +1765,6 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 
 		tcp_conn_from_sock(c, ref, s, &sa, now);
 	}
-
-	tcp_defer_flush(c);
 }
 
 /**
@@ -1780,7 +1790,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (conn->events & CONN_TAP_SYN_RCVD) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			tcp_connect_finish(c, conn, events, now);
-		goto out;
+		return;
 	}
 
 	if (events & EPOLLERR) {
@@ -1791,11 +1801,11 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		debug("TCP flow %u: socket error: %s", conn_idx(conn),
 		      strerror(err));
 		tcp_rst(c, conn);
-		goto out;
+		return;
 	}
 
 	if (!(conn->events & CONN_ESTABLISHED))
-		goto out;
+		return;
 
 	if (events & EPOLLOUT) {
 		if (conn->flags & TCP_WRITE_SHORT) {
@@ -1813,9 +1823,6 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		conn->flags &= ~TCP_SOCK_DRAINED;
 		tcp_data_from_sock(c, conn, now);
 	}
-
-out:
-	tcp_defer_flush(c);
 }
 
 /**
@@ -1905,7 +1912,6 @@ void tcp_tap_writable(struct ctx *c, const struct timespec *now)
 		conn->flags &= ~TCP_TAP_BLOCKED;
 		tcp_data_from_sock(c, conn, now);
 	}
-	tcp_defer_flush(c);
 }
 
 /**
