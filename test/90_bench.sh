@@ -119,3 +119,13 @@ for sec in want:
 EOF
 )
 tables_ok bench_short_rows "${problems}" "${out}" "${TMP}/short.err"
+
+# The header says what a system call and a wake-up cost on this machine
+# (test/tools/rr costs), the figures that explain the rates' rows
+costs=$(grep -m1 "^This machine's system call" "${out}")
+if echo "${costs}" | grep -Eq \
+	"system call [0-9.]+ us; wake-up round trip [0-9.]+ us on one CPU"; then
+	pass bench_header_costs
+else
+	fail bench_header_costs "no costs line" "$(head -5 "${out}")"
+fi

@@ -1061,6 +1061,7 @@ header() {
 	echo "passt/pasta benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "CPU: ${cpu:-unknown}, $(nproc) CPUs; kernel $(uname -r);" \
 	     "load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "This machine's $("${TOOLS}/rr" costs)"
 	echo "ours: ${ours}; upstream: ${up}; slirp4netns: ${sl};" \
 	     "$(iperf3 --version | grep -m1 -o 'iperf [0-9.]*')"
 	echo "Medians of ${RUNS} runs of ${SECS} s; sections: ${SECTIONS}"

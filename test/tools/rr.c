@@ -9,6 +9,9 @@
  *   rr udp HOST PORT SECONDS        1-byte UDP ping-pong: transactions/s
  *   rr tcp HOST PORT SECONDS        1-byte TCP ping-pong on one connection
  *   rr crr HOST PORT SECONDS        connect, 1 byte each way, close: rate
+ *   rr costs                        what this machine charges for a system
+ *                                   call and for a wake-up, on one CPU and
+ *                                   across two: the floor under every rate
  *
  * Clients print one number: operations per second.
  */
@@ -16,6 +19,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +29,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #define MAX_CONNS	1024
 
@@ -200,6 +206,114 @@ static double crr(const struct sockaddr_storage *sa, socklen_t sl,
 }
 
 /**
+ * pin() - Keep the calling process on one CPU
+ * @cpu:	CPU number
+ */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/**
+ * wake_rtt() - Two processes hand a byte back and forth over two pipes
+ * @cpu0:	CPU of this process
+ * @cpu1:	CPU of the other one
+ *
+ * Each trip is two wake-ups and four system calls (a write and a read each
+ * side), and nothing else: no network stack.
+ *
+ * Return: microseconds a round trip
+ */
+static double wake_rtt(int cpu0, int cpu1)
+{
+	const unsigned long trips = 20000;
+	int there[2], back[2], status;
+	double start, end;
+	unsigned long i;
+	char c = 'x';
+	pid_t pid;
+
+	if (pipe(there) || pipe(back))
+		die("pipe");
+
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		pin(cpu1);
+		for (i = 0; i < trips; i++) {
+			if (read(there[0], &c, 1) != 1 ||
+			    write(back[1], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+
+	pin(cpu0);
+	start = now_s();
+	for (i = 0; i < trips; i++) {
+		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
+			die("pipe ping-pong");
+	}
+	end = now_s();
+
+	if (waitpid(pid, &status, 0) != pid || status)
+		die("pipe ping-pong: other side");
+	close(there[0]);
+	close(there[1]);
+	close(back[0]);
+	close(back[1]);
+
+	return (end - start) * 1e6 / trips;
+}
+
+/**
+ * costs() - Print what a system call and a wake-up cost here
+ *
+ * A null system call (getppid()), then a pipe ping-pong with both sides on
+ * the first CPU we may run on, then (with two or more) across the first two.
+ * The affinity of the caller is back as it was afterwards.
+ */
+static void costs(void)
+{
+	const unsigned long calls = 200000;
+	int cpu0 = -1, cpu1 = -1, i;
+	cpu_set_t orig;
+	double start;
+	unsigned long n;
+
+	if (sched_getaffinity(0, sizeof(orig), &orig))
+		die("sched_getaffinity");
+	for (i = 0; i < CPU_SETSIZE && cpu1 < 0; i++) {
+		if (!CPU_ISSET(i, &orig))
+			continue;
+		if (cpu0 < 0)
+			cpu0 = i;
+		else
+			cpu1 = i;
+	}
+
+	start = now_s();
+	for (n = 0; n < calls; n++)
+		syscall(SYS_getppid);
+	printf("system call %.2f us; ", (now_s() - start) * 1e6 / calls);
+
+	printf("wake-up round trip %.1f us on one CPU",
+	       wake_rtt(cpu0, cpu0));
+	if (cpu1 >= 0)
+		printf(", %.1f us across two", wake_rtt(cpu0, cpu1));
+	printf("\n");
+
+	if (sched_setaffinity(0, sizeof(orig), &orig))
+		die("sched_setaffinity");
+}
+
+/**
  * main() - Entry point
  * @argc:	Argument count
  * @argv:	Mode and its arguments
@@ -213,14 +327,19 @@ int main(int argc, char **argv)
 	socklen_t sl;
 	int s, one = 1;
 
+	if (argc == 2 && !strcmp(argv[1], "costs")) {
+		costs();
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "server")) {
 		server(atoi(argv[2]));
 		return 0;
 	}
 	if (argc != 5) {
 		fprintf(stderr, "Usage: %s server PORT\n"
-			"       %s udp|tcp|crr HOST PORT SECONDS\n",
-			argv[0], argv[0]);
+			"       %s udp|tcp|crr HOST PORT SECONDS\n"
+			"       %s costs\n",
+			argv[0], argv[0], argv[0]);
 		return 1;
 	}
 
